@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kho-devices: build the Linux 7.3 test kernel with our overlay and patches,
+# and run the live-update tests in QEMU. See README.md.
+#
+#   make run              the main job: live update of a QEMU host with a
+#                         passthrough device doing DMA, with a report
+#   make check            every test (KUnit, selftests, regression guards)
+#   make check T="a b"    only the named scenarios
+#   make bench            benchmarks
+#   make checkpatch       checkpatch --strict on our files and patches
+#   make export-patches   the whole suite as a git format-patch series
+#
+# Needs root on Debian 12 for the first run (installs packages).
+
+KHO_BUILD ?= $(CURDIR)/build
+KHO_CACHE ?= $(KHO_BUILD)/cache
+export KHO_BUILD KHO_CACHE
+
+H := $(CURDIR)/harness
+T ?=
+
+.PHONY: all deps fetch tree kernel tests initramfs check run bench \
+	checkpatch export-patches clean distclean
+
+all: initramfs
+
+deps:
+	@$(H)/install-deps.sh
+
+fetch: deps
+	@$(H)/fetch-kernel.sh
+
+tree: fetch
+	@$(H)/prepare-tree.sh
+
+kernel: tree
+	@$(H)/build-kernel.sh
+
+tests: kernel
+	@$(H)/build-tests.sh
+
+initramfs: tests
+	@$(H)/build-initramfs.sh
+
+check: initramfs
+	@$(H)/vmtest.sh $(T)
+
+run: initramfs
+	@$(H)/live-update-report.sh
+
+checkpatch: tree
+	@$(H)/checkpatch.sh
+
+export-patches: tree
+	@$(H)/export-patches.sh
+
+clean:
+	rm -rf $(KHO_BUILD)/obj $(KHO_BUILD)/tests $(KHO_BUILD)/initramfs* \
+		$(KHO_BUILD)/logs
+
+distclean:
+	rm -rf $(KHO_BUILD)

@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Pack the test initramfs: busybox, the stage runner (harness/guest), the
+# scenarios, the static test programs and the kernel itself (so that a
+# stage can kexec into the next one). Output: $KHO_BUILD/initramfs.cpio.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build=${KHO_BUILD:?}
+root=$build/initramfs
+kernel=$build/obj/arch/x86/boot/bzImage
+
+rm -rf "$root"
+mkdir -p "$root"/{bin,boot,lib,scenarios,tests,proc,sys,dev,tmp,run}
+cp /bin/busybox "$root/bin/busybox"
+install -m 0755 "$repo/harness/guest/init" "$root/init"
+cp "$repo/harness/guest/kho-test.sh" "$root/lib/"
+cp "$repo"/tools/testing/selftests/vfio_kho/scenarios/*.sh "$root/scenarios/"
+cp "$build"/tests/bin/* "$root/tests/"
+mv "$root/tests/kho-kexec" "$root/bin/"
+cp "$kernel" "$root/boot/bzImage"
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$build/initramfs.cpio.new"
+mv "$build/initramfs.cpio.new" "$build/initramfs.cpio"
+echo "[initramfs] $(du -h "$build/initramfs.cpio" | cut -f1) $build/initramfs.cpio"

@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the static test programs that go into the initramfs, against the
+# generated tree and the uAPI headers of the test kernel:
+#   - upstream liveupdate selftests (regression guard: LUO kexec)
+#   - upstream vfio selftests (regression guard: vfio_pci_driver_test)
+#   - our tools/testing/selftests/vfio_kho
+#   - the harness's own guest helpers
+# Output: $KHO_BUILD/tests/bin.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build=${KHO_BUILD:?}
+tree=$build/linux
+out=$build/tests
+hdrs=$build/headers/include
+bin=$out/bin
+jobs=${JOBS:-$(nproc)}
+
+log() { echo "[tests] $*"; }
+
+mkdir -p "$bin"
+ksft_make() {
+	local dir=$1
+	shift
+	make -s -C "$tree/tools/testing/selftests/$dir" -j"$jobs" \
+		OUTPUT="$out/$dir" KHDR_INCLUDES="-isystem $hdrs" \
+		EXTRA_CFLAGS=-static USERCFLAGS=-static \
+		LDFLAGS="-pthread -static" "$@"
+}
+
+log "upstream liveupdate selftests"
+ksft_make liveupdate all
+cp "$out/liveupdate/luo_kexec_simple" "$out/liveupdate/luo_multi_session" \
+	"$bin/"
+
+log "upstream vfio selftests"
+ksft_make vfio all
+cp "$out/vfio/vfio_pci_driver_test" "$out/vfio/vfio_pci_device_test" \
+	"$out/vfio/vfio_dma_mapping_test" "$bin/"
+
+if [ -f "$tree/tools/testing/selftests/vfio_kho/Makefile" ]; then
+	log "vfio_kho selftests"
+	ksft_make vfio_kho all
+	find "$out/vfio_kho" -maxdepth 1 -type f -perm -u+x \
+		-exec cp {} "$bin/" \;
+fi
+
+log "guest helpers"
+gcc -static -O2 -Wall -Werror -isystem "$hdrs" -o "$bin/kho-kexec" \
+	"$repo/harness/guest/kho-kexec.c"
+for f in "$bin"/*; do
+	file -b "$f" | grep -q "statically linked" || {
+		echo "[tests] error: $f is not static" >&2
+		exit 1
+	}
+done
+log "$(ls "$bin" | wc -l) programs in $bin"

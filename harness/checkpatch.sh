@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# scripts/checkpatch.pl --strict on our overlay sources and on every patch
+# of the series. Exit status 1 on any error, warning or check.
+set -uo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+tree=${KHO_BUILD:?}/linux
+cp=("$tree/scripts/checkpatch.pl" --strict --no-tree --quiet --terse
+	--show-types --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES)
+bad=0
+
+cd "$repo" || exit 1
+mapfile -t files < <(git ls-files -- Kconfig.kho_devices 'drivers/*' 'kernel/*' \
+	'include/*' 'mm/*' 'lib/*' 'arch/*' 'tools/*' | grep '\.[ch]$\|Kconfig')
+for f in "${files[@]}"; do
+	"${cp[@]}" -f "$f" || bad=1
+done
+while read -r p; do
+	case "$p" in ''|'#'*) continue ;; esac
+	"${cp[@]}" "patches/$p" || bad=1
+done <patches/series
+echo "checkpatch: ${#files[@]} files, $(grep -cv '^#\|^$' patches/series) patches: $([ $bad -eq 0 ] && echo clean || echo PROBLEMS)"
+exit $bad

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make run: the main job. Live-updates a QEMU host whose igb is owned by a
+# VMM-like program through VFIO (scenario live-update), then prints a short
+# report for a human: what was preserved, what survived, timings.
+set -uo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build=${KHO_BUILD:?}
+dir=$build/logs/live-update
+
+"$repo/harness/vmtest.sh" live-update >"$build/live-update.ktap" 2>&1
+rc=$?
+
+info() { sed -n "s/^kho-info $1 //p" "$dir/results.log" | tr -d '\r' | tail -n 1; }
+line() { printf '  %-28s %s\n' "$1" "${2:-(no answer: see $dir/console.log)}"; }
+
+echo
+echo "Live update of a QEMU host (q35, Intel VT-d, igb + edu; $(qemu-system-x86_64 --version | head -1 | sed 's/ (.*//'))"
+echo "Kernel: Linux $(cat "$build/cache/linux-source.version" 2>/dev/null) + $(grep -cv '^#\|^$' "$repo/patches/series") patches + kho-devices overlay"
+echo
+echo "Old kernel"
+line "device" "$(info lu_device)"
+line "DMA before the update" "$(info lu_dma_before)"
+line "device marker" "$(grep -a '^kho-info lu_marker' "$dir/results.log" | head -n 1 | sed 's/^kho-info lu_marker //' | tr -d '\r')"
+line "command register" "$(info lu_command_before)"
+line "memfd (guest RAM)" "$(info lu_preserve_memfd)"
+line "VFIO container" "$(info lu_preserve_container)"
+line "VFIO device fd" "$(info lu_preserve_device)"
+echo
+echo "New kernel"
+line "memfd (guest RAM)" "$(info lu_memfd)"
+line "VFIO container" "$(info lu_container)"
+line "VFIO device fd" "$(info lu_device_fd)"
+line "BARs" "$(info lu_bars)"
+line "command register" "$(info lu_command_after)"
+line "device marker" "$(grep -a '^kho-info lu_marker' "$dir/results.log" | sed -n 2p | sed 's/^kho-info lu_marker //' | tr -d '\r')"
+line "DMA after the update" "$(info lu_dma_after)"
+line "LUO session finish" "$(info lu_session_finish)"
+echo
+echo "Timings (guest clock)"
+k=$(info stage1_kexec_ms)
+b=$(info stage2_boot_ms)
+line "old kernel: kexec issued" "${k:+$k ms after boot}"
+line "new kernel: userspace up" "${b:+$b ms after its start}"
+echo
+echo "Checks: $(tail -n 1 "$build/live-update.ktap")"
+[ $rc -eq 0 ] || {
+	echo "Some checks failed:"
+	grep '# FAIL' "$build/live-update.ktap"
+	echo "Logs: $dir"
+}
+exit $rc

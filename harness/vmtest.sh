@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run test scenarios in QEMU and report them as KTAP.
+#
+#   vmtest.sh [SCENARIO...]      default: every scenario, in name order
+#
+# A scenario is tools/testing/selftests/vfio_kho/scenarios/NAME.sh. Its host
+# side is a few variables:
+#   KHO_MACHINE="igb edu"   machine variants (see machine_args below)
+#   KHO_TIMEOUT=300         hard limit for the whole run, seconds
+#   KHO_CMDLINE="..."       extra kernel arguments
+#   KHO_CONSOLE_ALLOW=RE    console lines matching RE are expected
+# and its guest side is one shell function per stage (stage1, stage2, ...)
+# run by harness/guest/init in successive kernels joined by kexec.
+#
+# Logs: $KHO_BUILD/logs/NAME/{console,results,qemu}.log. The last line is
+# "N passed, N failed, N skipped"; exit status 1 if anything failed.
+set -uo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build=${KHO_BUILD:?}
+kernel=$build/obj/arch/x86/boot/bzImage
+initrd=$build/initramfs.cpio
+scen_dir=$repo/tools/testing/selftests/vfio_kho/scenarios
+logs=$build/logs
+counts=$logs/counts
+
+# The one definition of the test machine. Functions sit at fixed PCI
+# addresses so that scenarios can name them:
+#   00:04.0 igb, 00:05.0 edu (64-bit DMA mask), 00:06.0 second igb,
+#   00:07.0 edu with QEMU's default 28-bit DMA mask.
+machine_args() {
+	local v
+	local -a a=(
+		-M q35,kernel-irqchip=split
+		-device intel-iommu,intremap=on
+		-m "${KHO_QEMU_MEM:-6G}" -smp 2
+		-nographic -nodefaults -no-reboot
+	)
+	if [ -w /dev/kvm ] && [ -z "${KHO_NO_KVM:-}" ]; then
+		a+=(-accel kvm -cpu host)
+	else
+		a+=(-accel tcg -cpu max)
+	fi
+	for v in $1; do
+		case "$v" in
+		igb) a+=(-device igb,addr=04.0) ;;
+		edu) a+=(-device edu,addr=05.0,dma_mask=0xffffffffffffffff) ;;
+		igb2) a+=(-device igb,addr=06.0) ;;
+		edu28) a+=(-device edu,addr=07.0) ;;
+		*) echo "unknown machine variant '$v'" >&2; return 1 ;;
+		esac
+	done
+	printf '%s\n' "${a[@]}"
+}
+
+# scenario_var NAME VAR DEFAULT: a host-side variable of a scenario.
+scenario_var() {
+	(
+		unset "$2"
+		# shellcheck disable=SC1090
+		. "$scen_dir/$1.sh" >/dev/null 2>&1
+		eval "echo \"\${$2:-$3}\""
+	)
+}
+
+last_stage() {
+	grep -o '^stage[0-9]\+ *()' "$scen_dir/$1.sh" | tr -dc '0-9\n' |
+		sort -n | tail -n 1
+}
+
+run_one() {
+	local num=$1 name=$2 dir=$logs/$2 machine timeout cmdline allow
+	local -a margs
+	local start rc
+
+	machine=$(scenario_var "$name" KHO_MACHINE "igb edu")
+	timeout=$(scenario_var "$name" KHO_TIMEOUT 300)
+	cmdline=$(scenario_var "$name" KHO_CMDLINE "")
+	allow=$(scenario_var "$name" KHO_CONSOLE_ALLOW "")
+	mapfile -t margs < <(machine_args "$machine") || return 1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	echo "# $name: booting ($machine; timeout ${timeout}s)"
+	start=$(date +%s)
+	timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${margs[@]}" \
+		-serial "file:$dir/console.log" -serial "file:$dir/results.log" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 intel_iommu=on liveupdate=on kho=on panic=-1 kunit.enable=0 kho.test=$name $cmdline" \
+		</dev/null >"$dir/qemu.log" 2>&1
+	rc=$?
+	echo "# $name: QEMU exited $rc after $(($(date +%s) - start)) s"
+	[ $rc -eq 124 ] && echo "kho-result not-ok QEMU finished in time # killed after ${timeout}s" >>"$dir/results.log"
+	[ $rc -ne 0 ] && [ $rc -ne 124 ] &&
+		echo "kho-result not-ok QEMU exit status # $rc: $(tail -n 1 "$dir/qemu.log")" >>"$dir/results.log"
+	python3 "$repo/harness/ktap.py" "$num" "$name" "$dir/results.log" \
+		"$dir/console.log" "$(last_stage "$name")" "$counts" "$allow" |
+		tee "$dir/ktap.txt"
+}
+
+main() {
+	local -a names=("$@")
+	local i=0 p=0 f=0 s=0 a b c
+
+	[ -f "$kernel" ] && [ -f "$initrd" ] || {
+		echo "vmtest: build the kernel and initramfs first (make check)" >&2
+		exit 2
+	}
+	if [ ${#names[@]} -eq 0 ]; then
+		mapfile -t names < <(cd "$scen_dir" && ls ./*.sh | sed 's|^\./||; s|\.sh$||')
+	fi
+	for n in "${names[@]}"; do
+		[ -f "$scen_dir/$n.sh" ] || { echo "vmtest: no scenario '$n'" >&2; exit 2; }
+	done
+	mkdir -p "$logs"
+	: >"$counts"
+	echo "KTAP version 1"
+	echo "1..${#names[@]}"
+	for n in "${names[@]}"; do
+		i=$((i + 1))
+		run_one "$i" "$n"
+	done
+	while read -r a b c; do
+		p=$((p + a)) f=$((f + b)) s=$((s + c))
+	done <"$counts"
+	[ $f -ne 0 ] && echo "# failed checks (logs under $logs):" &&
+		grep -h -B0 "^    # FAIL" "$logs"/*/ktap.txt 2>/dev/null
+	echo "$p passed, $f failed, $s skipped"
+	[ $f -eq 0 ] && [ $p -gt 0 ]
+}
+
+main "$@"

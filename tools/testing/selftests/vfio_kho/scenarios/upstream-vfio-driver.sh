@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: GPL-2.0
+# Regression guard: upstream vfio_pci_driver_test drives QEMU's igb through
+# vfio-pci behind intel-iommu (type1 and iommufd variants).
+KHO_MACHINE="igb"
+KHO_TIMEOUT=300
+
+stage1() {
+	kho_check "igb bound to vfio-pci" kho_bind_vfio 0000:00:04.0 || return
+	kho_ksft vfio_pci_driver_test vfio_pci_driver_test 0000:00:04.0
+}

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_kho_live_update - the main job: a VMM-like program that owns a
+ * device through VFIO, makes it DMA into memfd-backed memory, preserves
+ * what it can in a LUO session, and after the kexec looks at what is left.
+ *
+ *   vfio_kho_live_update before BDF   old kernel: set up, DMA, preserve
+ *   vfio_kho_live_update after BDF    new kernel: inspect, retrieve
+ *   vfio_kho_live_update reuse BDF    new kernel: DMA again (fresh open)
+ *
+ * Prints "report KEY VALUE" lines for the human report and exits non-zero
+ * only when something that must work today did not (the memfd and its
+ * data, DMA before and after). What the suite does not keep yet is
+ * reported, not failed: each part's own tests assert it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libliveupdate.h>
+#include <libvfio.h>
+
+#include "../vfio/lib/drivers/igb/e1000_regs.h"
+
+#define SESSION_NAME		"kho-live-update"
+#define TOKEN_MEMFD		1
+#define TOKEN_CONTAINER		2
+#define TOKEN_DEVICE		3
+
+/* Far above guest RAM: stray or stale-translated DMA cannot land here. */
+#define DMA_IOVA		(1ULL << 40)
+#define MEMFD_SIZE		(4UL << 20)
+#define DRIVER_OFFSET		0
+#define SRC_OFFSET		(2UL << 20)
+#define DST_OFFSET		(3UL << 20)
+#define COPY_SIZE		(64UL << 10)
+#define STATE_OFFSET		(MEMFD_SIZE - 4096)
+#define STATE_MAGIC		0x4b484f4c55504454ULL	/* "KHOLUPDT" */
+
+/* Kept in the memfd itself, so it travels with the preserved memory. */
+struct lu_state {
+	uint64_t magic;
+	uint64_t seed;
+	uint64_t iova;
+	uint32_t tdbal;
+	uint16_t command;
+	uint16_t pad;
+	uint32_t bars[6];
+};
+
+static void report(const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("report %s ", key);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void fill_pattern(uint8_t *p, size_t len, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		p[i] = seed >> 56;
+	}
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int read_config(const char *bdf, uint8_t *cfg, size_t len)
+{
+	char path[128];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, cfg, len, 0);
+	close(fd);
+	return n == (int)len ? 0 : -EIO;
+}
+
+/* Read one register of BAR0 through sysfs, without opening VFIO (which resets). */
+static int read_bar0_reg(const char *bdf, uint32_t reg, uint32_t *val)
+{
+	char path[128];
+	void *bar;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+	fd = open(path, O_RDONLY | O_SYNC);
+	if (fd < 0)
+		return -errno;
+	bar = mmap(NULL, 0x10000, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar == MAP_FAILED)
+		return -errno;
+	*val = *(volatile uint32_t *)((char *)bar + reg);
+	munmap(bar, 0x10000);
+	return 0;
+}
+
+/* Map the memfd into a container at DMA_IOVA and bring up the igb driver. */
+static struct vfio_pci_device *setup_dma(const char *bdf, int memfd,
+					 uint8_t **mem)
+{
+	struct vfio_pci_device *device;
+	struct dma_region *region;
+	struct iommu *iommu;
+
+	*mem = mmap(NULL, MEMFD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    memfd, 0);
+	VFIO_ASSERT_NE(*mem, MAP_FAILED);
+	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
+	device = vfio_pci_device_init(bdf, iommu);
+
+	region = &device->driver.region;
+	region->vaddr = *mem;
+	region->iova = DMA_IOVA;
+	region->size = MEMFD_SIZE;
+	iommu_map(iommu, region);
+	vfio_pci_driver_init(device);
+	return device;
+}
+
+static int dma_copy_and_check(struct vfio_pci_device *device, uint8_t *mem,
+			      uint64_t seed, const char *key)
+{
+	long t0 = now_ms();
+	int ret;
+
+	fill_pattern(mem + SRC_OFFSET, COPY_SIZE, seed);
+	memset(mem + DST_OFFSET, 0, COPY_SIZE);
+	ret = vfio_pci_driver_memcpy(device, DMA_IOVA + SRC_OFFSET,
+				     DMA_IOVA + DST_OFFSET, COPY_SIZE);
+	if (ret || memcmp(mem + SRC_OFFSET, mem + DST_OFFSET, COPY_SIZE)) {
+		report(key, "FAILED (driver status %d, data %s)", ret,
+		       memcmp(mem + SRC_OFFSET, mem + DST_OFFSET, COPY_SIZE) ?
+		       "wrong" : "right");
+		return -1;
+	}
+	report(key, "ok: %lu KiB copied by the device through IOVA 0x%llx in %ld ms",
+	       COPY_SIZE >> 10, (unsigned long long)DMA_IOVA, now_ms() - t0);
+	return 0;
+}
+
+static int before(const char *bdf)
+{
+	int luo_fd, session_fd, memfd, ret;
+	struct vfio_pci_device *device;
+	struct lu_state *st;
+	uint8_t cfg[64];
+	uint8_t *mem;
+	int i;
+
+	memfd = memfd_create("kho-live-update-guest-ram", 0);
+	VFIO_ASSERT_GE(memfd, 0);
+	VFIO_ASSERT_EQ(ftruncate(memfd, MEMFD_SIZE), 0);
+	device = setup_dma(bdf, memfd, &mem);
+	report("device", "%s %04x:%04x owned by vfio-pci, type1 container",
+	       bdf, vfio_pci_config_readw(device, PCI_VENDOR_ID),
+	       vfio_pci_config_readw(device, PCI_DEVICE_ID));
+
+	st = (struct lu_state *)(mem + STATE_OFFSET);
+	st->magic = STATE_MAGIC;
+	st->seed = (uint64_t)now_ms() | 1;
+	st->iova = DMA_IOVA;
+	if (dma_copy_and_check(device, mem, st->seed, "dma_before"))
+		return 1;
+
+	VFIO_ASSERT_EQ(read_config(bdf, cfg, sizeof(cfg)), 0);
+	memcpy(&st->command, cfg + PCI_COMMAND, 2);
+	for (i = 0; i < 6; i++)
+		memcpy(&st->bars[i], cfg + PCI_BASE_ADDRESS_0 + 4 * i, 4);
+	VFIO_ASSERT_EQ(read_bar0_reg(bdf, E1000_TDBAL(0), &st->tdbal), 0);
+	report("marker", "TDBAL(0)=0x%08x (programmed ring address; device reset clears it)",
+	       st->tdbal);
+	report("command_before", "0x%04x (bus master %s)", st->command,
+	       st->command & PCI_COMMAND_MASTER ? "on" : "off");
+
+	luo_fd = luo_open_device();
+	VFIO_ASSERT_GE(luo_fd, 0, "cannot open " LUO_DEVICE);
+	session_fd = luo_create_session(luo_fd, SESSION_NAME);
+	VFIO_ASSERT_GE(session_fd, 0, "cannot create LUO session");
+	ret = luo_session_preserve_fd(session_fd, memfd, TOKEN_MEMFD);
+	if (ret) {
+		report("preserve_memfd", "FAILED: %s", strerror(-ret));
+		return 1;
+	}
+	report("preserve_memfd", "ok (%lu MiB)", MEMFD_SIZE >> 20);
+	ret = luo_session_preserve_fd(session_fd, device->iommu->container_fd,
+				      TOKEN_CONTAINER);
+	report("preserve_container", ret ? "not kept: %s" : "ok%s",
+	       ret ? strerror(-ret) : "");
+	ret = luo_session_preserve_fd(session_fd, device->fd, TOKEN_DEVICE);
+	report("preserve_device", ret ? "not kept: %s" : "ok%s",
+	       ret ? strerror(-ret) : "");
+
+	/* Keep every fd open across the kexec, like a VMM would. */
+	daemonize_and_wait();
+	return 0;
+}
+
+static int after(const char *bdf)
+{
+	int luo_fd, session_fd, memfd, fd, ret;
+	uint8_t cfg[64], *mem;
+	struct lu_state *st;
+	uint32_t bar, tdbal;
+	uint16_t cmd;
+	int i, same = 1;
+
+	luo_fd = luo_open_device();
+	VFIO_ASSERT_GE(luo_fd, 0, "cannot open " LUO_DEVICE);
+	session_fd = luo_retrieve_session(luo_fd, SESSION_NAME);
+	if (session_fd < 0) {
+		report("session", "FAILED: %s", strerror(-session_fd));
+		return 1;
+	}
+	memfd = luo_session_retrieve_fd(session_fd, TOKEN_MEMFD);
+	if (memfd < 0) {
+		report("memfd", "FAILED: %s", strerror(-memfd));
+		return 1;
+	}
+	mem = mmap(NULL, MEMFD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   memfd, 0);
+	VFIO_ASSERT_NE(mem, MAP_FAILED);
+	st = (struct lu_state *)(mem + STATE_OFFSET);
+	if (st->magic != STATE_MAGIC ||
+	    memcmp(mem + SRC_OFFSET, mem + DST_OFFSET, COPY_SIZE)) {
+		report("memfd", "FAILED: data lost (magic 0x%llx)",
+		       (unsigned long long)st->magic);
+		return 1;
+	}
+	report("memfd", "ok: guest memory and the DMA'd data are intact");
+
+	fd = luo_session_retrieve_fd(session_fd, TOKEN_CONTAINER);
+	report("container", fd < 0 ? "not kept: %s" : "ok%s",
+	       fd < 0 ? strerror(-fd) : "");
+	fd = luo_session_retrieve_fd(session_fd, TOKEN_DEVICE);
+	report("device_fd", fd < 0 ? "not kept: %s" : "ok%s",
+	       fd < 0 ? strerror(-fd) : "");
+
+	ret = read_config(bdf, cfg, sizeof(cfg));
+	if (ret) {
+		report("pci", "FAILED: config space unreadable: %s", strerror(-ret));
+		return 1;
+	}
+	memcpy(&cmd, cfg + PCI_COMMAND, 2);
+	for (i = 0; i < 6; i++) {
+		memcpy(&bar, cfg + PCI_BASE_ADDRESS_0 + 4 * i, 4);
+		same &= bar == st->bars[i];
+	}
+	report("bars", same ? "unchanged" : "CHANGED (reassigned)");
+	report("command_after", "0x%04x (bus master %s; was 0x%04x)", cmd,
+	       cmd & PCI_COMMAND_MASTER ? "on" : "off", st->command);
+	if (!(cmd & PCI_COMMAND_MEMORY)) {
+		report("marker", "unreadable: memory decoding is off");
+	} else if (read_bar0_reg(bdf, E1000_TDBAL(0), &tdbal) == 0) {
+		report("marker", tdbal == st->tdbal ?
+		       "TDBAL(0)=0x%08x kept: no reset" :
+		       "TDBAL(0)=0x%08x, was 0x%08x: the device was reset",
+		       tdbal, st->tdbal);
+	}
+	return 0;
+}
+
+static int reuse(const char *bdf)
+{
+	struct vfio_pci_device *device;
+	int luo_fd, session_fd, memfd;
+	uint8_t *mem;
+
+	luo_fd = luo_open_device();
+	session_fd = luo_retrieve_session(luo_fd, SESSION_NAME);
+	VFIO_ASSERT_GE(session_fd, 0);
+	memfd = luo_session_retrieve_fd(session_fd, TOKEN_MEMFD);
+	VFIO_ASSERT_GE(memfd, 0);
+	device = setup_dma(bdf, memfd, &mem);
+	if (dma_copy_and_check(device, mem, now_ms() | 1, "dma_after"))
+		return 1;
+	vfio_pci_driver_remove(device);
+	vfio_pci_device_cleanup(device);
+	VFIO_ASSERT_EQ(luo_session_finish(session_fd), 0);
+	report("session_finish", "ok");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s before|after|reuse BDF\n", argv[0]);
+		return 2;
+	}
+	if (!strcmp(argv[1], "before"))
+		return before(argv[2]);
+	if (!strcmp(argv[1], "after"))
+		return after(argv[2]);
+	if (!strcmp(argv[1], "reuse"))
+		return reuse(argv[2]);
+	fprintf(stderr, "unknown step '%s'\n", argv[1]);
+	return 2;
+}
