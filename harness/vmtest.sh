@@ -26,6 +26,23 @@ scen_dir=$repo/tools/testing/selftests/vfio_kho/scenarios
 logs=$build/logs
 counts=$logs/counts
 
+# KVM only when it really runs a q35 vCPU: /dev/kvm can exist and still
+# fail (nested virtualisation missing MSRs). Probed once per run; a
+# working KVM keeps the machine busy until the timeout (exit 124).
+kvm_works() {
+	if [ -z "${KHO_KVM_OK:-}" ]; then
+		KHO_KVM_OK=no
+		if [ -w /dev/kvm ] && [ -z "${KHO_NO_KVM:-}" ]; then
+			(timeout 3 qemu-system-x86_64 -accel kvm -cpu host -M q35 \
+				-m 256 -nodefaults -display none -no-reboot \
+				>/dev/null 2>&1) 2>/dev/null
+			[ $? -eq 124 ] && KHO_KVM_OK=yes
+		fi
+		export KHO_KVM_OK
+	fi
+	[ "$KHO_KVM_OK" = yes ]
+}
+
 # The one definition of the test machine. Functions sit at fixed PCI
 # addresses so that scenarios can name them:
 #   00:04.0 igb, 00:05.0 edu (64-bit DMA mask), 00:06.0 second igb,
@@ -38,7 +55,7 @@ machine_args() {
 		-m "${KHO_QEMU_MEM:-6G}" -smp 2
 		-nographic -nodefaults -no-reboot
 	)
-	if [ -w /dev/kvm ] && [ -z "${KHO_NO_KVM:-}" ]; then
+	if kvm_works; then
 		a+=(-accel kvm -cpu host)
 	else
 		a+=(-accel tcg -cpu max)
@@ -115,6 +132,7 @@ main() {
 	done
 	mkdir -p "$logs"
 	: >"$counts"
+	kvm_works && echo "# accelerator: KVM" || echo "# accelerator: TCG (no working KVM)"
 	echo "KTAP version 1"
 	echo "1..${#names[@]}"
 	for n in "${names[@]}"; do
@@ -124,8 +142,12 @@ main() {
 	while read -r a b c; do
 		p=$((p + a)) f=$((f + b)) s=$((s + c))
 	done <"$counts"
-	[ $f -ne 0 ] && echo "# failed checks (logs under $logs):" &&
-		grep -h -B0 "^    # FAIL" "$logs"/*/ktap.txt 2>/dev/null
+	if [ $f -ne 0 ]; then
+		echo "# failed checks (logs under $logs):"
+		for n in "${names[@]}"; do
+			sed -n "s/^    # FAIL /# $n: /p" "$logs/$n/ktap.txt"
+		done
+	fi
 	echo "$p passed, $f failed, $s skipped"
 	[ $f -eq 0 ] && [ $p -gt 0 ]
 }

@@ -55,13 +55,12 @@ kho_check() {
 kho_ksft() {
 	local name=$1 out=/tmp/ksft.$$ rc
 	shift
-	"$@" >"$out" 2>&1
-	rc=$?
-	cat "$out"
+	{ "$@" 2>&1; echo $? >"$out.rc"; } | tee "$out"
+	rc=$(cat "$out.rc")
 	kho_say "kho-ktap-begin $name"
 	cat "$out" >>"$KHO_RESULTS"
 	kho_say "kho-ktap-end $name $rc"
-	rm -f "$out"
+	rm -f "$out" "$out.rc"
 	return $rc
 }
 

@@ -5,8 +5,8 @@
  * what it can in a LUO session, and after the kexec looks at what is left.
  *
  *   vfio_kho_live_update before BDF   old kernel: set up, DMA, preserve
- *   vfio_kho_live_update after BDF    new kernel: inspect, retrieve
- *   vfio_kho_live_update reuse BDF    new kernel: DMA again (fresh open)
+ *   vfio_kho_live_update after BDF    new kernel: inspect the device and
+ *                                     what came back, then DMA again
  *
  * Prints "report KEY VALUE" lines for the human report and exits non-zero
  * only when something that must work today did not (the memfd and its
@@ -50,7 +50,7 @@ struct lu_state {
 	uint64_t magic;
 	uint64_t seed;
 	uint64_t iova;
-	uint32_t tdbal;
+	uint64_t tx_ring;
 	uint16_t command;
 	uint16_t pad;
 	uint32_t bars[6];
@@ -117,6 +117,45 @@ static int read_bar0_reg(const char *bdf, uint32_t reg, uint32_t *val)
 		return -errno;
 	*val = *(volatile uint32_t *)((char *)bar + reg);
 	munmap(bar, 0x10000);
+	return 0;
+}
+
+/* The tx ring address the driver programmed: device reset clears it. */
+static int read_tx_ring(const char *bdf, uint64_t *ring)
+{
+	uint32_t lo, hi;
+	int ret;
+
+	ret = read_bar0_reg(bdf, E1000_TDBAL(0), &lo);
+	if (!ret)
+		ret = read_bar0_reg(bdf, E1000_TDBAH(0), &hi);
+	*ring = (uint64_t)hi << 32 | lo;
+	return ret;
+}
+
+static int bind_vfio_pci(const char *bdf)
+{
+	char path[128], drv[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, drv, sizeof(drv) - 1);
+	if (n > 0) {
+		drv[n] = 0;
+		if (strstr(drv, "/vfio-pci"))
+			return 0;
+		return -EBUSY;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, "vfio-pci", 8) != 8)
+		return -errno;
+	close(fd);
+	fd = open("/sys/bus/pci/drivers_probe", O_WRONLY);
+	if (fd < 0 || write(fd, bdf, strlen(bdf)) != (ssize_t)strlen(bdf))
+		return -errno;
+	close(fd);
 	return 0;
 }
 
@@ -192,9 +231,9 @@ static int before(const char *bdf)
 	memcpy(&st->command, cfg + PCI_COMMAND, 2);
 	for (i = 0; i < 6; i++)
 		memcpy(&st->bars[i], cfg + PCI_BASE_ADDRESS_0 + 4 * i, 4);
-	VFIO_ASSERT_EQ(read_bar0_reg(bdf, E1000_TDBAL(0), &st->tdbal), 0);
-	report("marker", "TDBAL(0)=0x%08x (programmed ring address; device reset clears it)",
-	       st->tdbal);
+	VFIO_ASSERT_EQ(read_tx_ring(bdf, &st->tx_ring), 0);
+	report("marker", "tx ring base 0x%llx (programmed by the driver; device reset clears it)",
+	       (unsigned long long)st->tx_ring);
 	report("command_before", "0x%04x (bus master %s)", st->command,
 	       st->command & PCI_COMMAND_MASTER ? "on" : "off");
 
@@ -226,7 +265,9 @@ static int after(const char *bdf)
 	int luo_fd, session_fd, memfd, fd, ret;
 	uint8_t cfg[64], *mem;
 	struct lu_state *st;
-	uint32_t bar, tdbal;
+	struct vfio_pci_device *device;
+	uint64_t tx_ring;
+	uint32_t bar;
 	uint16_t cmd;
 	int i, same = 1;
 
@@ -276,26 +317,21 @@ static int after(const char *bdf)
 	       cmd & PCI_COMMAND_MASTER ? "on" : "off", st->command);
 	if (!(cmd & PCI_COMMAND_MEMORY)) {
 		report("marker", "unreadable: memory decoding is off");
-	} else if (read_bar0_reg(bdf, E1000_TDBAL(0), &tdbal) == 0) {
-		report("marker", tdbal == st->tdbal ?
-		       "TDBAL(0)=0x%08x kept: no reset" :
-		       "TDBAL(0)=0x%08x, was 0x%08x: the device was reset",
-		       tdbal, st->tdbal);
+	} else if (read_tx_ring(bdf, &tx_ring) == 0) {
+		report("marker", tx_ring == st->tx_ring ?
+		       "tx ring base 0x%llx kept: the device was not reset" :
+		       "tx ring base 0x%llx, was 0x%llx: the device was reset",
+		       (unsigned long long)tx_ring,
+		       (unsigned long long)st->tx_ring);
 	}
-	return 0;
-}
 
-static int reuse(const char *bdf)
-{
-	struct vfio_pci_device *device;
-	int luo_fd, session_fd, memfd;
-	uint8_t *mem;
-
-	luo_fd = luo_open_device();
-	session_fd = luo_retrieve_session(luo_fd, SESSION_NAME);
-	VFIO_ASSERT_GE(session_fd, 0);
-	memfd = luo_session_retrieve_fd(session_fd, TOKEN_MEMFD);
-	VFIO_ASSERT_GE(memfd, 0);
+	/* Without a kept container the VMM can only start over. */
+	ret = bind_vfio_pci(bdf);
+	if (ret) {
+		report("dma_after", "FAILED: cannot bind vfio-pci: %s", strerror(-ret));
+		return 1;
+	}
+	munmap(mem, MEMFD_SIZE);
 	device = setup_dma(bdf, memfd, &mem);
 	if (dma_copy_and_check(device, mem, now_ms() | 1, "dma_after"))
 		return 1;
@@ -309,15 +345,13 @@ static int reuse(const char *bdf)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s before|after|reuse BDF\n", argv[0]);
+		fprintf(stderr, "usage: %s before|after BDF\n", argv[0]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "before"))
 		return before(argv[2]);
 	if (!strcmp(argv[1], "after"))
 		return after(argv[2]);
-	if (!strcmp(argv[1], "reuse"))
-		return reuse(argv[2]);
 	fprintf(stderr, "unknown step '%s'\n", argv[1]);
 	return 2;
 }

@@ -2,7 +2,10 @@
 # Regression guard: upstream vfio_pci_driver_test drives QEMU's igb through
 # vfio-pci behind intel-iommu (type1 and iommufd variants).
 KHO_MACHINE="igb"
-KHO_TIMEOUT=300
+KHO_TIMEOUT=600
+KHO_CMDLINE="transparent_hugepage_shmem=always"
+# Its unmapped-IOVA case makes the device fault on purpose.
+KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
 
 stage1() {
 	kho_check "igb bound to vfio-pci" kho_bind_vfio 0000:00:04.0 || return
