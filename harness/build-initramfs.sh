@@ -20,6 +20,15 @@ cp "$repo"/tools/testing/selftests/vfio_kho/scenarios/*.sh "$root/scenarios/"
 cp "$build"/tests/bin/* "$root/tests/"
 mv "$root/tests/kho-kexec" "$root/bin/"
 cp "$kernel" "$root/boot/bzImage"
+# Shared libraries of the dynamically linked tools, and pci.ids for names.
+for f in "$root"/tests/*; do
+	ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -nL "$lib" "$root$lib"
+	done
+done
+[ -f /usr/share/misc/pci.ids ] &&
+	install -D -m 0644 /usr/share/misc/pci.ids "$root/usr/share/misc/pci.ids"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$build/initramfs.cpio.new"
 mv "$build/initramfs.cpio.new" "$build/initramfs.cpio"
 echo "[initramfs] $(du -h "$build/initramfs.cpio" | cut -f1) $build/initramfs.cpio"

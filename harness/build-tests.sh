@@ -5,7 +5,7 @@
 # generated tree and the uAPI headers of the test kernel:
 #   - upstream liveupdate selftests (regression guard: LUO kexec)
 #   - upstream vfio selftests (regression guard: vfio_pci_driver_test)
-#   - our tools/testing/selftests/vfio_kho
+#   - our tools/testing/selftests/vfio_kho and tools/kho-devices
 #   - the harness's own guest helpers
 # Output: $KHO_BUILD/tests/bin.
 set -euo pipefail
@@ -47,10 +47,16 @@ if [ -f "$tree/tools/testing/selftests/vfio_kho/Makefile" ]; then
 		-exec cp {} "$bin/" \;
 fi
 
+log "kho-check (vendor/operator checker, libpci)"
+make -s -C "$tree/tools/kho-devices" OUTPUT="$bin"
+
 log "guest helpers"
 gcc -static -O2 -Wall -Werror -isystem "$hdrs" -o "$bin/kho-kexec" \
 	"$repo/harness/guest/kho-kexec.c"
+# Static, except the tools that need a shared library (libpci): the
+# initramfs builder copies their libraries along.
 for f in "$bin"/*; do
+	case "$(basename "$f")" in kho-check) continue ;; esac
 	file -b "$f" | grep -q "statically linked" || {
 		echo "[tests] error: $f is not static" >&2
 		exit 1

@@ -16,7 +16,7 @@ rm -rf "$git_dir" "$out"
 mkdir -p "$git_dir"
 tar -C "$git_dir" --strip-components=1 -xf "$KHO_CACHE/linux-source-7.3.tar.xz"
 g init -q
-g add -A
+g add -A -f .
 g commit -q -m "Linux $(cat "$KHO_CACHE/linux-source.version") (Debian linux-source-7.3)"
 base=$(g rev-parse HEAD)
 while read -r p; do

@@ -46,7 +46,9 @@ kvm_works() {
 # The one definition of the test machine. Functions sit at fixed PCI
 # addresses so that scenarios can name them:
 #   00:04.0 igb, 00:05.0 edu (64-bit DMA mask), 00:06.0 second igb,
-#   00:07.0 edu with QEMU's default 28-bit DMA mask.
+#   00:07.0 edu with QEMU's default 28-bit DMA mask,
+#   00:08.0 conventional PCI bridge with two edus (64-bit) behind it at
+#   01:01.0 and 01:02.0, which therefore share one IOMMU group.
 machine_args() {
 	local v
 	local -a a=(
@@ -66,6 +68,10 @@ machine_args() {
 		edu) a+=(-device edu,addr=05.0,dma_mask=0xffffffffffffffff) ;;
 		igb2) a+=(-device igb,addr=06.0) ;;
 		edu28) a+=(-device edu,addr=07.0) ;;
+		bridged-edu)
+			a+=(-device pci-bridge,id=kho_br,chassis_nr=1,addr=08.0
+			    -device edu,bus=kho_br,addr=01.0,dma_mask=0xffffffffffffffff
+			    -device edu,bus=kho_br,addr=02.0,dma_mask=0xffffffffffffffff) ;;
 		*) echo "unknown machine variant '$v'" >&2; return 1 ;;
 		esac
 	done

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/compiler.h>
+
 #include <libliveupdate.h>
 #include <libvfio.h>
 
@@ -36,7 +38,7 @@
 #define TOKEN_DEVICE		3
 
 /* Far above guest RAM: stray or stale-translated DMA cannot land here. */
-#define DMA_IOVA		(1ULL << 40)
+#define DMA_IOVA		0x10000000000ULL	/* 1 TiB */
 #define MEMFD_SIZE		(4UL << 20)
 #define DRIVER_OFFSET		0
 #define SRC_OFFSET		(2UL << 20)
@@ -56,7 +58,7 @@ struct lu_state {
 	uint32_t bars[6];
 };
 
-static void report(const char *key, const char *fmt, ...)
+static void lu_report(const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -115,7 +117,7 @@ static int read_bar0_reg(const char *bdf, uint32_t reg, uint32_t *val)
 	close(fd);
 	if (bar == MAP_FAILED)
 		return -errno;
-	*val = *(volatile uint32_t *)((char *)bar + reg);
+	*val = READ_ONCE(*(uint32_t *)((char *)bar + reg));
 	munmap(bar, 0x10000);
 	return 0;
 }
@@ -193,13 +195,13 @@ static int dma_copy_and_check(struct vfio_pci_device *device, uint8_t *mem,
 	ret = vfio_pci_driver_memcpy(device, DMA_IOVA + SRC_OFFSET,
 				     DMA_IOVA + DST_OFFSET, COPY_SIZE);
 	if (ret || memcmp(mem + SRC_OFFSET, mem + DST_OFFSET, COPY_SIZE)) {
-		report(key, "FAILED (driver status %d, data %s)", ret,
-		       memcmp(mem + SRC_OFFSET, mem + DST_OFFSET, COPY_SIZE) ?
-		       "wrong" : "right");
+		lu_report(key, "FAILED (driver status %d, data %s)", ret,
+			  memcmp(mem + SRC_OFFSET, mem + DST_OFFSET, COPY_SIZE) ?
+			  "wrong" : "right");
 		return -1;
 	}
-	report(key, "ok: %lu KiB copied by the device through IOVA 0x%llx in %ld ms",
-	       COPY_SIZE >> 10, (unsigned long long)DMA_IOVA, now_ms() - t0);
+	lu_report(key, "ok: %lu KiB copied by the device through IOVA 0x%llx in %ld ms",
+		  COPY_SIZE >> 10, (unsigned long long)DMA_IOVA, now_ms() - t0);
 	return 0;
 }
 
@@ -216,9 +218,9 @@ static int before(const char *bdf)
 	VFIO_ASSERT_GE(memfd, 0);
 	VFIO_ASSERT_EQ(ftruncate(memfd, MEMFD_SIZE), 0);
 	device = setup_dma(bdf, memfd, &mem);
-	report("device", "%s %04x:%04x owned by vfio-pci, type1 container",
-	       bdf, vfio_pci_config_readw(device, PCI_VENDOR_ID),
-	       vfio_pci_config_readw(device, PCI_DEVICE_ID));
+	lu_report("device", "%s %04x:%04x owned by vfio-pci, type1 container",
+		  bdf, vfio_pci_config_readw(device, PCI_VENDOR_ID),
+		  vfio_pci_config_readw(device, PCI_DEVICE_ID));
 
 	st = (struct lu_state *)(mem + STATE_OFFSET);
 	st->magic = STATE_MAGIC;
@@ -232,10 +234,10 @@ static int before(const char *bdf)
 	for (i = 0; i < 6; i++)
 		memcpy(&st->bars[i], cfg + PCI_BASE_ADDRESS_0 + 4 * i, 4);
 	VFIO_ASSERT_EQ(read_tx_ring(bdf, &st->tx_ring), 0);
-	report("marker", "tx ring base 0x%llx (programmed by the driver; device reset clears it)",
-	       (unsigned long long)st->tx_ring);
-	report("command_before", "0x%04x (bus master %s)", st->command,
-	       st->command & PCI_COMMAND_MASTER ? "on" : "off");
+	lu_report("marker", "tx ring base 0x%llx (set by the driver; reset clears it)",
+		  (unsigned long long)st->tx_ring);
+	lu_report("command_before", "0x%04x (bus master %s)", st->command,
+		  st->command & PCI_COMMAND_MASTER ? "on" : "off");
 
 	luo_fd = luo_open_device();
 	VFIO_ASSERT_GE(luo_fd, 0, "cannot open " LUO_DEVICE);
@@ -243,17 +245,17 @@ static int before(const char *bdf)
 	VFIO_ASSERT_GE(session_fd, 0, "cannot create LUO session");
 	ret = luo_session_preserve_fd(session_fd, memfd, TOKEN_MEMFD);
 	if (ret) {
-		report("preserve_memfd", "FAILED: %s", strerror(-ret));
+		lu_report("preserve_memfd", "FAILED: %s", strerror(-ret));
 		return 1;
 	}
-	report("preserve_memfd", "ok (%lu MiB)", MEMFD_SIZE >> 20);
+	lu_report("preserve_memfd", "ok (%lu MiB)", MEMFD_SIZE >> 20);
 	ret = luo_session_preserve_fd(session_fd, device->iommu->container_fd,
 				      TOKEN_CONTAINER);
-	report("preserve_container", ret ? "not kept: %s" : "ok%s",
-	       ret ? strerror(-ret) : "");
+	lu_report("preserve_container", ret ? "not kept: %s" : "ok%s",
+		  ret ? strerror(-ret) : "");
 	ret = luo_session_preserve_fd(session_fd, device->fd, TOKEN_DEVICE);
-	report("preserve_device", ret ? "not kept: %s" : "ok%s",
-	       ret ? strerror(-ret) : "");
+	lu_report("preserve_device", ret ? "not kept: %s" : "ok%s",
+		  ret ? strerror(-ret) : "");
 
 	/* Keep every fd open across the kexec, like a VMM would. */
 	daemonize_and_wait();
@@ -275,12 +277,12 @@ static int after(const char *bdf)
 	VFIO_ASSERT_GE(luo_fd, 0, "cannot open " LUO_DEVICE);
 	session_fd = luo_retrieve_session(luo_fd, SESSION_NAME);
 	if (session_fd < 0) {
-		report("session", "FAILED: %s", strerror(-session_fd));
+		lu_report("session", "FAILED: %s", strerror(-session_fd));
 		return 1;
 	}
 	memfd = luo_session_retrieve_fd(session_fd, TOKEN_MEMFD);
 	if (memfd < 0) {
-		report("memfd", "FAILED: %s", strerror(-memfd));
+		lu_report("memfd", "FAILED: %s", strerror(-memfd));
 		return 1;
 	}
 	mem = mmap(NULL, MEMFD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -289,22 +291,22 @@ static int after(const char *bdf)
 	st = (struct lu_state *)(mem + STATE_OFFSET);
 	if (st->magic != STATE_MAGIC ||
 	    memcmp(mem + SRC_OFFSET, mem + DST_OFFSET, COPY_SIZE)) {
-		report("memfd", "FAILED: data lost (magic 0x%llx)",
-		       (unsigned long long)st->magic);
+		lu_report("memfd", "FAILED: data lost (magic 0x%llx)",
+			  (unsigned long long)st->magic);
 		return 1;
 	}
-	report("memfd", "ok: guest memory and the DMA'd data are intact");
+	lu_report("memfd", "ok: guest memory and the DMA'd data are intact");
 
 	fd = luo_session_retrieve_fd(session_fd, TOKEN_CONTAINER);
-	report("container", fd < 0 ? "not kept: %s" : "ok%s",
-	       fd < 0 ? strerror(-fd) : "");
+	lu_report("container", fd < 0 ? "not kept: %s" : "ok%s",
+		  fd < 0 ? strerror(-fd) : "");
 	fd = luo_session_retrieve_fd(session_fd, TOKEN_DEVICE);
-	report("device_fd", fd < 0 ? "not kept: %s" : "ok%s",
-	       fd < 0 ? strerror(-fd) : "");
+	lu_report("device_fd", fd < 0 ? "not kept: %s" : "ok%s",
+		  fd < 0 ? strerror(-fd) : "");
 
 	ret = read_config(bdf, cfg, sizeof(cfg));
 	if (ret) {
-		report("pci", "FAILED: config space unreadable: %s", strerror(-ret));
+		lu_report("pci", "FAILED: config space unreadable: %s", strerror(-ret));
 		return 1;
 	}
 	memcpy(&cmd, cfg + PCI_COMMAND, 2);
@@ -312,23 +314,23 @@ static int after(const char *bdf)
 		memcpy(&bar, cfg + PCI_BASE_ADDRESS_0 + 4 * i, 4);
 		same &= bar == st->bars[i];
 	}
-	report("bars", same ? "unchanged" : "CHANGED (reassigned)");
-	report("command_after", "0x%04x (bus master %s; was 0x%04x)", cmd,
-	       cmd & PCI_COMMAND_MASTER ? "on" : "off", st->command);
+	lu_report("bars", same ? "unchanged" : "CHANGED (reassigned)");
+	lu_report("command_after", "0x%04x (bus master %s; was 0x%04x)", cmd,
+		  cmd & PCI_COMMAND_MASTER ? "on" : "off", st->command);
 	if (!(cmd & PCI_COMMAND_MEMORY)) {
-		report("marker", "unreadable: memory decoding is off");
+		lu_report("marker", "unreadable: memory decoding is off");
 	} else if (read_tx_ring(bdf, &tx_ring) == 0) {
-		report("marker", tx_ring == st->tx_ring ?
-		       "tx ring base 0x%llx kept: the device was not reset" :
-		       "tx ring base 0x%llx, was 0x%llx: the device was reset",
-		       (unsigned long long)tx_ring,
-		       (unsigned long long)st->tx_ring);
+		lu_report("marker", tx_ring == st->tx_ring ?
+			  "tx ring base 0x%llx kept: the device was not reset" :
+			  "tx ring base 0x%llx, was 0x%llx: the device was reset",
+			  (unsigned long long)tx_ring,
+			  (unsigned long long)st->tx_ring);
 	}
 
 	/* Without a kept container the VMM can only start over. */
 	ret = bind_vfio_pci(bdf);
 	if (ret) {
-		report("dma_after", "FAILED: cannot bind vfio-pci: %s", strerror(-ret));
+		lu_report("dma_after", "FAILED: cannot bind vfio-pci: %s", strerror(-ret));
 		return 1;
 	}
 	munmap(mem, MEMFD_SIZE);
@@ -338,7 +340,7 @@ static int after(const char *bdf)
 	vfio_pci_driver_remove(device);
 	vfio_pci_device_cleanup(device);
 	VFIO_ASSERT_EQ(luo_session_finish(session_fd), 0);
-	report("session_finish", "ok");
+	lu_report("session_finish", "ok");
 	return 0;
 }
 

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Which devices and which memory may be handed over to the next kernel
+ * while the device keeps doing DMA. See kernel/kho_dma_policy.c and
+ * Documentation/driver-api/kho-devices.rst.
+ */
+#ifndef _LINUX_KHO_DMA_POLICY_H
+#define _LINUX_KHO_DMA_POLICY_H
+
+#include <linux/sizes.h>
+#include <linux/types.h>
+
+struct attribute_group;
+struct dentry;
+struct device;
+
+/**
+ * enum kho_dma_rule - the rules a device must meet to be handed over
+ * @KHO_DMA_RULE_PCI_FUNCTION: it is a PCI function (-ENODEV)
+ * @KHO_DMA_RULE_ENDPOINT: it is an endpoint that can master DMA, not a
+ *	bridge (-EINVAL)
+ * @KHO_DMA_RULE_NOT_VF: it is not an SR-IOV virtual function (-EOPNOTSUPP)
+ * @KHO_DMA_RULE_PRESENT: it still answers on the bus (-ENODEV)
+ * @KHO_DMA_RULE_IOMMU: an IOMMU translates its DMA (-ENXIO)
+ * @KHO_DMA_RULE_TRUSTED: it is not untrusted or behind an external-facing
+ *	port, whose DMA the kernel bounces (-EPERM)
+ * @KHO_DMA_RULE_NO_SWIOTLB: swiotlb is not active for it (-EXDEV)
+ * @KHO_DMA_RULE_NO_FORCED_BOUNCE: its DMA is not forced through swiotlb
+ *	(-EXDEV)
+ * @KHO_DMA_RULE_NO_RESTRICTED_POOL: it has no restricted DMA pool (-EXDEV)
+ * @KHO_DMA_RULE_REACH_KNOWN: its DMA reach is known (-ENODATA)
+ * @KHO_DMA_RULE_REACH_COVERS_RAM: its DMA reach covers all of RAM (-EDOM)
+ * @KHO_DMA_RULE_GROUP: it is alone in its IOMMU group, or every other
+ *	member of the group is handed over too (-EBUSY)
+ * @KHO_DMA_RULE_COUNT: number of rules
+ */
+enum kho_dma_rule {
+	KHO_DMA_RULE_PCI_FUNCTION,
+	KHO_DMA_RULE_ENDPOINT,
+	KHO_DMA_RULE_NOT_VF,
+	KHO_DMA_RULE_PRESENT,
+	KHO_DMA_RULE_IOMMU,
+	KHO_DMA_RULE_TRUSTED,
+	KHO_DMA_RULE_NO_SWIOTLB,
+	KHO_DMA_RULE_NO_FORCED_BOUNCE,
+	KHO_DMA_RULE_NO_RESTRICTED_POOL,
+	KHO_DMA_RULE_REACH_KNOWN,
+	KHO_DMA_RULE_REACH_COVERS_RAM,
+	KHO_DMA_RULE_GROUP,
+	KHO_DMA_RULE_COUNT
+};
+
+/**
+ * enum kho_dma_reach_source - where a device's DMA reach comes from
+ * @KHO_DMA_REACH_UNKNOWN: nowhere: the device does not qualify
+ * @KHO_DMA_REACH_DRIVER: the DMA mask set by its kernel driver
+ * @KHO_DMA_REACH_TABLE: the capability table, by PCI vendor and device ID
+ * @KHO_DMA_REACH_DECLARED: declared by its owner in sysfs
+ *	(kho_dma_reach_bits); overrides the other two
+ */
+enum kho_dma_reach_source {
+	KHO_DMA_REACH_UNKNOWN,
+	KHO_DMA_REACH_DRIVER,
+	KHO_DMA_REACH_TABLE,
+	KHO_DMA_REACH_DECLARED,
+};
+
+/**
+ * struct kho_dma_facts - what the policy needs to know about a device
+ * @is_pci: it is a PCI function
+ * @is_endpoint: its config header is a type 0 (endpoint) header
+ * @is_virtfn: it is an SR-IOV virtual function
+ * @is_present: it still answers config reads
+ * @has_iommu: it belongs to an IOMMU group
+ * @untrusted: marked untrusted by the PCI core
+ * @external_facing: sits behind an external-facing port
+ * @swiotlb_active: a swiotlb pool serves the device
+ * @forced_bounce: its streaming DMA is forced through swiotlb
+ * @restricted_pool: it has a restricted DMA pool
+ * @reach_source: where @dma_reach comes from
+ * @dma_reach: highest bus address it can generate (an all-ones mask)
+ * @ram_end: highest physical address of RAM
+ * @group_others: other devices in its IOMMU group
+ * @group_others_preserved: how many of @group_others are handed over
+ */
+struct kho_dma_facts {
+	bool is_pci;
+	bool is_endpoint;
+	bool is_virtfn;
+	bool is_present;
+	bool has_iommu;
+	bool untrusted;
+	bool external_facing;
+	bool swiotlb_active;
+	bool forced_bounce;
+	bool restricted_pool;
+	enum kho_dma_reach_source reach_source;
+	u64 dma_reach;
+	phys_addr_t ram_end;
+	unsigned int group_others;
+	unsigned int group_others_preserved;
+};
+
+/**
+ * struct kho_dma_range - physical memory handed over for a device
+ * @phys: start, page aligned
+ * @size: length in bytes, page aligned, not 0
+ */
+struct kho_dma_range {
+	phys_addr_t phys;
+	u64 size;
+};
+
+/* Memory handed over for device state must start at or above this. */
+#define KHO_DMA_MIN_PHYS	((phys_addr_t)SZ_4G)
+
+int kho_dma_policy_evaluate(const struct kho_dma_facts *facts,
+			    enum kho_dma_rule *failed);
+const char *kho_dma_rule_reason(enum kho_dma_rule rule);
+int kho_dma_rule_errno(enum kho_dma_rule rule);
+u64 kho_dma_reach_from_table(u16 vendor, u16 device);
+void kho_dma_policy_gather(struct device *dev, struct kho_dma_facts *facts);
+int kho_dma_device_check(struct device *dev, const char **reason);
+int kho_dma_check_ranges(struct device *dev, const struct kho_dma_range *ranges,
+			 unsigned int nr);
+int kho_dma_preserve_ranges(struct device *dev,
+			    const struct kho_dma_range *ranges, unsigned int nr);
+void kho_dma_unpreserve_ranges(const struct kho_dma_range *ranges,
+			       unsigned int nr);
+u64 kho_dma_preserved_pages(void);
+struct dentry *kho_devices_debugfs_root(void);
+
+extern const struct attribute_group kho_dma_policy_pci_attr_group;
+
+#endif /* _LINUX_KHO_DMA_POLICY_H */

@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kho_dma_policy - which devices and which memory may be handed over to the
+ * next kernel while the device keeps doing DMA.
+ */
+
+/**
+ * DOC: KHO device preservation policy
+ *
+ * A device that keeps doing DMA across a kexec must not depend on anything
+ * that dies with the old kernel. This file owns the rules that decide it,
+ * for every part of the suite (PCI, IOMMU, VFIO):
+ *
+ * Device rules (kho_dma_device_check()), checked in this order, each with
+ * its own reason text and errno (see &enum kho_dma_rule):
+ *
+ * - it is a PCI function, an endpoint (not a bridge), not an SR-IOV virtual
+ *   function, still present on the bus, and an IOMMU translates its DMA;
+ * - it does not need swiotlb: not untrusted or external-facing (the kernel
+ *   bounces their DMA), no swiotlb pool active for it, no forced bounce, no
+ *   restricted DMA pool. A bounce buffer does not survive the kexec;
+ * - its DMA reach covers all of RAM, so that no DMA ever needs a bounce.
+ *   The reach is the DMA mask of its kernel driver, except for drivers that
+ *   leave DMA to userspace (driver_managed_dma, e.g. vfio-pci), which set
+ *   none: then it is the value its owner declared in sysfs
+ *   (kho_dma_reach_bits), else the capability table below, else unknown,
+ *   and unknown does not qualify;
+ * - it is alone in its IOMMU group, or every other member is handed over
+ *   too: a group shares one translation.
+ *
+ * Memory rule (kho_dma_check_ranges()): every page handed over for device
+ * state (page tables, DMA targets, metadata) starts at or above 4 GiB, the
+ * part of RAM that the next kernel's early boot and any 32-bit device are
+ * least likely to need. A request with one byte below fails as a whole
+ * with -ERANGE and preserves nothing; kho_dma_preserve_ranges() is the way
+ * the other parts hand memory over.
+ *
+ * The verdict for every PCI device is in sysfs (kho_preservable); the pages
+ * handed over through this file are counted in debugfs
+ * (kho_devices/policy/preserved_pages).
+ *
+ * This file does not preserve devices itself and keeps no per-device state
+ * but the declared reach, which lives in &struct pci_dev.
+ */
+
+#define pr_fmt(fmt) "kho_dma_policy: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/iommu.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho_dma_policy.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/pfn.h>
+#include <linux/swiotlb.h>
+#include <linux/sysfs.h>
+
+struct kho_dma_rule_desc {
+	int err;
+	const char *reason;
+};
+
+static const struct kho_dma_rule_desc kho_dma_rules[KHO_DMA_RULE_COUNT] = {
+	[KHO_DMA_RULE_PCI_FUNCTION] = {
+		-ENODEV, "not a PCI function" },
+	[KHO_DMA_RULE_ENDPOINT] = {
+		-EINVAL, "not an endpoint: bridges are not handed over on their own" },
+	[KHO_DMA_RULE_NOT_VF] = {
+		-EOPNOTSUPP, "SR-IOV virtual functions are not supported" },
+	[KHO_DMA_RULE_PRESENT] = {
+		-ENODEV, "device no longer answers on the bus" },
+	[KHO_DMA_RULE_IOMMU] = {
+		-ENXIO, "no IOMMU translates its DMA" },
+	[KHO_DMA_RULE_TRUSTED] = {
+		-EPERM, "untrusted or external-facing: its DMA must be bounced" },
+	[KHO_DMA_RULE_NO_SWIOTLB] = {
+		-EXDEV, "needs swiotlb: a swiotlb pool serves it" },
+	[KHO_DMA_RULE_NO_FORCED_BOUNCE] = {
+		-EXDEV, "needs swiotlb: its DMA is forced through bounce buffers" },
+	[KHO_DMA_RULE_NO_RESTRICTED_POOL] = {
+		-EXDEV, "needs swiotlb: it has a restricted DMA pool" },
+	[KHO_DMA_RULE_REACH_KNOWN] = {
+		-ENODATA, "DMA reach unknown: no driver mask, no capability entry, none declared" },
+	[KHO_DMA_RULE_REACH_COVERS_RAM] = {
+		-EDOM, "DMA reach does not cover all of RAM" },
+	[KHO_DMA_RULE_GROUP] = {
+		-EBUSY, "shares its IOMMU group with devices that are not handed over" },
+};
+
+/**
+ * kho_dma_rule_reason() - the reason text of a rule
+ * @rule: the rule
+ *
+ * Return: a constant string saying what is wrong when @rule is broken.
+ */
+const char *kho_dma_rule_reason(enum kho_dma_rule rule)
+{
+	if (rule >= KHO_DMA_RULE_COUNT)
+		return "unknown rule";
+	return kho_dma_rules[rule].reason;
+}
+EXPORT_SYMBOL_GPL(kho_dma_rule_reason);
+
+/**
+ * kho_dma_rule_errno() - the errno returned when a rule is broken
+ * @rule: the rule
+ *
+ * Return: a negative errno.
+ */
+int kho_dma_rule_errno(enum kho_dma_rule rule)
+{
+	if (rule >= KHO_DMA_RULE_COUNT)
+		return -EINVAL;
+	return kho_dma_rules[rule].err;
+}
+EXPORT_SYMBOL_GPL(kho_dma_rule_errno);
+
+static bool kho_dma_rule_holds(const struct kho_dma_facts *f,
+			       enum kho_dma_rule rule)
+{
+	switch (rule) {
+	case KHO_DMA_RULE_PCI_FUNCTION:
+		return f->is_pci;
+	case KHO_DMA_RULE_ENDPOINT:
+		return f->is_endpoint;
+	case KHO_DMA_RULE_NOT_VF:
+		return !f->is_virtfn;
+	case KHO_DMA_RULE_PRESENT:
+		return f->is_present;
+	case KHO_DMA_RULE_IOMMU:
+		return f->has_iommu;
+	case KHO_DMA_RULE_TRUSTED:
+		return !f->untrusted && !f->external_facing;
+	case KHO_DMA_RULE_NO_SWIOTLB:
+		return !f->swiotlb_active;
+	case KHO_DMA_RULE_NO_FORCED_BOUNCE:
+		return !f->forced_bounce;
+	case KHO_DMA_RULE_NO_RESTRICTED_POOL:
+		return !f->restricted_pool;
+	case KHO_DMA_RULE_REACH_KNOWN:
+		return f->reach_source != KHO_DMA_REACH_UNKNOWN && f->dma_reach;
+	case KHO_DMA_RULE_REACH_COVERS_RAM:
+		return f->dma_reach >= f->ram_end;
+	case KHO_DMA_RULE_GROUP:
+		return f->group_others_preserved >= f->group_others;
+	default:
+		return false;
+	}
+}
+
+/**
+ * kho_dma_policy_evaluate() - apply the device rules to a set of facts
+ * @facts: what is known about the device
+ * @failed: if not NULL, set to the first rule broken
+ *
+ * Pure function of @facts: the rules are applied in the order of
+ * &enum kho_dma_rule and the first one broken decides.
+ *
+ * Return: 0 if the device may be handed over, else the errno of the first
+ * rule broken.
+ */
+int kho_dma_policy_evaluate(const struct kho_dma_facts *facts,
+			    enum kho_dma_rule *failed)
+{
+	enum kho_dma_rule rule;
+
+	for (rule = 0; rule < KHO_DMA_RULE_COUNT; rule++) {
+		if (kho_dma_rule_holds(facts, rule))
+			continue;
+		if (failed)
+			*failed = rule;
+		return kho_dma_rules[rule].err;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_dma_policy_evaluate);
+
+/*
+ * DMA reach of devices whose driver leaves DMA to userspace, by PCI ID.
+ * Vendors add their devices here: the value is the width in bits of the
+ * addresses the device can put on the bus, as its datasheet states.
+ */
+struct kho_dma_reach_entry {
+	u16 vendor;
+	u16 device;
+	u8 bits;
+};
+
+static const struct kho_dma_reach_entry kho_dma_reach_table[] = {
+	/* Intel 82576 (igb), also QEMU's "igb": 64-bit descriptors */
+	{ PCI_VENDOR_ID_INTEL, 0x10c9, 64 },
+	/*
+	 * QEMU's "edu" teaching device: 28 bits unless its dma_mask property
+	 * is raised, which the table cannot know; its owner declares it.
+	 */
+	{ 0x1234, 0x11e8, 28 },
+};
+
+/**
+ * kho_dma_reach_from_table() - DMA reach of a device from the capability table
+ * @vendor: PCI vendor ID
+ * @device: PCI device ID
+ *
+ * Return: the highest address the device can reach (an all-ones mask), or
+ * 0 if the table has no entry for it.
+ */
+u64 kho_dma_reach_from_table(u16 vendor, u16 device)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kho_dma_reach_table); i++) {
+		if (kho_dma_reach_table[i].vendor == vendor &&
+		    kho_dma_reach_table[i].device == device)
+			return DMA_BIT_MASK(kho_dma_reach_table[i].bits);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_dma_reach_from_table);
+
+struct kho_dma_group_count {
+	struct device *self;
+	unsigned int others;
+	unsigned int others_preserved;
+};
+
+static int kho_dma_count_group_member(struct device *dev, void *data)
+{
+	struct kho_dma_group_count *count = data;
+
+	if (dev == count->self)
+		return 0;
+	count->others++;
+	if (dev_is_pci(dev) && to_pci_dev(dev)->kho_preserved)
+		count->others_preserved++;
+	return 0;
+}
+
+static void kho_dma_gather_reach(struct pci_dev *pdev, struct kho_dma_facts *f)
+{
+	struct device_driver *drv = pdev->dev.driver;
+
+	if (pdev->kho_dma_reach_bits) {
+		f->reach_source = KHO_DMA_REACH_DECLARED;
+		f->dma_reach = DMA_BIT_MASK(pdev->kho_dma_reach_bits);
+	} else if (drv && !to_pci_driver(drv)->driver_managed_dma &&
+		   pdev->dev.dma_mask) {
+		f->reach_source = KHO_DMA_REACH_DRIVER;
+		f->dma_reach = *pdev->dev.dma_mask;
+	} else {
+		f->dma_reach = kho_dma_reach_from_table(pdev->vendor,
+							pdev->device);
+		f->reach_source = f->dma_reach ? KHO_DMA_REACH_TABLE :
+						 KHO_DMA_REACH_UNKNOWN;
+	}
+}
+
+/**
+ * kho_dma_policy_gather() - collect the facts the policy needs about a device
+ * @dev: the device
+ * @facts: filled in
+ *
+ * Reads the device's state once; kho_dma_policy_evaluate() judges it. The
+ * caller must hold a reference on @dev and, for a stable answer, its
+ * device lock.
+ */
+void kho_dma_policy_gather(struct device *dev, struct kho_dma_facts *facts)
+{
+	struct kho_dma_group_count count = { .self = dev };
+	struct iommu_group *group;
+	struct pci_dev *pdev;
+
+	memset(facts, 0, sizeof(*facts));
+	facts->ram_end = PFN_PHYS(max_pfn) - 1;
+	if (!dev_is_pci(dev))
+		return;
+	pdev = to_pci_dev(dev);
+	facts->is_pci = true;
+	facts->is_endpoint = pdev->hdr_type == PCI_HEADER_TYPE_NORMAL;
+	facts->is_virtfn = pdev->is_virtfn;
+	facts->is_present = pci_device_is_present(pdev);
+	facts->untrusted = pdev->untrusted;
+	facts->external_facing = pdev->external_facing;
+	facts->swiotlb_active = is_swiotlb_active(dev);
+	facts->forced_bounce = is_swiotlb_force_bounce(dev);
+#ifdef CONFIG_DMA_RESTRICTED_POOL
+	facts->restricted_pool = dev->dma_io_tlb_mem &&
+				 dev->dma_io_tlb_mem != &io_tlb_default_mem;
+#endif
+	kho_dma_gather_reach(pdev, facts);
+
+	group = iommu_group_get(dev);
+	if (group) {
+		facts->has_iommu = true;
+		iommu_group_for_each_dev(group, &count,
+					 kho_dma_count_group_member);
+		iommu_group_put(group);
+	}
+	facts->group_others = count.others;
+	facts->group_others_preserved = count.others_preserved;
+}
+EXPORT_SYMBOL_GPL(kho_dma_policy_gather);
+
+/**
+ * kho_dma_device_check() - may this device be handed over to the next kernel?
+ * @dev: the device, referenced by the caller
+ * @reason: if not NULL, set to the reason text when the answer is no
+ *
+ * The call the other parts make at preserve time. A refusal is logged once,
+ * naming the device and the rule.
+ *
+ * Return: 0 if it may, else the errno of the first rule it breaks.
+ */
+int kho_dma_device_check(struct device *dev, const char **reason)
+{
+	struct kho_dma_facts facts;
+	enum kho_dma_rule rule;
+	int err;
+
+	kho_dma_policy_gather(dev, &facts);
+	err = kho_dma_policy_evaluate(&facts, &rule);
+	if (!err)
+		return 0;
+	if (rule == KHO_DMA_RULE_REACH_COVERS_RAM)
+		dev_warn(dev, "kho: not preserved: %s (reach %#llx, RAM ends at %pa)\n",
+			 kho_dma_rule_reason(rule), facts.dma_reach,
+			 &facts.ram_end);
+	else
+		dev_warn(dev, "kho: not preserved: %s\n",
+			 kho_dma_rule_reason(rule));
+	if (reason)
+		*reason = kho_dma_rule_reason(rule);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_dma_device_check);
+
+static atomic64_t kho_dma_preserved_page_count = ATOMIC64_INIT(0);
+static atomic64_t kho_dma_refused_requests = ATOMIC64_INIT(0);
+
+/**
+ * kho_dma_check_ranges() - may this memory be handed over for a device?
+ * @dev: the device the memory is for (named in the log; may be NULL)
+ * @ranges: the memory
+ * @nr: number of entries in @ranges
+ *
+ * Every range must be page aligned, not empty, not wrap around, and start
+ * at or above %KHO_DMA_MIN_PHYS. Nothing is preserved here.
+ *
+ * Return: 0, -EINVAL for a malformed request, -ERANGE if any byte lies
+ * below 4 GiB (logged once with the device and the range).
+ */
+int kho_dma_check_ranges(struct device *dev, const struct kho_dma_range *ranges,
+			 unsigned int nr)
+{
+	unsigned int i;
+
+	if (!ranges || !nr)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		phys_addr_t start = ranges[i].phys;
+		u64 size = ranges[i].size;
+
+		if (!size || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(size) ||
+		    start + size - 1 < start)
+			return -EINVAL;
+		if (start < KHO_DMA_MIN_PHYS) {
+			pr_warn("%s: refused: range [%pa-%#llx] is below 4 GiB; nothing preserved\n",
+				dev ? dev_name(dev) : "(no device)", &start,
+				(u64)start + size - 1);
+			atomic64_inc(&kho_dma_refused_requests);
+			return -ERANGE;
+		}
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_dma_check_ranges);
+
+/**
+ * kho_dma_preserve_ranges() - hand memory over to the next kernel for a device
+ * @dev: the device the memory is for
+ * @ranges: the memory, checked with kho_dma_check_ranges()
+ * @nr: number of entries in @ranges
+ *
+ * All or nothing: the whole request is checked before any page is
+ * preserved, and a failure while preserving undoes what was done.
+ *
+ * Return: 0, or a negative errno with nothing preserved.
+ */
+int kho_dma_preserve_ranges(struct device *dev,
+			    const struct kho_dma_range *ranges, unsigned int nr)
+{
+	unsigned int i;
+	u64 pages = 0;
+	int err;
+
+	err = kho_dma_check_ranges(dev, ranges, nr);
+	if (err)
+		return err;
+	for (i = 0; i < nr; i++) {
+		err = kho_preserve_pages(phys_to_page(ranges[i].phys),
+					 ranges[i].size >> PAGE_SHIFT);
+		if (err) {
+			kho_dma_unpreserve_ranges(ranges, i);
+			return err;
+		}
+		pages += ranges[i].size >> PAGE_SHIFT;
+	}
+	atomic64_add(pages, &kho_dma_preserved_page_count);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_dma_preserve_ranges);
+
+/**
+ * kho_dma_unpreserve_ranges() - take back memory handed over for a device
+ * @ranges: exactly what kho_dma_preserve_ranges() was given
+ * @nr: number of entries in @ranges
+ */
+void kho_dma_unpreserve_ranges(const struct kho_dma_range *ranges,
+			       unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		kho_unpreserve_pages(phys_to_page(ranges[i].phys),
+				     ranges[i].size >> PAGE_SHIFT);
+		atomic64_sub(ranges[i].size >> PAGE_SHIFT,
+			     &kho_dma_preserved_page_count);
+	}
+}
+EXPORT_SYMBOL_GPL(kho_dma_unpreserve_ranges);
+
+/**
+ * kho_dma_preserved_pages() - pages currently handed over through this file
+ *
+ * Return: the number of pages preserved by kho_dma_preserve_ranges() and
+ * not yet taken back.
+ */
+u64 kho_dma_preserved_pages(void)
+{
+	return atomic64_read(&kho_dma_preserved_page_count);
+}
+EXPORT_SYMBOL_GPL(kho_dma_preserved_pages);
+
+/* sysfs: /sys/bus/pci/devices/.../kho_preservable and kho_dma_reach_bits */
+
+static ssize_t kho_preservable_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct kho_dma_facts facts;
+	enum kho_dma_rule rule;
+
+	device_lock(dev);
+	kho_dma_policy_gather(dev, &facts);
+	device_unlock(dev);
+	if (!kho_dma_policy_evaluate(&facts, &rule))
+		return sysfs_emit(buf, "yes\n");
+	return sysfs_emit(buf, "no: %s\n", kho_dma_rule_reason(rule));
+}
+static DEVICE_ATTR_RO(kho_preservable);
+
+static ssize_t kho_dma_reach_bits_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_pci_dev(dev)->kho_dma_reach_bits);
+}
+
+static ssize_t kho_dma_reach_bits_store(struct device *dev,
+					struct device_attribute *attr,
+					const char *buf, size_t count)
+{
+	u8 bits;
+	int err;
+
+	err = kstrtou8(buf, 0, &bits);
+	if (err)
+		return err;
+	if (bits && (bits < 12 || bits > 64)) {
+		dev_warn(dev, "kho: DMA reach of %u bits refused: must be 0 (none) or 12..64\n",
+			 bits);
+		return -EINVAL;
+	}
+	to_pci_dev(dev)->kho_dma_reach_bits = bits;
+	return count;
+}
+static DEVICE_ATTR_RW(kho_dma_reach_bits);
+
+static struct attribute *kho_dma_policy_pci_attrs[] = {
+	&dev_attr_kho_preservable.attr,
+	&dev_attr_kho_dma_reach_bits.attr,
+	NULL,
+};
+
+const struct attribute_group kho_dma_policy_pci_attr_group = {
+	.attrs = kho_dma_policy_pci_attrs,
+};
+
+/* debugfs: /sys/kernel/debug/kho_devices/policy/ */
+
+static int kho_dma_preserved_pages_get(void *data, u64 *val)
+{
+	*val = kho_dma_preserved_pages();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(kho_dma_preserved_pages_fops,
+			 kho_dma_preserved_pages_get, NULL, "%llu\n");
+
+static int kho_dma_refused_requests_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&kho_dma_refused_requests);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(kho_dma_refused_requests_fops,
+			 kho_dma_refused_requests_get, NULL, "%llu\n");
+
+#ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
+/*
+ * preserve_test: "preserve BDF HIGH LOW" allocates HIGH pages above 4 GiB
+ * and LOW pages below, and hands them over for device BDF in one request;
+ * "release" takes back and frees what the last successful request kept.
+ * The write returns the request's errno.
+ */
+static DEFINE_MUTEX(kho_dma_test_lock);
+static struct kho_dma_range *kho_dma_test_ranges;
+static unsigned int kho_dma_test_nr;
+
+static void kho_dma_test_free(struct kho_dma_range *ranges, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		__free_page(phys_to_page(ranges[i].phys));
+	kfree(ranges);
+}
+
+/* A page below 4 GiB, or (@high) one at or above, if the page allocator has one. */
+static struct page *kho_dma_test_alloc(bool high)
+{
+	struct page *page = NULL, *rejects[64];
+	unsigned int i, nr_rejects = 0;
+
+	if (!high)
+		return alloc_page(GFP_KERNEL | GFP_DMA32);
+	while (nr_rejects < ARRAY_SIZE(rejects)) {
+		page = alloc_page(GFP_KERNEL);
+		if (!page || page_to_phys(page) >= KHO_DMA_MIN_PHYS)
+			break;
+		rejects[nr_rejects++] = page;
+		page = NULL;
+	}
+	for (i = 0; i < nr_rejects; i++)
+		__free_page(rejects[i]);
+	return page;
+}
+
+static int kho_dma_test_preserve(const char *bdf, unsigned int high,
+				 unsigned int low)
+{
+	struct kho_dma_range *ranges;
+	struct device *dev;
+	unsigned int i, nr = high + low;
+	int err;
+
+	if (!nr || nr > 1024 || kho_dma_test_ranges)
+		return -EINVAL;
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, bdf);
+	if (!dev)
+		return -ENODEV;
+	ranges = kcalloc(nr, sizeof(*ranges), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!ranges)
+		goto out_put;
+	for (i = 0; i < nr; i++) {
+		struct page *page = kho_dma_test_alloc(i < high);
+
+		if (!page) {
+			kho_dma_test_free(ranges, i);
+			goto out_put;
+		}
+		ranges[i].phys = page_to_phys(page);
+		ranges[i].size = PAGE_SIZE;
+	}
+	err = kho_dma_preserve_ranges(dev, ranges, nr);
+	if (err) {
+		kho_dma_test_free(ranges, nr);
+	} else {
+		kho_dma_test_ranges = ranges;
+		kho_dma_test_nr = nr;
+	}
+out_put:
+	put_device(dev);
+	return err;
+}
+
+static ssize_t kho_dma_test_write(struct file *file, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	unsigned int high, low;
+	char buf[64], bdf[32];
+	int err = -EINVAL;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	mutex_lock(&kho_dma_test_lock);
+	if (sscanf(buf, "preserve %31s %u %u", bdf, &high, &low) == 3) {
+		err = kho_dma_test_preserve(bdf, high, low);
+	} else if (sysfs_streq(buf, "release") && kho_dma_test_ranges) {
+		kho_dma_unpreserve_ranges(kho_dma_test_ranges, kho_dma_test_nr);
+		kho_dma_test_free(kho_dma_test_ranges, kho_dma_test_nr);
+		kho_dma_test_ranges = NULL;
+		err = 0;
+	}
+	mutex_unlock(&kho_dma_test_lock);
+	return err ? err : len;
+}
+
+static const struct file_operations kho_dma_test_fops = {
+	.owner = THIS_MODULE,
+	.write = kho_dma_test_write,
+};
+#endif /* CONFIG_KHO_DEVICES_TEST_HOOKS */
+
+static struct dentry *kho_devices_debugfs;
+
+/**
+ * kho_devices_debugfs_root() - the suite's debugfs directory
+ *
+ * Return: the dentry of /sys/kernel/debug/kho_devices/, under which each
+ * part of the suite creates its own directory, or an error pointer.
+ */
+struct dentry *kho_devices_debugfs_root(void)
+{
+	return kho_devices_debugfs;
+}
+EXPORT_SYMBOL_GPL(kho_devices_debugfs_root);
+
+static int __init kho_dma_policy_init(void)
+{
+	struct dentry *dir;
+
+	kho_devices_debugfs = debugfs_create_dir("kho_devices", NULL);
+	dir = debugfs_create_dir("policy", kho_devices_debugfs);
+	debugfs_create_file("preserved_pages", 0400, dir, NULL,
+			    &kho_dma_preserved_pages_fops);
+	debugfs_create_file("refused_requests", 0400, dir, NULL,
+			    &kho_dma_refused_requests_fops);
+#ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
+	debugfs_create_file("preserve_test", 0200, dir, NULL,
+			    &kho_dma_test_fops);
+#endif
+	return 0;
+}
+subsys_initcall(kho_dma_policy_init);
