@@ -22,7 +22,8 @@ mv "$root/tests/kho-kexec" "$root/bin/"
 cp "$kernel" "$root/boot/bzImage"
 # Shared libraries of the dynamically linked tools, and pci.ids for names.
 for f in "$root"/tests/*; do
-	ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+	file -b "$f" | grep -q "dynamically linked" || continue
+	for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -nL "$lib" "$root$lib"
 	done

@@ -277,7 +277,8 @@ void kho_dma_policy_gather(struct device *dev, struct kho_dma_facts *facts)
 		return;
 	pdev = to_pci_dev(dev);
 	facts->is_pci = true;
-	facts->is_endpoint = pdev->hdr_type == PCI_HEADER_TYPE_NORMAL;
+	facts->is_endpoint = pdev->hdr_type == PCI_HEADER_TYPE_NORMAL &&
+			     pdev->class >> 16 != PCI_BASE_CLASS_BRIDGE;
 	facts->is_virtfn = pdev->is_virtfn;
 	facts->is_present = pci_device_is_present(pdev);
 	facts->untrusted = pdev->untrusted;

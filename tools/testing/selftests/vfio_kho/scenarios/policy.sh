@@ -39,6 +39,9 @@ stage1() {
 	kho_expect "a PCI bridge is not an endpoint" \
 		"no: not an endpoint: bridges are not handed over on their own" \
 		"$(verdict $BRIDGE)"
+	kho_expect "nor is the host bridge" \
+		"no: not an endpoint: bridges are not handed over on their own" \
+		"$(verdict 0000:00:00.0)"
 	echo 64 >/sys/bus/pci/devices/$BEDU1/kho_dma_reach_bits
 	echo 64 >/sys/bus/pci/devices/$BEDU2/kho_dma_reach_bits
 	kho_expect "edus behind a PCI bridge share a group: refused" \
