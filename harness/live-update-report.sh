@@ -22,6 +22,7 @@ echo "Kernel: Linux $(cat "$build/cache/linux-source.version" 2>/dev/null) + $(g
 echo
 echo "Old kernel"
 line "device" "$(info lu_device)"
+line "preservation policy" "$(info lu_verdict)"
 line "DMA before the update" "$(info lu_dma_before)"
 line "device marker" "$(grep -a '^kho-info lu_marker' "$dir/results.log" | head -n 1 | sed 's/^kho-info lu_marker //' | tr -d '\r')"
 line "command register" "$(info lu_command_before)"

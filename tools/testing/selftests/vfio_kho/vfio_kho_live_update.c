@@ -88,6 +88,46 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static const char *preserve_result(int ret)
+{
+	static char buf[128];
+
+	if (!ret)
+		return "ok";
+	snprintf(buf, sizeof(buf), "not kept: %s (%s)",
+		 ret == -ENOENT ? "no LUO file handler for it" : "refused",
+		 strerror(-ret));
+	return buf;
+}
+
+static const char *retrieve_result(int fd)
+{
+	static char buf[128];
+
+	if (fd >= 0)
+		return "retrieved";
+	snprintf(buf, sizeof(buf), "not retrieved: %s (%s)",
+		 fd == -ENOENT ? "not in the session" : "refused",
+		 strerror(-fd));
+	return buf;
+}
+
+/* The kernel's verdict on the device (kho_dma_policy). */
+static void report_verdict(const char *bdf)
+{
+	char path[128], verdict[256] = "no verdict: kernel without KHO_DEVICES";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/kho_preservable", bdf);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(verdict, sizeof(verdict), f))
+			verdict[strcspn(verdict, "\n")] = 0;
+		fclose(f);
+	}
+	lu_report("verdict", "%s", verdict);
+}
+
 static int read_config(const char *bdf, uint8_t *cfg, size_t len)
 {
 	char path[128];
@@ -222,6 +262,8 @@ static int before(const char *bdf)
 		  bdf, vfio_pci_config_readw(device, PCI_VENDOR_ID),
 		  vfio_pci_config_readw(device, PCI_DEVICE_ID));
 
+	report_verdict(bdf);
+
 	st = (struct lu_state *)(mem + STATE_OFFSET);
 	st->magic = STATE_MAGIC;
 	st->seed = (uint64_t)now_ms() | 1;
@@ -251,11 +293,9 @@ static int before(const char *bdf)
 	lu_report("preserve_memfd", "ok (%lu MiB)", MEMFD_SIZE >> 20);
 	ret = luo_session_preserve_fd(session_fd, device->iommu->container_fd,
 				      TOKEN_CONTAINER);
-	lu_report("preserve_container", ret ? "not kept: %s" : "ok%s",
-		  ret ? strerror(-ret) : "");
+	lu_report("preserve_container", "%s", preserve_result(ret));
 	ret = luo_session_preserve_fd(session_fd, device->fd, TOKEN_DEVICE);
-	lu_report("preserve_device", ret ? "not kept: %s" : "ok%s",
-		  ret ? strerror(-ret) : "");
+	lu_report("preserve_device", "%s", preserve_result(ret));
 
 	/* Keep every fd open across the kexec, like a VMM would. */
 	daemonize_and_wait();
@@ -298,11 +338,9 @@ static int after(const char *bdf)
 	lu_report("memfd", "ok: guest memory and the DMA'd data are intact");
 
 	fd = luo_session_retrieve_fd(session_fd, TOKEN_CONTAINER);
-	lu_report("container", fd < 0 ? "not kept: %s" : "ok%s",
-		  fd < 0 ? strerror(-fd) : "");
+	lu_report("container", "%s", retrieve_result(fd));
 	fd = luo_session_retrieve_fd(session_fd, TOKEN_DEVICE);
-	lu_report("device_fd", fd < 0 ? "not kept: %s" : "ok%s",
-		  fd < 0 ? strerror(-fd) : "");
+	lu_report("device_fd", "%s", retrieve_result(fd));
 
 	ret = read_config(bdf, cfg, sizeof(cfg));
 	if (ret) {
