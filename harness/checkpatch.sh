@@ -19,7 +19,7 @@ for f in "${files[@]}"; do
 done
 while read -r p; do
 	case "$p" in ''|'#'*) continue ;; esac
-	"${cp[@]}" "patches/$p" || bad=1
+	"${cp[@]}" "$repo/patches/$p" || bad=1
 done <patches/series
 echo "checkpatch: ${#files[@]} files, $(grep -cv '^#\|^$' patches/series) patches: $([ $bad -eq 0 ] && echo clean || echo PROBLEMS)"
 exit $bad

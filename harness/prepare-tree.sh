@@ -53,6 +53,15 @@ if [ "$want" != "$have" ]; then
 	done <"$repo/patches/series"
 	log "applied $n patches"
 	echo "$want" >"$tree.new/.kho-series"
+	# A file that comes out the same as in the old tree keeps the old
+	# mtime, so that reordering or rewording patches rebuilds nothing.
+	if [ -d "$tree" ]; then
+		sed -n 's|^+++ b/||p' "$repo"/patches/*.patch | sort -u |
+		while read -r f; do
+			[ -f "$tree/$f" ] && cmp -s "$tree/$f" "$tree.new/$f" &&
+				touch -r "$tree/$f" "$tree.new/$f"
+		done
+	fi
 	rm -rf "$tree"
 	mv "$tree.new" "$tree"
 fi
