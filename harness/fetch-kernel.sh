@@ -6,6 +6,8 @@
 # Leaves the tarball at $KHO_CACHE/linux-source-7.3.tar.xz and its exact
 # package version in $KHO_CACHE/linux-source.version.
 set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 cache=${KHO_CACHE:?}
 pkg=linux-source-7.3
@@ -21,9 +23,7 @@ fi
 
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" \
 	"$apt_dir/deb"
-mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/\?$/\1/p' \
-	/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$(debian_mirror)
 echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-backports main" \
 	>"$apt_dir/sources.list"
 

@@ -10,13 +10,13 @@
 # Set KHO_SHARE_CCACHE=1 to bind the host's ccache into the chroot: the
 # install steps are still tested, only compiles are reused.
 set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 root=${1:-/srv/deb12}
 target=${2:-check}
-mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/\?$/\1/p' \
-	/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$(debian_mirror)
 
 if [ ! -x "$root/usr/bin/git" ]; then
 	command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap

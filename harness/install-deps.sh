@@ -7,6 +7,8 @@
 # QEMU 10 comes from bookworm-backports (bookworm's own QEMU 7.2 has no
 # igb); a sources file for backports is added if the system lacks one.
 set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 stamp_dir=${KHO_CACHE:-$(dirname "$0")/../build/cache}
 mkdir -p "$stamp_dir"
@@ -46,9 +48,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 bpo_list=/etc/apt/sources.list.d/kho-devices-bookworm-backports.sources
 if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/\?$/\1/p' \
-		/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
-	mirror=${mirror:-http://deb.debian.org/debian}
+	mirror=$(debian_mirror)
 	log "adding bookworm-backports ($mirror) in $bpo_list"
 	cat >"$bpo_list" <<EOF
 Types: deb
