@@ -16,7 +16,7 @@ mkdir -p "$stamp_dir"
 pkgs_main=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio
 	rsync kmod xz-utils zstd python3 perl ccache git file
-	busybox-static kexec-tools libfdt-dev pciutils libpci-dev
+	busybox-static kexec-tools libfdt-dev pciutils libpci-dev uuid-dev
 	ca-certificates debian-archive-keyring
 )
 pkgs_bpo=(qemu-system-x86 qemu-utils)
