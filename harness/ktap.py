@@ -26,17 +26,25 @@ CONSOLE_BAD_RE = re.compile(
 def ktap_leaves(lines):
     """Leaf results (status, name, why) of a KTAP stream, in order."""
     results = []
+    notes = []  # diagnostic lines since the previous result
     for line in lines:
         m = RESULT_RE.match(line.rstrip("\n"))
         if not m:
+            text = line.strip()
+            if text.startswith("#") and "Subtest:" not in text:
+                notes.append(text.lstrip("# ").strip())
             continue
-        results.append((len(m.group("indent").expandtabs()), m))
+        results.append((len(m.group("indent").expandtabs()), m, notes))
+        notes = []
     leaves = []
-    for i, (depth, m) in enumerate(results):
+    for i, (depth, m, notes) in enumerate(results):
         if i > 0 and results[i - 1][0] > depth:
             continue  # a parent: its children were counted
         directive = (m.group("directive") or "").upper()
         why = (m.group("why") or "").strip()
+        if not why and m.group("status") != "ok":
+            failed = [n for n in notes if "FAILED" in n or "Assert" in n]
+            why = " | ".join((failed or notes[-2:])[:2])[:200]
         if directive == "SKIP":
             status = "skip"
         elif m.group("status") == "ok":

@@ -239,7 +239,7 @@ static int kho_dma_count_group_member(struct device *dev, void *data)
 
 static void kho_dma_gather_reach(struct pci_dev *pdev, struct kho_dma_facts *f)
 {
-	struct device_driver *drv = pdev->dev.driver;
+	struct device_driver *drv = READ_ONCE(pdev->dev.driver);
 
 	if (pdev->kho_dma_reach_bits) {
 		f->reach_source = KHO_DMA_REACH_DECLARED;
@@ -377,6 +377,16 @@ int kho_dma_check_ranges(struct device *dev, const struct kho_dma_range *ranges,
 }
 EXPORT_SYMBOL_GPL(kho_dma_check_ranges);
 
+static void kho_dma_unpreserve_pages(const struct kho_dma_range *ranges,
+				     unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		kho_unpreserve_pages(phys_to_page(ranges[i].phys),
+				     ranges[i].size >> PAGE_SHIFT);
+}
+
 /**
  * kho_dma_preserve_ranges() - hand memory over to the next kernel for a device
  * @dev: the device the memory is for
@@ -402,7 +412,7 @@ int kho_dma_preserve_ranges(struct device *dev,
 		err = kho_preserve_pages(phys_to_page(ranges[i].phys),
 					 ranges[i].size >> PAGE_SHIFT);
 		if (err) {
-			kho_dma_unpreserve_ranges(ranges, i);
+			kho_dma_unpreserve_pages(ranges, i);
 			return err;
 		}
 		pages += ranges[i].size >> PAGE_SHIFT;
@@ -422,12 +432,10 @@ void kho_dma_unpreserve_ranges(const struct kho_dma_range *ranges,
 {
 	unsigned int i;
 
-	for (i = 0; i < nr; i++) {
-		kho_unpreserve_pages(phys_to_page(ranges[i].phys),
-				     ranges[i].size >> PAGE_SHIFT);
+	kho_dma_unpreserve_pages(ranges, nr);
+	for (i = 0; i < nr; i++)
 		atomic64_sub(ranges[i].size >> PAGE_SHIFT,
 			     &kho_dma_preserved_page_count);
-	}
 }
 EXPORT_SYMBOL_GPL(kho_dma_unpreserve_ranges);
 
@@ -451,9 +459,11 @@ static ssize_t kho_preservable_show(struct device *dev,
 	struct kho_dma_facts facts;
 	enum kho_dma_rule rule;
 
-	device_lock(dev);
+	/*
+	 * A snapshot: no device lock here, a sysfs read must not wait for a
+	 * lock that device removal holds while it drains sysfs readers.
+	 */
 	kho_dma_policy_gather(dev, &facts);
-	device_unlock(dev);
 	if (!kho_dma_policy_evaluate(&facts, &rule))
 		return sysfs_emit(buf, "yes\n");
 	return sysfs_emit(buf, "no: %s\n", kho_dma_rule_reason(rule));
