@@ -46,7 +46,11 @@ b=$(info stage2_boot_ms)
 line "old kernel: kexec issued" "${k:+$k ms after boot}"
 line "new kernel: userspace up" "${b:+$b ms after its start}"
 echo
-echo "Checks: $(tail -n 1 "$build/live-update.ktap")"
+passed=$(grep '^    ok ' "$dir/ktap.txt" | grep -vc '# SKIP')
+skipped=$(grep '^    ok ' "$dir/ktap.txt" | grep -c '# SKIP')
+failed=$(grep -c '^    not ok ' "$dir/ktap.txt")
+selftest=$(grep -q '^ok 1 harness-selftest' "$build/live-update.ktap" && echo ok || echo FAILED)
+echo "Checks: $passed passed, $failed failed, $skipped skipped (harness self-test $selftest)"
 [ $rc -eq 0 ] || {
 	echo "Some checks failed:"
 	grep '# FAIL' "$build/live-update.ktap"

@@ -140,7 +140,11 @@ main() {
 	: >"$counts"
 	kvm_works && echo "# accelerator: KVM" || echo "# accelerator: TCG (no working KVM)"
 	echo "KTAP version 1"
-	echo "1..${#names[@]}"
+	echo "1..$((${#names[@]} + 1))"
+	# The counter itself first: every verdict below goes through it.
+	python3 "$repo/harness/ktap_selftest.py" 1 "$counts" |
+		tee "$logs/harness-selftest.ktap"
+	i=1
 	for n in "${names[@]}"; do
 		i=$((i + 1))
 		run_one "$i" "$n"
@@ -150,6 +154,7 @@ main() {
 	done <"$counts"
 	if [ $f -ne 0 ]; then
 		echo "# failed checks (logs under $logs):"
+		sed -n "s/^    # FAIL /# harness-selftest: /p" "$logs/harness-selftest.ktap"
 		for n in "${names[@]}"; do
 			sed -n "s/^    # FAIL /# $n: /p" "$logs/$n/ktap.txt"
 		done
