@@ -190,26 +190,21 @@ static void pci_kho_test_identity(struct kunit *test)
 	found.bars[0] = 0;
 	KUNIT_EXPECT_EQ(test, pci_kho_function_check_identity(&recorded, &found), 0);
 
-	found = recorded;
-	found.device = 0x10d3;
-	KUNIT_EXPECT_EQ(test, pci_kho_function_check_identity(&recorded, &found),
-			-ESTALE);
-	found = recorded;
-	found.revision = 2;
-	KUNIT_EXPECT_EQ(test, pci_kho_function_check_identity(&recorded, &found),
-			-ESTALE);
-	found = recorded;
-	found.class = 0x010802;
-	KUNIT_EXPECT_EQ(test, pci_kho_function_check_identity(&recorded, &found),
-			-ESTALE);
-	found = recorded;
-	found.subsystem_device = 0;
-	KUNIT_EXPECT_EQ(test, pci_kho_function_check_identity(&recorded, &found),
-			-ESTALE);
-	found = recorded;
-	found.devfn = PCI_DEVFN(0, 1);
-	KUNIT_EXPECT_EQ(test, pci_kho_function_check_identity(&recorded, &found),
-			-ESTALE);
+#define EXPECT_STALE(what) do {						\
+		found = recorded;					\
+		what;							\
+		KUNIT_EXPECT_EQ_MSG(test,				\
+			pci_kho_function_check_identity(&recorded, &found), \
+			-ESTALE, #what);				\
+	} while (0)
+
+	EXPECT_STALE(found.device = 0x10d3);
+	EXPECT_STALE(found.revision = 2);
+	EXPECT_STALE(found.class = 0x010802);
+	EXPECT_STALE(found.subsystem_device = 0);
+	EXPECT_STALE(found.devfn = PCI_DEVFN(0, 1));
+	EXPECT_STALE(found.hdr_type = PCI_HEADER_TYPE_BRIDGE);
+#undef EXPECT_STALE
 }
 
 static struct kunit_case pci_kho_cases[] = {
