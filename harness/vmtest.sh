@@ -11,6 +11,10 @@
 #   KHO_TIMEOUT=300         hard limit for the whole run, seconds
 #   KHO_CMDLINE="..."       extra kernel arguments
 #   KHO_CONSOLE_ALLOW=RE    console lines matching RE are expected
+#   KHO_RETRY_ON_HANG=1     if the guest hangs (QEMU killed at the timeout),
+#                           run the scenario once more and judge that run;
+#                           the hang is reported. Only for upstream guards
+#                           with a known TCG hang, never for our own tests.
 # and its guest side is one shell function per stage (stage1, stage2, ...)
 # run by harness/guest/init in successive kernels joined by kexec.
 #
@@ -94,26 +98,34 @@ last_stage() {
 }
 
 run_one() {
-	local num=$1 name=$2 dir=$logs/$2 machine timeout cmdline allow
+	local num=$1 name=$2 dir=$logs/$2 machine timeout cmdline allow retry
 	local -a margs
-	local start rc
+	local start rc attempt
 
 	machine=$(scenario_var "$name" KHO_MACHINE "igb edu")
 	timeout=$(scenario_var "$name" KHO_TIMEOUT 300)
 	cmdline=$(scenario_var "$name" KHO_CMDLINE "")
 	allow=$(scenario_var "$name" KHO_CONSOLE_ALLOW "")
+	retry=$(scenario_var "$name" KHO_RETRY_ON_HANG "")
 	mapfile -t margs < <(machine_args "$machine") || return 1
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	echo "# $name: booting ($machine; timeout ${timeout}s)"
-	start=$(date +%s)
-	timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${margs[@]}" \
-		-serial "file:$dir/console.log" -serial "file:$dir/results.log" \
-		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 intel_iommu=on liveupdate=on kho=on panic=-1 kunit.enable=0 kho.test=$name $cmdline" \
-		</dev/null >"$dir/qemu.log" 2>&1
-	rc=$?
-	echo "# $name: QEMU exited $rc after $(($(date +%s) - start)) s"
+	for attempt in 1 2; do
+		echo "# $name: booting ($machine; timeout ${timeout}s)"
+		start=$(date +%s)
+		timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${margs[@]}" \
+			-serial "file:$dir/console.log" -serial "file:$dir/results.log" \
+			-kernel "$kernel" -initrd "$initrd" \
+			-append "console=ttyS0 intel_iommu=on liveupdate=on kho=on panic=-1 kunit.enable=0 kho.test=$name $cmdline" \
+			</dev/null >"$dir/qemu.log" 2>&1
+		rc=$?
+		echo "# $name: QEMU exited $rc after $(($(date +%s) - start)) s"
+		[ $rc -eq 124 ] && [ -n "$retry" ] && [ $attempt -eq 1 ] || break
+		mkdir -p "$dir/hung"
+		mv "$dir"/*.log "$dir/hung/"
+		echo "# $name: the guest hung; its logs are in $dir/hung/;" \
+			"running it once more (KHO_RETRY_ON_HANG)"
+	done
 	[ $rc -eq 124 ] && echo "kho-result not-ok QEMU finished in time # killed after ${timeout}s" >>"$dir/results.log"
 	[ $rc -ne 0 ] && [ $rc -ne 124 ] &&
 		echo "kho-result not-ok QEMU exit status # $rc: $(tail -n 1 "$dir/qemu.log")" >>"$dir/results.log"
