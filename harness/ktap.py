@@ -55,6 +55,30 @@ def ktap_leaves(lines):
     return leaves
 
 
+def report(number, name, checks, counts_path):
+    """Print checks [(status, name, why)] as the KTAP subtest NUMBER NAME,
+    append "pass fail skip" to counts_path; return 1 if any failed."""
+    npass = sum(1 for s, _, _ in checks if s == "ok")
+    nfail = sum(1 for s, _, _ in checks if s == "not-ok")
+    nskip = sum(1 for s, _, _ in checks if s == "skip")
+
+    out = ["    KTAP version 1", f"    1..{len(checks)}"]
+    for i, (status, check, why) in enumerate(checks, 1):
+        check = check.replace("#", "")
+        if status == "ok":
+            out.append(f"    ok {i} {check}")
+        elif status == "skip":
+            out.append(f"    ok {i} {check} # SKIP {why}")
+        else:
+            out.append(f"    # FAIL {check}: {why}")
+            out.append(f"    not ok {i} {check}")
+    out.append(f"{'not ok' if nfail else 'ok'} {number} {name}")
+    print("\n".join(out))
+    with open(counts_path, "a") as f:
+        f.write(f"{npass} {nfail} {nskip}\n")
+    return 1 if nfail else 0
+
+
 def main(argv):
     number, scenario, results_path, console_path, last_stage, counts_path = \
         argv[1:7]
@@ -126,27 +150,7 @@ def main(argv):
         checks.append(("ok", "console has no oops, warning or DMAR fault",
                        ""))
 
-    npass = sum(1 for s, _, _ in checks if s == "ok")
-    nfail = sum(1 for s, _, _ in checks if s == "not-ok")
-    nskip = sum(1 for s, _, _ in checks if s == "skip")
-
-    out = ["    KTAP version 1", f"    1..{len(checks)}"]
-    for i, (status, name, why) in enumerate(checks, 1):
-        name = name.replace("#", "")
-        if status == "ok":
-            out.append(f"    ok {i} {name}")
-        elif status == "skip":
-            out.append(f"    ok {i} {name} # SKIP {why}")
-        else:
-            out.append(f"    # FAIL {name}: {why}")
-            out.append(f"    not ok {i} {name}")
-    verdict = "not ok" if nfail else "ok"
-    out.append(f"{verdict} {number} {scenario}")
-    print("\n".join(out))
-    with open(counts_path, "a") as f:
-        f.write(f"{npass} {nfail} {nskip}\n")
-    return 1 if nfail else 0
-
+    return report(number, scenario, checks, counts_path)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

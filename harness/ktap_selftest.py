@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 
+import ktap
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 KUNIT_NESTED = """kho-boot 1 t
@@ -88,24 +90,13 @@ def run_case(tmp, results, console, last, allow):
 
 def main(argv):
     number, counts_path = argv[1], argv[2]
-    out, npass, nfail = ["    KTAP version 1", f"    1..{len(CASES)}"], 0, 0
+    checks = []
     with tempfile.TemporaryDirectory() as tmp:
-        for i, (name, results, console, last, allow, want) in \
-                enumerate(CASES, 1):
+        for name, results, console, last, allow, want in CASES:
             got = run_case(tmp, results, console, last, allow)
-            if got == want:
-                out.append(f"    ok {i} {name}")
-                npass += 1
-            else:
-                out.append(f"    # FAIL {name}: counted {got}, expected {want}")
-                out.append(f"    not ok {i} {name}")
-                nfail += 1
-    out.append(f"{'not ok' if nfail else 'ok'} {number} harness-selftest")
-    print("\n".join(out))
-    with open(counts_path, "a") as f:
-        f.write(f"{npass} {nfail} 0\n")
-    return 1 if nfail else 0
-
+            checks.append(("ok", name, "") if got == want else
+                          ("not-ok", name, f"counted {got}, expected {want}"))
+    return ktap.report(number, "harness-selftest", checks, counts_path)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
