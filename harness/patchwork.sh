@@ -36,7 +36,7 @@ import)
 	;;
 export)
 	rm -f "$repo"/patches/*.patch
-	g format-patch -q --no-signature --zero-commit -N -o "$repo/patches" base..HEAD
+	g -c core.abbrev=9 format-patch -q --no-signature --zero-commit -N -o "$repo/patches" base..HEAD
 	(cd "$repo/patches" && ls ./*.patch | sed 's|^\./||') >"$repo/patches/series"
 	echo "[patchwork] exported $(wc -l <"$repo/patches/series") patches"
 	;;

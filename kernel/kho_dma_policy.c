@@ -439,6 +439,72 @@ void kho_dma_unpreserve_ranges(const struct kho_dma_range *ranges,
 }
 EXPORT_SYMBOL_GPL(kho_dma_unpreserve_ranges);
 
+/* At most this many allocations below 4 GiB are set aside per request. */
+#define KHO_DMA_ALLOC_TRIES	16
+
+/**
+ * kho_dma_alloc_preserve() - allocate zeroed metadata pages for the next kernel
+ * @size: bytes needed; rounded up to a power-of-two number of pages
+ *
+ * Allocates physically contiguous memory at or above 4 GiB, as the memory
+ * rule requires, and preserves it with KHO. The page allocator is asked
+ * for ordinary kernel memory, which it takes from above 4 GiB first; blocks
+ * it returns from below are set aside and freed once the request is over.
+ * The pages count in kho_dma_preserved_pages().
+ *
+ * Return: the kernel address of the memory, ERR_PTR(-ERANGE) if no memory
+ * above 4 GiB could be found, ERR_PTR(-E2BIG) for a size above the largest
+ * block, or another ERR_PTR() from the allocator or KHO.
+ */
+void *kho_dma_alloc_preserve(size_t size)
+{
+	struct folio *folio = NULL, *below[KHO_DMA_ALLOC_TRIES];
+	unsigned int i, nr_below = 0;
+	int order, err;
+
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	order = get_order(size);
+	if (order > MAX_PAGE_ORDER)
+		return ERR_PTR(-E2BIG);
+	while (nr_below < ARRAY_SIZE(below)) {
+		folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, order);
+		if (!folio || folio_pfn(folio) >= PHYS_PFN(KHO_DMA_MIN_PHYS))
+			break;
+		below[nr_below++] = folio;
+		folio = NULL;
+	}
+	for (i = 0; i < nr_below; i++)
+		folio_put(below[i]);
+	if (!folio)
+		return ERR_PTR(nr_below ? -ERANGE : -ENOMEM);
+	err = kho_preserve_folio(folio);
+	if (err) {
+		folio_put(folio);
+		return ERR_PTR(err);
+	}
+	atomic64_add(folio_nr_pages(folio), &kho_dma_preserved_page_count);
+	return folio_address(folio);
+}
+EXPORT_SYMBOL_GPL(kho_dma_alloc_preserve);
+
+/**
+ * kho_dma_free_preserved() - take back and free kho_dma_alloc_preserve() memory
+ * @mem: what kho_dma_alloc_preserve() returned; NULL is ignored
+ */
+void kho_dma_free_preserved(void *mem)
+{
+	struct folio *folio;
+
+	if (!mem)
+		return;
+	folio = virt_to_folio(mem);
+	atomic64_sub(folio_nr_pages(folio), &kho_dma_preserved_page_count);
+	kho_unpreserve_folio(folio);
+	folio_put(folio);
+}
+EXPORT_SYMBOL_GPL(kho_dma_free_preserved);
+
 /**
  * kho_dma_preserved_pages() - pages currently handed over through this file
  *

@@ -6,30 +6,93 @@
 /**
  * DOC: PCI functions across a live update
  *
- * This file owns the PCI part of the handover: which functions (and which
- * bridges above them) the next kernel must recognise and leave alone, in
- * the format of include/linux/kho/abi/pci.h.
+ * This file owns the PCI part of the handover: which functions, and which
+ * bridges above them, the next kernel must recognise and leave alone.
  *
- * What is here today is the handover format and its checks: building and
- * parsing the FDT top layer, validating each &struct pci_kho_function_ser,
- * and comparing a recorded identity with the function found at the same
- * address. Every field that comes from the previous kernel is checked
- * before it is used; a mismatch is an error code, never a crash.
+ * Old kernel. A LUO file handler that carries a device (vfio-pci's, or the
+ * test handler of pci_kho_test.c) depends on the FLB "pci-kho-v1"
+ * (pci_kho_register_flb()). Its preserve callback calls pci_kho_preserve(),
+ * which checks the device against the policy (kho_dma_policy), records the
+ * function's address, identity, BARs, command register, the bus numbers of
+ * every bridge above it and the driver it must be bound to, and marks the
+ * function and those bridges ``kho_preserved``. From then on the PCI core
+ * refuses to reset them or put them in a low-power state, and
+ * pci_device_shutdown() leaves their bus mastering on at kexec.
+ * pci_kho_unpreserve() (the session was closed before the kexec) undoes
+ * all of it. The records live in pages above 4 GiB preserved with KHO; the
+ * FLB's handle is the physical address of an FDT that points to them (see
+ * include/linux/kho/abi/pci.h).
  *
- * Not here yet (the rest of the PCI issue): the LUO FLB that carries this
- * state, the preserve call, keeping bus mastering at kexec, recognising the
- * functions during enumeration and quiescing the ones that do not match.
+ * New kernel. The first PCI function enumerated makes this file retrieve
+ * the FLB and check the FDT and every record. Each function is then
+ * matched, by address, before the PCI core configures it: if the record is
+ * sound, the function has the recorded identity and BARs, and every bridge
+ * above it has the recorded identity and bus numbers, the function is
+ * *claimed*: it keeps its state, no reset or low-power state is allowed,
+ * and it is bound to the recorded driver (driver_override), which must not
+ * reset it either. Otherwise it is *refused*: the reason is logged, bus
+ * mastering is turned off at once and the function is reset, if it can be,
+ * before any driver sees it. When the whole handover is refused (unknown
+ * version, corrupt FDT), every endpoint found with bus mastering on is
+ * quiesced the same way: after a kexec only the previous kernel's handover
+ * leaves bus mastering on. Records whose function never shows up are
+ * reported missing at the end of boot.
+ *
+ * A claim ends with pci_kho_release(), which the owner calls when its LUO
+ * file is finished, or with the FLB's finish, when the last file that
+ * depends on it is finished. After that the function is an ordinary one.
+ *
+ * The state of both directions is in debugfs, kho_devices/pci/functions.
+ *
+ * Not preserved, to be set up again by the owner: MSI and MSI-X (the PCI
+ * core disables them during enumeration), saved config state, runtime PM
+ * state. Not recorded: BAR sizes, and the PCIe settings that
+ * pci_configure_device() writes (MPS, extended tags, LTR...), which the
+ * new kernel programs again to the same values on an unchanged topology.
  */
 
 #define pr_fmt(fmt) "pci_kho: " fmt
 
+#include <linux/debugfs.h>
+#include <linux/kexec_handover.h>
 #include <linux/kho/abi/pci.h>
 #include <linux/kho_dma_policy.h>
 #include <linux/libfdt.h>
+#include <linux/liveupdate.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/pci_kho.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+
+#include "pci.h"
+
+static int pci_kho_fdt_write(void *fdt, size_t size, const char *compatible,
+			     phys_addr_t functions, u32 nr)
+{
+	int err;
+
+	if (nr > PCI_KHO_MAX_FUNCTIONS)
+		return -E2BIG;
+	err = fdt_create(fdt, size);
+	err = err ?: fdt_finish_reservemap(fdt);
+	err = err ?: fdt_begin_node(fdt, "");
+	err = err ?: fdt_property_string(fdt, "compatible", compatible);
+	err = err ?: fdt_property_u32(fdt, PCI_KHO_PROP_NR_FUNCTIONS, nr);
+	err = err ?: fdt_property_u32(fdt, PCI_KHO_PROP_FUNCTION_SIZE,
+				      sizeof(struct pci_kho_function_ser));
+	if (nr)
+		err = err ?: fdt_property_u64(fdt, PCI_KHO_PROP_FUNCTIONS,
+					      functions);
+	err = err ?: fdt_end_node(fdt);
+	err = err ?: fdt_finish(fdt);
+	if (err == -FDT_ERR_NOSPACE)
+		return -ENOSPC;
+	return err ? -EINVAL : 0;
+}
 
 /**
  * pci_kho_fdt_build() - write the FDT top layer of the PCI handover
@@ -43,25 +106,7 @@
  */
 int pci_kho_fdt_build(void *fdt, size_t size, phys_addr_t functions, u32 nr)
 {
-	int err;
-
-	if (nr > PCI_KHO_MAX_FUNCTIONS)
-		return -E2BIG;
-	err = fdt_create(fdt, size);
-	err = err ?: fdt_finish_reservemap(fdt);
-	err = err ?: fdt_begin_node(fdt, "");
-	err = err ?: fdt_property_string(fdt, "compatible", PCI_KHO_COMPATIBLE);
-	err = err ?: fdt_property_u32(fdt, PCI_KHO_PROP_NR_FUNCTIONS, nr);
-	err = err ?: fdt_property_u32(fdt, PCI_KHO_PROP_FUNCTION_SIZE,
-				      sizeof(struct pci_kho_function_ser));
-	if (nr)
-		err = err ?: fdt_property_u64(fdt, PCI_KHO_PROP_FUNCTIONS,
-					      functions);
-	err = err ?: fdt_end_node(fdt);
-	err = err ?: fdt_finish(fdt);
-	if (err == -FDT_ERR_NOSPACE)
-		return -ENOSPC;
-	return err ? -EINVAL : 0;
+	return pci_kho_fdt_write(fdt, size, PCI_KHO_COMPATIBLE, functions, nr);
 }
 
 static int pci_kho_fdt_get_u32(const void *fdt, const char *name, u32 *val)
@@ -192,3 +237,951 @@ int pci_kho_function_check_identity(const struct pci_kho_function_ser *recorded,
 		return -ESTALE;
 	return 0;
 }
+
+/* Reading the records from a live function */
+
+static void pci_kho_read_identity(struct pci_dev *pdev,
+				  struct pci_kho_function_ser *f)
+{
+	f->segment = pci_domain_nr(pdev->bus);
+	f->bus = pdev->bus->number;
+	f->devfn = pdev->devfn;
+	f->hdr_type = pdev->hdr_type;
+	f->vendor = pdev->vendor;
+	f->device = pdev->device;
+	f->subsystem_vendor = pdev->subsystem_vendor;
+	f->subsystem_device = pdev->subsystem_device;
+	f->revision = pdev->revision;
+	f->class = pdev->class;
+}
+
+static void pci_kho_read_bars(struct pci_dev *pdev, u32 *bars)
+{
+	unsigned int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		pci_read_config_dword(pdev, PCI_BASE_ADDRESS_0 + 4 * i, &bars[i]);
+}
+
+static void pci_kho_read_bridge(struct pci_dev *bridge,
+				struct pci_kho_bridge_ser *b)
+{
+	b->vendor = bridge->vendor;
+	b->device = bridge->device;
+	b->bus = bridge->bus->number;
+	b->devfn = bridge->devfn;
+	pci_read_config_byte(bridge, PCI_PRIMARY_BUS, &b->primary);
+	pci_read_config_byte(bridge, PCI_SECONDARY_BUS, &b->secondary);
+	pci_read_config_byte(bridge, PCI_SUBORDINATE_BUS, &b->subordinate);
+	pci_read_config_word(bridge, PCI_COMMAND, &b->command);
+	pci_read_config_word(bridge, PCI_BRIDGE_CONTROL, &b->bridge_control);
+}
+
+/* The bridges above @pdev, the one nearest the root first. */
+static int pci_kho_bridge_path(struct pci_dev *pdev,
+			       struct pci_dev *path[PCI_KHO_MAX_BRIDGES])
+{
+	struct pci_dev *up, *rev[PCI_KHO_MAX_BRIDGES];
+	unsigned int n = 0, i;
+
+	for (up = pci_upstream_bridge(pdev); up; up = pci_upstream_bridge(up)) {
+		if (n == PCI_KHO_MAX_BRIDGES)
+			return -E2BIG;
+		if (up->hdr_type != PCI_HEADER_TYPE_BRIDGE)
+			return -EOPNOTSUPP;
+		rev[n++] = up;
+	}
+	for (i = 0; i < n; i++)
+		path[i] = rev[n - 1 - i];
+	return n;
+}
+
+static int pci_kho_snapshot(struct pci_dev *pdev, const char *driver,
+			    struct pci_kho_function_ser *f, const char **why)
+{
+	struct pci_dev *path[PCI_KHO_MAX_BRIDGES];
+	int i, n;
+
+	memset(f, 0, sizeof(*f));
+	pci_kho_read_identity(pdev, f);
+	pci_read_config_word(pdev, PCI_COMMAND, &f->command);
+	pci_kho_read_bars(pdev, f->bars);
+	if (strscpy(f->driver, driver, sizeof(f->driver)) < 0) {
+		*why = "driver name too long";
+		return -ENAMETOOLONG;
+	}
+	n = pci_kho_bridge_path(pdev, path);
+	if (n < 0) {
+		*why = n == -E2BIG ? "too many bridges above it" :
+				     "a CardBus bridge above it";
+		return n;
+	}
+	f->nr_bridges = n;
+	for (i = 0; i < n; i++)
+		pci_kho_read_bridge(path[i], &f->bridges[i]);
+	if (pci_kho_function_validate(f)) {
+		*why = "its config space does not make a valid record";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Old kernel: what this kernel hands over */
+
+/**
+ * struct pci_kho_outgoing - the handover being prepared
+ * @fdt: the FDT top layer, one page preserved with KHO
+ * @functions: the records, preserved with KHO, room for all of them
+ * @devs: the preserved functions, referenced, in the order of @functions
+ * @nr: number of records
+ * @test_compatible: compatible string written instead of the real one
+ *	(test hook, NULL normally)
+ */
+struct pci_kho_outgoing {
+	void *fdt;
+	struct pci_kho_function_ser *functions;
+	struct pci_dev *devs[PCI_KHO_MAX_FUNCTIONS];
+	u32 nr;
+	const char *test_compatible;
+};
+
+/* New kernel: what the previous kernel handed over */
+
+enum pci_kho_claim {
+	PCI_KHO_PENDING,	/* not enumerated yet */
+	PCI_KHO_CLAIMED,	/* kept, owned by the handover */
+	PCI_KHO_REFUSED,	/* refused and quiesced */
+	PCI_KHO_MISSING,	/* never showed up */
+	PCI_KHO_RELEASED,	/* claim ended: an ordinary function again */
+};
+
+static const char * const pci_kho_claim_names[] = {
+	[PCI_KHO_PENDING] = "pending",
+	[PCI_KHO_CLAIMED] = "claimed",
+	[PCI_KHO_REFUSED] = "refused",
+	[PCI_KHO_MISSING] = "missing",
+	[PCI_KHO_RELEASED] = "released",
+};
+
+/**
+ * struct pci_kho_incoming_function - one record and what became of it
+ * @rec: the record, in the handed-over array
+ * @pdev: the function at the recorded address, once enumerated
+ * @state: what became of it
+ * @err: why it was refused
+ * @reason: the same, for people
+ * @valid: the record passed pci_kho_function_validate()
+ * @reset_pending: refused, to be reset once it is a registered device
+ */
+struct pci_kho_incoming_function {
+	const struct pci_kho_function_ser *rec;
+	struct pci_dev *pdev;
+	enum pci_kho_claim state;
+	int err;
+	const char *reason;
+	bool valid;
+	bool reset_pending;
+};
+
+/**
+ * struct pci_kho_incoming - the handover received from the previous kernel
+ * @fdt: its FDT top layer
+ * @functions: the folio holding the records
+ * @nr: number of records
+ * @fns: one entry per record
+ */
+struct pci_kho_incoming {
+	struct folio *fdt;
+	struct folio *functions;
+	u32 nr;
+	struct pci_kho_incoming_function fns[] __counted_by(nr);
+};
+
+/*
+ * pci_kho_lock protects everything below and the kho_preserved bit of every
+ * pci_dev. Lock order: pci_kho_lookup_lock, then LUO's FLB locks, then
+ * pci_kho_lock; the FLB callbacks take pci_kho_lock and nothing here calls
+ * into LUO with it held.
+ */
+static DEFINE_MUTEX(pci_kho_lock);
+static DEFINE_MUTEX(pci_kho_lookup_lock);
+static struct pci_kho_outgoing *pci_kho_out;
+static struct pci_kho_incoming *pci_kho_in;
+static bool pci_kho_in_looked_up;
+static bool pci_kho_in_finished;
+/* Why the whole incoming handover was refused; 0 if it was not. */
+static int pci_kho_in_refused;
+/* Functions quiesced because the whole handover was refused. */
+static struct pci_dev *pci_kho_quiesced[PCI_KHO_MAX_FUNCTIONS];
+static unsigned int pci_kho_nr_quiesced;
+
+static bool pci_kho_is_bridge_of(const struct pci_kho_function_ser *f,
+				 struct pci_dev *bridge)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->nr_bridges; i++)
+		if (f->bridges[i].bus == bridge->bus->number &&
+		    f->bridges[i].devfn == bridge->devfn &&
+		    f->segment == pci_domain_nr(bridge->bus))
+			return true;
+	return false;
+}
+
+/* Is @bridge above a function this kernel hands over or has claimed? */
+static bool pci_kho_bridge_in_use(struct pci_dev *bridge)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&pci_kho_lock);
+	if (pci_kho_out)
+		for (i = 0; i < pci_kho_out->nr; i++)
+			if (pci_kho_is_bridge_of(&pci_kho_out->functions[i], bridge))
+				return true;
+	if (pci_kho_in)
+		for (i = 0; i < pci_kho_in->nr; i++)
+			if (pci_kho_in->fns[i].state == PCI_KHO_CLAIMED &&
+			    pci_kho_is_bridge_of(pci_kho_in->fns[i].rec, bridge))
+				return true;
+	return false;
+}
+
+/* Mark, or unmark when no longer needed, the bridges above @pdev. */
+static void pci_kho_update_bridges(struct pci_dev *pdev)
+{
+	struct pci_dev *up;
+
+	lockdep_assert_held(&pci_kho_lock);
+	for (up = pci_upstream_bridge(pdev); up; up = pci_upstream_bridge(up))
+		up->kho_preserved = pci_kho_bridge_in_use(up);
+}
+
+static void pci_kho_outgoing_sync_fdt(struct pci_kho_outgoing *out)
+{
+	int err;
+
+	err = pci_kho_fdt_write(out->fdt, PAGE_SIZE,
+				out->test_compatible ?: PCI_KHO_COMPATIBLE,
+				virt_to_phys(out->functions), out->nr);
+	/* One page holds the FDT with room to spare: this cannot fail. */
+	WARN_ON_ONCE(err);
+}
+
+static int pci_kho_outgoing_find(struct pci_dev *pdev)
+{
+	unsigned int i;
+
+	if (!pci_kho_out)
+		return -ENOENT;
+	for (i = 0; i < pci_kho_out->nr; i++)
+		if (pci_kho_out->devs[i] == pdev)
+			return i;
+	return -ENOENT;
+}
+
+/**
+ * pci_kho_preserve() - hand a PCI function over to the next kernel
+ * @pdev: the function, an endpoint
+ * @driver: the driver the next kernel must bind it to; NULL for the one
+ *	bound now, "" for none
+ *
+ * To be called from the preserve callback of a LUO file handler that
+ * depends on the PCI FLB (pci_kho_register_flb()). Checks the device
+ * against the preservation policy, records it and the bridges above it,
+ * and from then on keeps them from being reset, put in a low-power state
+ * or stopped from mastering DMA at kexec.
+ *
+ * Return: 0; -ENOENT if no LUO file depending on the PCI FLB is being
+ * preserved; -EEXIST if it is already preserved; the policy's errno if the
+ * device does not qualify; -ENOSPC if %PCI_KHO_MAX_FUNCTIONS functions are
+ * already handed over; -E2BIG, -EOPNOTSUPP, -ENAMETOOLONG or -EINVAL if it
+ * cannot be described by the handover format. On error nothing is kept
+ * and the reason is logged.
+ */
+int pci_kho_preserve(struct pci_dev *pdev, const char *driver)
+{
+	struct pci_kho_function_ser rec;
+	const char *why = NULL;
+	int err;
+
+	guard(mutex)(&pci_kho_lock);
+	if (!pci_kho_out) {
+		pci_warn(pdev, "not preserved: no LUO file that depends on %s is being preserved\n",
+			 PCI_KHO_COMPATIBLE);
+		return -ENOENT;
+	}
+	if (pci_kho_outgoing_find(pdev) >= 0) {
+		pci_warn(pdev, "not preserved: already handed over\n");
+		return -EEXIST;
+	}
+	err = kho_dma_device_check(&pdev->dev, NULL);
+	if (err)
+		return err;	/* the policy has logged the rule */
+	if (pci_kho_out->nr == PCI_KHO_MAX_FUNCTIONS) {
+		pci_warn(pdev, "not preserved: %u functions are handed over already\n",
+			 PCI_KHO_MAX_FUNCTIONS);
+		return -ENOSPC;
+	}
+	if (!driver)
+		driver = pdev->driver ? pdev->driver->name : "";
+	err = pci_kho_snapshot(pdev, driver, &rec, &why);
+	if (err) {
+		pci_warn(pdev, "not preserved: %s (%pe)\n", why, ERR_PTR(err));
+		return err;
+	}
+	pci_kho_out->functions[pci_kho_out->nr] = rec;
+	pci_kho_out->devs[pci_kho_out->nr++] = pci_dev_get(pdev);
+	pci_kho_outgoing_sync_fdt(pci_kho_out);
+	pdev->kho_preserved = 1;
+	pci_kho_update_bridges(pdev);
+	pci_info(pdev, "preserved for live update: command %#06x, %u bridge(s) above, next driver %s\n",
+		 rec.command, rec.nr_bridges, rec.driver[0] ? rec.driver : "none");
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pci_kho_preserve);
+
+static void pci_kho_outgoing_remove(unsigned int i)
+{
+	struct pci_kho_outgoing *out = pci_kho_out;
+	struct pci_dev *pdev = out->devs[i];
+
+	out->nr--;
+	out->functions[i] = out->functions[out->nr];
+	out->devs[i] = out->devs[out->nr];
+	memset(&out->functions[out->nr], 0, sizeof(out->functions[0]));
+	out->devs[out->nr] = NULL;
+	pci_kho_outgoing_sync_fdt(out);
+	pdev->kho_preserved = 0;
+	pci_kho_update_bridges(pdev);
+	pci_dev_put(pdev);
+}
+
+/**
+ * pci_kho_unpreserve() - stop handing a PCI function over
+ * @pdev: a function pci_kho_preserve() accepted
+ *
+ * To be called from the unpreserve callback of the LUO file that preserved
+ * it (the session was closed before the kexec): the function and the
+ * bridges that no other preserved function needs behave as usual again.
+ */
+void pci_kho_unpreserve(struct pci_dev *pdev)
+{
+	int i;
+
+	guard(mutex)(&pci_kho_lock);
+	i = pci_kho_outgoing_find(pdev);
+	if (i < 0)
+		return;
+	pci_kho_outgoing_remove(i);
+	pci_info(pdev, "no longer preserved for live update\n");
+}
+EXPORT_SYMBOL_GPL(pci_kho_unpreserve);
+
+/* LUO FLB callbacks */
+
+static int pci_kho_flb_preserve(struct liveupdate_flb_op_args *args)
+{
+	struct pci_kho_outgoing *out;
+	int err;
+
+	out = kzalloc_obj(*out);
+	if (!out)
+		return -ENOMEM;
+	out->fdt = kho_dma_alloc_preserve(PAGE_SIZE);
+	out->functions = kho_dma_alloc_preserve(PCI_KHO_MAX_FUNCTIONS *
+						sizeof(*out->functions));
+	if (IS_ERR(out->fdt) || IS_ERR(out->functions)) {
+		err = PTR_ERR(IS_ERR(out->fdt) ? out->fdt : out->functions);
+		pr_warn("cannot allocate the handover above 4 GiB (%pe)\n",
+			ERR_PTR(err));
+		if (!IS_ERR(out->fdt))
+			kho_dma_free_preserved(out->fdt);
+		if (!IS_ERR(out->functions))
+			kho_dma_free_preserved(out->functions);
+		kfree(out);
+		return err;
+	}
+	pci_kho_outgoing_sync_fdt(out);
+	args->data = virt_to_phys(out->fdt);
+	args->obj = out;
+	scoped_guard(mutex, &pci_kho_lock)
+		pci_kho_out = out;
+	return 0;
+}
+
+static void pci_kho_flb_unpreserve(struct liveupdate_flb_op_args *args)
+{
+	struct pci_kho_outgoing *out = args->obj;
+
+	scoped_guard(mutex, &pci_kho_lock) {
+		/* The files are unpreserved first; anything left is a bug. */
+		if (WARN_ON_ONCE(out->nr))
+			while (out->nr)
+				pci_kho_outgoing_remove(out->nr - 1);
+		pci_kho_out = NULL;
+	}
+	kho_dma_free_preserved(out->functions);
+	kho_dma_free_preserved(out->fdt);
+	kfree(out);
+}
+
+static int pci_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
+{
+	struct pci_kho_incoming *in;
+	struct folio *fdt, *functions = NULL;
+	phys_addr_t functions_phys;
+	const char *why;
+	u32 nr, i;
+	int err;
+
+	fdt = kho_restore_folio(args->data);
+	if (!fdt) {
+		pr_err("handover refused: its FDT at %#llx is not preserved memory\n",
+		       args->data);
+		return -EFAULT;
+	}
+	err = pci_kho_fdt_parse(folio_address(fdt), folio_size(fdt),
+				&functions_phys, &nr);
+	if (err) {
+		why = err == -EPROTONOSUPPORT ? "unknown version" :
+		      err == -EPROTO ? "record size differs" :
+		      err == -E2BIG ? "too many functions" :
+		      err == -ERANGE ? "records below 4 GiB" : "corrupt FDT";
+		pr_err("handover refused: %s (%pe)\n", why, ERR_PTR(err));
+		goto err_put;
+	}
+	if (nr) {
+		functions = kho_restore_folio(functions_phys);
+		if (!functions ||
+		    folio_size(functions) < nr * sizeof(struct pci_kho_function_ser)) {
+			pr_err("handover refused: its %u records are not in preserved memory\n",
+			       nr);
+			err = -EFAULT;
+			goto err_put;
+		}
+	}
+	in = kzalloc_flex(*in, fns, nr);
+	if (!in) {
+		err = -ENOMEM;
+		goto err_put;
+	}
+	in->nr = nr;
+	in->fdt = fdt;
+	in->functions = functions;
+	for (i = 0; i < nr; i++) {
+		struct pci_kho_incoming_function *fn = &in->fns[i];
+
+		fn->rec = (struct pci_kho_function_ser *)folio_address(functions) + i;
+		fn->valid = !pci_kho_function_validate(fn->rec);
+	}
+	args->obj = in;
+	pr_info("handover from the previous kernel: %u function(s)\n", nr);
+	return 0;
+
+err_put:
+	if (functions)
+		folio_put(functions);
+	folio_put(fdt);
+	return err;
+}
+
+static void pci_kho_release_locked(struct pci_kho_incoming_function *fn)
+{
+	lockdep_assert_held(&pci_kho_lock);
+	if (fn->state != PCI_KHO_CLAIMED)
+		return;
+	fn->state = PCI_KHO_RELEASED;
+	if (!fn->pdev)
+		return;
+	fn->pdev->kho_preserved = 0;
+	pci_kho_update_bridges(fn->pdev);
+	pci_info(fn->pdev, "live update finished: an ordinary function again\n");
+}
+
+static void pci_kho_flb_finish(struct liveupdate_flb_op_args *args)
+{
+	struct pci_kho_incoming *in = args->obj;
+	unsigned int i;
+
+	scoped_guard(mutex, &pci_kho_lock) {
+		for (i = 0; i < in->nr; i++)
+			pci_kho_release_locked(&in->fns[i]);
+		if (pci_kho_in == in)
+			pci_kho_in = NULL;
+		pci_kho_in_finished = true;
+	}
+	if (in->functions)
+		folio_put(in->functions);
+	folio_put(in->fdt);
+	kfree(in);
+}
+
+static const struct liveupdate_flb_ops pci_kho_flb_ops = {
+	.preserve = pci_kho_flb_preserve,
+	.unpreserve = pci_kho_flb_unpreserve,
+	.retrieve = pci_kho_flb_retrieve,
+	.finish = pci_kho_flb_finish,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_flb pci_kho_flb = {
+	.ops = &pci_kho_flb_ops,
+	.compatible = PCI_KHO_COMPATIBLE,
+};
+
+/**
+ * pci_kho_register_flb() - make a LUO file handler carry PCI functions
+ * @fh: a registered file handler whose files call pci_kho_preserve()
+ *
+ * Return: 0 or the errno of liveupdate_register_flb().
+ */
+int pci_kho_register_flb(struct liveupdate_file_handler *fh)
+{
+	return liveupdate_register_flb(fh, &pci_kho_flb);
+}
+EXPORT_SYMBOL_GPL(pci_kho_register_flb);
+
+/**
+ * pci_kho_unregister_flb() - undo pci_kho_register_flb()
+ * @fh: the file handler
+ */
+void pci_kho_unregister_flb(struct liveupdate_file_handler *fh)
+{
+	liveupdate_unregister_flb(fh, &pci_kho_flb);
+}
+EXPORT_SYMBOL_GPL(pci_kho_unregister_flb);
+
+/* New kernel: recognising the functions during enumeration */
+
+static void pci_kho_lookup_incoming(void)
+{
+	void *obj;
+	int err;
+
+	guard(mutex)(&pci_kho_lookup_lock);
+	if (pci_kho_in_looked_up)
+		return;
+	pci_kho_in_looked_up = true;
+	err = liveupdate_flb_get_incoming(&pci_kho_flb, &obj);
+	if (err == -ENOENT || err == -ENODATA || err == -EOPNOTSUPP)
+		return;		/* nothing handed over */
+	if (!err)
+		/* Our reference is not needed: the files own the handover. */
+		liveupdate_flb_put_incoming(&pci_kho_flb);
+	guard(mutex)(&pci_kho_lock);
+	if (err) {
+		pci_kho_in_refused = err;
+		pr_err("PCI handover refused (%pe): functions found with bus mastering on are quiesced\n",
+		       ERR_PTR(err));
+		return;
+	}
+	pci_kho_in = obj;
+}
+
+static struct pci_kho_incoming_function *pci_kho_incoming_find(u32 segment,
+							       u8 bus, u8 devfn)
+{
+	unsigned int i;
+
+	if (!pci_kho_in)
+		return NULL;
+	for (i = 0; i < pci_kho_in->nr; i++) {
+		const struct pci_kho_function_ser *rec = pci_kho_in->fns[i].rec;
+
+		if (rec->segment == segment && rec->bus == bus &&
+		    rec->devfn == devfn)
+			return &pci_kho_in->fns[i];
+	}
+	return NULL;
+}
+
+/* Does @pdev, and the path above it, match what was recorded? */
+static int pci_kho_match(const struct pci_kho_function_ser *rec,
+			 struct pci_dev *pdev, const char **why)
+{
+	struct pci_kho_function_ser found = {};
+	struct pci_dev *path[PCI_KHO_MAX_BRIDGES];
+	struct pci_kho_bridge_ser b = {};
+	u32 bars[PCI_STD_NUM_BARS];
+	int n, i;
+
+	pci_kho_read_identity(pdev, &found);
+	if (pci_kho_function_check_identity(rec, &found)) {
+		*why = "another function sits at its address (identity differs from the record)";
+		return -ESTALE;
+	}
+	pci_kho_read_bars(pdev, bars);
+	if (memcmp(bars, rec->bars, sizeof(bars))) {
+		*why = "its BARs differ from the record";
+		return -ESTALE;
+	}
+	n = pci_kho_bridge_path(pdev, path);
+	if (n != rec->nr_bridges) {
+		*why = "the bridges above it differ from the record";
+		return -ESTALE;
+	}
+	for (i = 0; i < n; i++) {
+		const struct pci_kho_bridge_ser *r = &rec->bridges[i];
+
+		pci_kho_read_bridge(path[i], &b);
+		if (b.vendor != r->vendor || b.device != r->device ||
+		    b.bus != r->bus || b.devfn != r->devfn ||
+		    b.primary != r->primary || b.secondary != r->secondary ||
+		    b.subordinate != r->subordinate) {
+			*why = "a bridge above it differs from the record";
+			return -ESTALE;
+		}
+	}
+	return 0;
+}
+
+/* Stop a function's DMA at once; it is reset once it is a registered device. */
+static void pci_kho_stop_dma(struct pci_dev *pdev)
+{
+	u16 cmd;
+
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (cmd & PCI_COMMAND_MASTER)
+		pci_write_config_word(pdev, PCI_COMMAND,
+				      cmd & ~PCI_COMMAND_MASTER);
+}
+
+/**
+ * pci_kho_device_found() - recognise a function the previous kernel handed over
+ * @pdev: a function being added, before the PCI core configures it
+ *
+ * Called by pci_device_add(). Outside a KHO boot it returns at once. A
+ * function that matches its record is claimed; one that does not, or any
+ * endpoint with bus mastering on when the whole handover was refused, has
+ * bus mastering turned off here and is reset once it is registered.
+ */
+void pci_kho_device_found(struct pci_dev *pdev)
+{
+	struct pci_kho_incoming_function *fn;
+	const char *why = "the record is corrupt";
+	int err = -EINVAL;
+	u16 cmd;
+
+	if (!is_kho_boot())
+		return;
+	pci_kho_lookup_incoming();
+
+	guard(mutex)(&pci_kho_lock);
+	if (pci_kho_in_refused) {
+		if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
+			return;
+		pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+		if (!(cmd & PCI_COMMAND_MASTER) ||
+		    pci_kho_nr_quiesced == ARRAY_SIZE(pci_kho_quiesced))
+			return;
+		pci_kho_stop_dma(pdev);
+		pci_kho_quiesced[pci_kho_nr_quiesced++] = pdev;
+		pci_err(pdev, "left mastering DMA by a refused handover: bus mastering turned off\n");
+		return;
+	}
+	fn = pci_kho_incoming_find(pci_domain_nr(pdev->bus), pdev->bus->number,
+				   pdev->devfn);
+	if (!fn || fn->state != PCI_KHO_PENDING)
+		return;
+	fn->pdev = pdev;
+	if (fn->valid)
+		err = pci_kho_match(fn->rec, pdev, &why);
+	if (err) {
+		fn->state = PCI_KHO_REFUSED;
+		fn->err = err;
+		fn->reason = why;
+		fn->reset_pending = true;
+		pci_kho_stop_dma(pdev);
+		pci_err(pdev, "handed-over state refused: %s (%pe); bus mastering turned off\n",
+			why, ERR_PTR(err));
+		return;
+	}
+	fn->state = PCI_KHO_CLAIMED;
+	pdev->kho_preserved = 1;
+	pci_kho_update_bridges(pdev);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	pci_info(pdev, "kept from the previous kernel: bus mastering %s, driver %s\n",
+		 cmd & PCI_COMMAND_MASTER ? "on" : "off",
+		 fn->rec->driver[0] ? fn->rec->driver : "none");
+}
+
+static void pci_kho_reset_refused(struct pci_dev *pdev)
+{
+	int err;
+
+	err = pci_reset_function(pdev);
+	if (err)
+		pci_warn(pdev, "refused handover: cannot reset (%pe), bus mastering stays off\n",
+			 ERR_PTR(err));
+	else
+		pci_info(pdev, "refused handover: reset\n");
+}
+
+static int pci_kho_bus_notify(struct notifier_block *nb, unsigned long action,
+			      void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+	struct pci_kho_incoming_function *fn;
+	bool reset = false;
+	unsigned int i;
+	int i_out;
+
+	if (action != BUS_NOTIFY_ADD_DEVICE && action != BUS_NOTIFY_DEL_DEVICE)
+		return NOTIFY_DONE;
+
+	scoped_guard(mutex, &pci_kho_lock) {
+		for (i = 0; i < pci_kho_nr_quiesced; i++) {
+			if (pci_kho_quiesced[i] != pdev)
+				continue;
+			reset = action == BUS_NOTIFY_ADD_DEVICE;
+			pci_kho_quiesced[i] = pci_kho_quiesced[--pci_kho_nr_quiesced];
+			break;
+		}
+		fn = pci_kho_incoming_find(pci_domain_nr(pdev->bus),
+					   pdev->bus->number, pdev->devfn);
+		if (fn && fn->pdev == pdev) {
+			if (action == BUS_NOTIFY_DEL_DEVICE) {
+				pci_kho_release_locked(fn);
+				fn->pdev = NULL;
+			} else if (fn->state == PCI_KHO_CLAIMED && fn->rec->driver[0]) {
+				/* Before any driver is matched: the recorded one binds. */
+				device_set_driver_override(&pdev->dev, fn->rec->driver);
+			} else if (fn->reset_pending) {
+				fn->reset_pending = false;
+				reset = true;
+			}
+		}
+		i_out = pci_kho_outgoing_find(pdev);
+		if (action == BUS_NOTIFY_DEL_DEVICE && i_out >= 0) {
+			pci_warn(pdev, "removed while preserved: dropped from the handover\n");
+			pci_kho_outgoing_remove(i_out);
+		}
+	}
+	if (reset)
+		pci_kho_reset_refused(pdev);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block pci_kho_bus_nb = {
+	.notifier_call = pci_kho_bus_notify,
+};
+
+/**
+ * pci_kho_find_claimed() - get a function kept from the previous kernel
+ * @segment: its PCI segment
+ * @bus: its bus number
+ * @devfn: its device and function number
+ * @pdevp: set to the function, with a reference, on success
+ *
+ * For the retrieve callback of the LUO file that carried the function.
+ *
+ * Return: 0 if the function was claimed and is still; -ENODATA if nothing
+ * was handed over or the handover is finished; -ENOENT if no record has
+ * this address; -ESTALE if it was refused; -ENODEV if it never showed up
+ * or was removed; -EALREADY if its claim was released.
+ */
+int pci_kho_find_claimed(u32 segment, u8 bus, u8 devfn, struct pci_dev **pdevp)
+{
+	struct pci_kho_incoming_function *fn;
+
+	pci_kho_lookup_incoming();
+	guard(mutex)(&pci_kho_lock);
+	if (!pci_kho_in)
+		return -ENODATA;
+	fn = pci_kho_incoming_find(segment, bus, devfn);
+	if (!fn)
+		return -ENOENT;
+	switch (fn->state) {
+	case PCI_KHO_CLAIMED:
+		if (!fn->pdev)
+			return -ENODEV;
+		*pdevp = pci_dev_get(fn->pdev);
+		return 0;
+	case PCI_KHO_REFUSED:
+		return -ESTALE;
+	case PCI_KHO_RELEASED:
+		return -EALREADY;
+	default:
+		return -ENODEV;
+	}
+}
+EXPORT_SYMBOL_GPL(pci_kho_find_claimed);
+
+/**
+ * pci_kho_release() - end the claim on a function kept from the previous kernel
+ * @pdev: the function
+ *
+ * For the finish callback of the LUO file that carried it: from now on the
+ * function is an ordinary one (it may be reset, put in D3...). Does nothing
+ * for a function that is not claimed.
+ */
+void pci_kho_release(struct pci_dev *pdev)
+{
+	struct pci_kho_incoming_function *fn;
+
+	guard(mutex)(&pci_kho_lock);
+	fn = pci_kho_incoming_find(pci_domain_nr(pdev->bus), pdev->bus->number,
+				   pdev->devfn);
+	if (fn && fn->pdev == pdev)
+		pci_kho_release_locked(fn);
+}
+EXPORT_SYMBOL_GPL(pci_kho_release);
+
+/**
+ * pci_kho_check_reset() - may the PCI core reset this function or bus?
+ * @pdev: the function or bridge about to be reset
+ *
+ * Return: 0, or -EBUSY (and a log line) if it is kept for a live update.
+ */
+int pci_kho_check_reset(struct pci_dev *pdev)
+{
+	if (!pci_kho_is_preserved(pdev))
+		return 0;
+	dev_warn_ratelimited(&pdev->dev, "reset refused: kept for a live update\n");
+	return -EBUSY;
+}
+
+/* End of boot: report what never showed up */
+static int __init pci_kho_boot_done(void)
+{
+	unsigned int i, kept = 0, refused = 0, missing = 0;
+
+	guard(mutex)(&pci_kho_lock);
+	if (!pci_kho_in)
+		return 0;
+	for (i = 0; i < pci_kho_in->nr; i++) {
+		struct pci_kho_incoming_function *fn = &pci_kho_in->fns[i];
+		const struct pci_kho_function_ser *rec = fn->rec;
+
+		if (fn->state == PCI_KHO_PENDING) {
+			fn->state = PCI_KHO_MISSING;
+			pr_err("%04x:%02x:%02x.%d: handed-over function not found; nothing kept\n",
+			       rec->segment, rec->bus, PCI_SLOT(rec->devfn),
+			       PCI_FUNC(rec->devfn));
+		}
+		kept += fn->state == PCI_KHO_CLAIMED;
+		refused += fn->state == PCI_KHO_REFUSED;
+		missing += fn->state == PCI_KHO_MISSING;
+	}
+	pr_info("%u function(s) kept, %u refused, %u missing\n", kept, refused,
+		missing);
+	return 0;
+}
+late_initcall_sync(pci_kho_boot_done);
+
+/* debugfs: kho_devices/pci/functions */
+
+static void pci_kho_show_record(struct seq_file *m, const char *dir,
+				const struct pci_kho_function_ser *rec,
+				const char *state)
+{
+	seq_printf(m, "%s %04x:%02x:%02x.%d %04x:%04x %s driver=%s bridges=%u",
+		   dir, rec->segment, rec->bus, PCI_SLOT(rec->devfn),
+		   PCI_FUNC(rec->devfn), rec->vendor, rec->device, state,
+		   rec->driver[0] ? rec->driver : "-", rec->nr_bridges);
+}
+
+static int pci_kho_functions_show(struct seq_file *m, void *unused)
+{
+	unsigned int i;
+
+	guard(mutex)(&pci_kho_lock);
+	if (pci_kho_out)
+		for (i = 0; i < pci_kho_out->nr; i++) {
+			pci_kho_show_record(m, "out", &pci_kho_out->functions[i],
+					    "preserved");
+			seq_putc(m, '\n');
+		}
+	if (pci_kho_in_refused)
+		seq_printf(m, "in handover-refused err=%d\n", pci_kho_in_refused);
+	for (i = 0; i < pci_kho_nr_quiesced; i++)
+		seq_printf(m, "in %s quiesced\n", pci_name(pci_kho_quiesced[i]));
+	if (pci_kho_in_finished)
+		seq_puts(m, "in handover-finished\n");
+	if (!pci_kho_in)
+		return 0;
+	for (i = 0; i < pci_kho_in->nr; i++) {
+		struct pci_kho_incoming_function *fn = &pci_kho_in->fns[i];
+
+		pci_kho_show_record(m, "in", fn->rec,
+				    pci_kho_claim_names[fn->state]);
+		if (fn->state == PCI_KHO_REFUSED)
+			seq_printf(m, " err=%d reason=\"%s\"", fn->err, fn->reason);
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pci_kho_functions);
+
+static struct dentry *pci_kho_debugfs_dir;
+
+/**
+ * pci_kho_debugfs_root() - the kho_devices/pci directory in debugfs
+ *
+ * Return: the directory, or an error pointer if debugfs is unavailable.
+ */
+struct dentry *pci_kho_debugfs_root(void)
+{
+	return pci_kho_debugfs_dir;
+}
+
+#ifdef CONFIG_PCI_KHO_TEST_HOOKS
+/**
+ * pci_kho_test_forge() - damage the outgoing handover on purpose (test hook)
+ * @pdev: the preserved function whose record to damage, for "identity"
+ * @what: "identity" makes the record name another device ID; "compatible"
+ *	gives the whole handover an unknown version
+ *
+ * Return: 0, -ENOENT if @pdev is not handed over, -EINVAL for an unknown
+ * @what.
+ */
+int pci_kho_test_forge(struct pci_dev *pdev, const char *what)
+{
+	int i;
+
+	guard(mutex)(&pci_kho_lock);
+	if (!strcmp(what, "compatible")) {
+		if (!pci_kho_out)
+			return -ENOENT;
+		pci_kho_out->test_compatible = "pci-kho-v0-forged";
+		pci_kho_outgoing_sync_fdt(pci_kho_out);
+		return 0;
+	}
+	if (strcmp(what, "identity"))
+		return -EINVAL;
+	i = pci_kho_outgoing_find(pdev);
+	if (i < 0)
+		return -ENOENT;
+	pci_kho_out->functions[i].device ^= 0x8000;
+	pci_warn(pdev, "test hook: handover record forged to name device %04x\n",
+		 pci_kho_out->functions[i].device);
+	return 0;
+}
+#endif
+
+static int __init pci_kho_init(void)
+{
+	int err;
+
+	err = bus_register_notifier(&pci_bus_type, &pci_kho_bus_nb);
+	if (err)
+		pr_err("cannot watch PCI devices (%pe): handed-over functions are not bound\n",
+		       ERR_PTR(err));
+	return 0;
+}
+/* After the PCI bus type exists, before the PCI buses are scanned. */
+arch_initcall(pci_kho_init);
+
+static int __init pci_kho_debugfs_init(void)
+{
+	struct dentry *root = kho_devices_debugfs_root();
+
+	if (IS_ERR_OR_NULL(root))
+		return 0;
+	pci_kho_debugfs_dir = debugfs_create_dir("pci", root);
+	debugfs_create_file("functions", 0400, pci_kho_debugfs_dir, NULL,
+			    &pci_kho_functions_fops);
+	return 0;
+}
+/* After kho_dma_policy made kho_devices/, before the test hooks use pci/. */
+fs_initcall(pci_kho_debugfs_init);

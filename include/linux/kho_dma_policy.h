@@ -127,6 +127,8 @@ int kho_dma_preserve_ranges(struct device *dev,
 			    const struct kho_dma_range *ranges, unsigned int nr);
 void kho_dma_unpreserve_ranges(const struct kho_dma_range *ranges,
 			       unsigned int nr);
+void *kho_dma_alloc_preserve(size_t size);
+void kho_dma_free_preserved(void *mem);
 u64 kho_dma_preserved_pages(void);
 struct dentry *kho_devices_debugfs_root(void);
 

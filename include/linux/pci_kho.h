@@ -6,8 +6,12 @@
 #ifndef _LINUX_PCI_KHO_H
 #define _LINUX_PCI_KHO_H
 
+#include <linux/errno.h>
+#include <linux/pci.h>
 #include <linux/types.h>
 
+struct dentry;
+struct liveupdate_file_handler;
 struct pci_kho_function_ser;
 
 int pci_kho_fdt_build(void *fdt, size_t size, phys_addr_t functions, u32 nr);
@@ -16,5 +20,48 @@ int pci_kho_fdt_parse(const void *fdt, size_t size, phys_addr_t *functions,
 int pci_kho_function_validate(const struct pci_kho_function_ser *f);
 int pci_kho_function_check_identity(const struct pci_kho_function_ser *recorded,
 				    const struct pci_kho_function_ser *found);
+
+#ifdef CONFIG_PCI_KHO
+/**
+ * pci_kho_is_preserved() - is this function or bridge kept for a live update?
+ * @pdev: the PCI function
+ *
+ * True for a function handed over to the next kernel, one kept from the
+ * previous kernel and not released yet, and every bridge above them. The
+ * PCI core does not reset them, put them in a low-power state or, at
+ * kexec, turn their bus mastering off.
+ *
+ * Return: true if it is kept.
+ */
+static inline bool pci_kho_is_preserved(const struct pci_dev *pdev)
+{
+	return pdev->kho_preserved;
+}
+
+int pci_kho_register_flb(struct liveupdate_file_handler *fh);
+void pci_kho_unregister_flb(struct liveupdate_file_handler *fh);
+int pci_kho_preserve(struct pci_dev *pdev, const char *driver);
+void pci_kho_unpreserve(struct pci_dev *pdev);
+int pci_kho_find_claimed(u32 segment, u8 bus, u8 devfn, struct pci_dev **pdevp);
+void pci_kho_release(struct pci_dev *pdev);
+void pci_kho_device_found(struct pci_dev *pdev);
+int pci_kho_check_reset(struct pci_dev *pdev);
+struct dentry *pci_kho_debugfs_root(void);
+int pci_kho_test_forge(struct pci_dev *pdev, const char *what);
+#else
+static inline bool pci_kho_is_preserved(const struct pci_dev *pdev)
+{
+	return false;
+}
+
+static inline void pci_kho_device_found(struct pci_dev *pdev)
+{
+}
+
+static inline int pci_kho_check_reset(struct pci_dev *pdev)
+{
+	return 0;
+}
+#endif /* CONFIG_PCI_KHO */
 
 #endif /* _LINUX_PCI_KHO_H */
