@@ -212,6 +212,8 @@ static int pci_kho_test_retrieve(struct liveupdate_file_op_args *args)
 		kfree(tf);
 		return PTR_ERR(file);
 	}
+	/* Readable at any offset, like the debugfs file it replaces */
+	file->f_mode |= FMODE_PREAD;
 	args->file = file;
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include <libvfio.h>
 
 #include "../vfio/lib/drivers/igb/e1000_regs.h"
+#include "kho_sysfs.h"
 
 #define SESSION_NAME		"kho-live-update"
 #define TOKEN_MEMFD		1
@@ -128,49 +129,15 @@ static void report_verdict(const char *bdf)
 	lu_report("verdict", "%s", verdict);
 }
 
-static int read_config(const char *bdf, uint8_t *cfg, size_t len)
-{
-	char path[128];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, cfg, len, 0);
-	close(fd);
-	return n == (int)len ? 0 : -EIO;
-}
-
-/* Read one register of BAR0 through sysfs, without opening VFIO (which resets). */
-static int read_bar0_reg(const char *bdf, uint32_t reg, uint32_t *val)
-{
-	char path[128];
-	void *bar;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
-	fd = open(path, O_RDONLY | O_SYNC);
-	if (fd < 0)
-		return -errno;
-	bar = mmap(NULL, 0x10000, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (bar == MAP_FAILED)
-		return -errno;
-	*val = READ_ONCE(*(uint32_t *)((char *)bar + reg));
-	munmap(bar, 0x10000);
-	return 0;
-}
-
 /* The tx ring address the driver programmed: device reset clears it. */
 static int read_tx_ring(const char *bdf, uint64_t *ring)
 {
 	uint32_t lo, hi;
 	int ret;
 
-	ret = read_bar0_reg(bdf, E1000_TDBAL(0), &lo);
+	ret = kho_bar0_read32(bdf, E1000_TDBAL(0), &lo);
 	if (!ret)
-		ret = read_bar0_reg(bdf, E1000_TDBAH(0), &hi);
+		ret = kho_bar0_read32(bdf, E1000_TDBAH(0), &hi);
 	*ring = (uint64_t)hi << 32 | lo;
 	return ret;
 }
@@ -271,7 +238,7 @@ static int before(const char *bdf)
 	if (dma_copy_and_check(device, mem, st->seed, "dma_before"))
 		return 1;
 
-	VFIO_ASSERT_EQ(read_config(bdf, cfg, sizeof(cfg)), 0);
+	VFIO_ASSERT_EQ(kho_config_read(bdf, cfg, sizeof(cfg)), 0);
 	memcpy(&st->command, cfg + PCI_COMMAND, 2);
 	for (i = 0; i < 6; i++)
 		memcpy(&st->bars[i], cfg + PCI_BASE_ADDRESS_0 + 4 * i, 4);
@@ -342,7 +309,7 @@ static int after(const char *bdf)
 	fd = luo_session_retrieve_fd(session_fd, TOKEN_DEVICE);
 	lu_report("device_fd", "%s", retrieve_result(fd));
 
-	ret = read_config(bdf, cfg, sizeof(cfg));
+	ret = kho_config_read(bdf, cfg, sizeof(cfg));
 	if (ret) {
 		lu_report("pci", "FAILED: config space unreadable: %s", strerror(-ret));
 		return 1;
