@@ -387,12 +387,17 @@ struct pci_kho_incoming_function {
  * struct pci_kho_incoming - the handover received from the previous kernel
  * @fdt: its FDT top layer
  * @functions: the folio holding the records
+ * @refused: why the handover was refused as a whole, 0 if it was not
  * @nr: number of records
  * @fns: one entry per record
+ *
+ * A refused handover is still a successfully retrieved FLB object, with no
+ * records: LUO expects the last file's finish to find its FLB retrieved.
  */
 struct pci_kho_incoming {
 	struct folio *fdt;
 	struct folio *functions;
+	int refused;
 	u32 nr;
 	struct pci_kho_incoming_function fns[] __counted_by(nr);
 };
@@ -412,7 +417,10 @@ static bool pci_kho_in_finished;
 /* Why the whole incoming handover was refused; 0 if it was not. */
 static int pci_kho_in_refused;
 /* Functions quiesced because the whole handover was refused. */
-static struct pci_dev *pci_kho_quiesced[PCI_KHO_MAX_FUNCTIONS];
+static struct {
+	struct pci_dev *pdev;
+	bool reset_pending;
+} pci_kho_quiesced[PCI_KHO_MAX_FUNCTIONS];
 static unsigned int pci_kho_nr_quiesced;
 
 static bool pci_kho_is_bridge_of(const struct pci_kho_function_ser *f,
@@ -625,49 +633,73 @@ static void pci_kho_flb_unpreserve(struct liveupdate_flb_op_args *args)
 	kfree(out);
 }
 
-static int pci_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
+/* Read the handover; returns its records' folio or an ERR_PTR(). */
+static struct folio *pci_kho_read_handover(struct folio *fdt, u32 *nr)
 {
-	struct pci_kho_incoming *in;
-	struct folio *fdt, *functions = NULL;
 	phys_addr_t functions_phys;
+	struct folio *functions;
 	const char *why;
-	u32 nr, i;
 	int err;
 
-	fdt = kho_restore_folio(args->data);
-	if (!fdt) {
-		pr_err("handover refused: its FDT at %#llx is not preserved memory\n",
-		       args->data);
-		return -EFAULT;
-	}
 	err = pci_kho_fdt_parse(folio_address(fdt), folio_size(fdt),
-				&functions_phys, &nr);
+				&functions_phys, nr);
 	if (err) {
 		why = err == -EPROTONOSUPPORT ? "unknown version" :
 		      err == -EPROTO ? "record size differs" :
 		      err == -E2BIG ? "too many functions" :
 		      err == -ERANGE ? "records below 4 GiB" : "corrupt FDT";
 		pr_err("handover refused: %s (%pe)\n", why, ERR_PTR(err));
-		goto err_put;
+		return ERR_PTR(err);
 	}
-	if (nr) {
-		functions = kho_restore_folio(functions_phys);
-		if (!functions ||
-		    folio_size(functions) < nr * sizeof(struct pci_kho_function_ser)) {
-			pr_err("handover refused: its %u records are not in preserved memory\n",
-			       nr);
-			err = -EFAULT;
-			goto err_put;
+	if (!*nr)
+		return NULL;
+	functions = kho_restore_folio(functions_phys);
+	if (!functions)
+		goto not_preserved;
+	if (folio_size(functions) < *nr * sizeof(struct pci_kho_function_ser)) {
+		folio_put(functions);
+		goto not_preserved;
+	}
+	return functions;
+
+not_preserved:
+	pr_err("handover refused: its %u records are not in preserved memory\n",
+	       *nr);
+	return ERR_PTR(-EFAULT);
+}
+
+static int pci_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
+{
+	struct folio *fdt, *functions = NULL;
+	struct pci_kho_incoming *in;
+	u32 nr = 0, i;
+	int refused = 0;
+
+	fdt = kho_restore_folio(args->data);
+	if (!fdt) {
+		pr_err("handover refused: its FDT at %#llx is not preserved memory\n",
+		       args->data);
+		refused = -EFAULT;
+	} else {
+		functions = pci_kho_read_handover(fdt, &nr);
+		if (IS_ERR(functions)) {
+			refused = PTR_ERR(functions);
+			functions = NULL;
+			nr = 0;
 		}
 	}
 	in = kzalloc_flex(*in, fns, nr);
 	if (!in) {
-		err = -ENOMEM;
-		goto err_put;
+		if (functions)
+			folio_put(functions);
+		if (fdt)
+			folio_put(fdt);
+		return -ENOMEM;
 	}
 	in->nr = nr;
 	in->fdt = fdt;
 	in->functions = functions;
+	in->refused = refused;
 	for (i = 0; i < nr; i++) {
 		struct pci_kho_incoming_function *fn = &in->fns[i];
 
@@ -675,14 +707,9 @@ static int pci_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
 		fn->valid = !pci_kho_function_validate(fn->rec);
 	}
 	args->obj = in;
-	pr_info("handover from the previous kernel: %u function(s)\n", nr);
+	if (!refused)
+		pr_info("handover from the previous kernel: %u function(s)\n", nr);
 	return 0;
-
-err_put:
-	if (functions)
-		folio_put(functions);
-	folio_put(fdt);
-	return err;
 }
 
 static void pci_kho_release_locked(struct pci_kho_incoming_function *fn)
@@ -712,7 +739,8 @@ static void pci_kho_flb_finish(struct liveupdate_flb_op_args *args)
 	}
 	if (in->functions)
 		folio_put(in->functions);
-	folio_put(in->fdt);
+	if (in->fdt)
+		folio_put(in->fdt);
 	kfree(in);
 }
 
@@ -768,14 +796,16 @@ static void pci_kho_lookup_incoming(void)
 	if (!err)
 		/* Our reference is not needed: the files own the handover. */
 		liveupdate_flb_put_incoming(&pci_kho_flb);
+	else
+		pr_err("cannot retrieve the PCI handover (%pe)\n", ERR_PTR(err));
 	guard(mutex)(&pci_kho_lock);
-	if (err) {
-		pci_kho_in_refused = err;
-		pr_err("PCI handover refused (%pe): functions found with bus mastering on are quiesced\n",
-		       ERR_PTR(err));
+	if (!err && !((struct pci_kho_incoming *)obj)->refused) {
+		pci_kho_in = obj;
 		return;
 	}
-	pci_kho_in = obj;
+	pci_kho_in_refused = err ?: ((struct pci_kho_incoming *)obj)->refused;
+	pr_err("PCI handover refused (%pe): functions found with bus mastering on are quiesced\n",
+	       ERR_PTR(pci_kho_in_refused));
 }
 
 static struct pci_kho_incoming_function *pci_kho_incoming_find(u32 segment,
@@ -875,7 +905,8 @@ void pci_kho_device_found(struct pci_dev *pdev)
 		    pci_kho_nr_quiesced == ARRAY_SIZE(pci_kho_quiesced))
 			return;
 		pci_kho_stop_dma(pdev);
-		pci_kho_quiesced[pci_kho_nr_quiesced++] = pdev;
+		pci_kho_quiesced[pci_kho_nr_quiesced].pdev = pdev;
+		pci_kho_quiesced[pci_kho_nr_quiesced++].reset_pending = true;
 		pci_err(pdev, "left mastering DMA by a refused handover: bus mastering turned off\n");
 		return;
 	}
@@ -931,10 +962,14 @@ static int pci_kho_bus_notify(struct notifier_block *nb, unsigned long action,
 
 	scoped_guard(mutex, &pci_kho_lock) {
 		for (i = 0; i < pci_kho_nr_quiesced; i++) {
-			if (pci_kho_quiesced[i] != pdev)
+			if (pci_kho_quiesced[i].pdev != pdev)
 				continue;
-			reset = action == BUS_NOTIFY_ADD_DEVICE;
-			pci_kho_quiesced[i] = pci_kho_quiesced[--pci_kho_nr_quiesced];
+			if (action == BUS_NOTIFY_DEL_DEVICE) {
+				pci_kho_quiesced[i] = pci_kho_quiesced[--pci_kho_nr_quiesced];
+			} else {
+				reset = pci_kho_quiesced[i].reset_pending;
+				pci_kho_quiesced[i].reset_pending = false;
+			}
 			break;
 		}
 		fn = pci_kho_incoming_find(pci_domain_nr(pdev->bus),
@@ -1095,7 +1130,8 @@ static int pci_kho_functions_show(struct seq_file *m, void *unused)
 	if (pci_kho_in_refused)
 		seq_printf(m, "in handover-refused err=%d\n", pci_kho_in_refused);
 	for (i = 0; i < pci_kho_nr_quiesced; i++)
-		seq_printf(m, "in %s quiesced\n", pci_name(pci_kho_quiesced[i]));
+		seq_printf(m, "in %s quiesced\n",
+			   pci_name(pci_kho_quiesced[i].pdev));
 	if (pci_kho_in_finished)
 		seq_puts(m, "in handover-finished\n");
 	if (!pci_kho_in)
@@ -1129,8 +1165,9 @@ struct dentry *pci_kho_debugfs_root(void)
 /**
  * pci_kho_test_forge() - damage the outgoing handover on purpose (test hook)
  * @pdev: the preserved function whose record to damage, for "identity"
- * @what: "identity" makes the record name another device ID; "compatible"
- *	gives the whole handover an unknown version
+ * @what: "identity" makes the record name another device ID; "missing"
+ *	moves it to an address where no function is (00:1e.7 on its bus);
+ *	"compatible" gives the whole handover an unknown version
  *
  * Return: 0, -ENOENT if @pdev is not handed over, -EINVAL for an unknown
  * @what.
@@ -1147,15 +1184,21 @@ int pci_kho_test_forge(struct pci_dev *pdev, const char *what)
 		pci_kho_outgoing_sync_fdt(pci_kho_out);
 		return 0;
 	}
-	if (strcmp(what, "identity"))
-		return -EINVAL;
 	i = pci_kho_outgoing_find(pdev);
 	if (i < 0)
 		return -ENOENT;
-	pci_kho_out->functions[i].device ^= 0x8000;
-	pci_warn(pdev, "test hook: handover record forged to name device %04x\n",
-		 pci_kho_out->functions[i].device);
-	return 0;
+	if (!strcmp(what, "identity")) {
+		pci_kho_out->functions[i].device ^= 0x8000;
+		pci_warn(pdev, "test hook: handover record forged to name device %04x\n",
+			 pci_kho_out->functions[i].device);
+		return 0;
+	}
+	if (!strcmp(what, "missing")) {
+		pci_kho_out->functions[i].devfn = PCI_DEVFN(0x1e, 7);
+		pci_warn(pdev, "test hook: handover record moved to slot 1e.7\n");
+		return 0;
+	}
+	return -EINVAL;
 }
 #endif
 

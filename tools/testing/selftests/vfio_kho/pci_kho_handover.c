@@ -135,7 +135,8 @@ static int cmd_retrieve(int argc, char **argv)
 		state[0] = 0;
 		if (fds[i] >= 0)
 			read_state(fds[i], state, sizeof(state));
-		printf("retrieve %d %d %s\n", i + 1, fds[i] < 0 ? fds[i] : 0, state);
+		printf("retrieve %d %d%s%s\n", i + 1, fds[i] < 0 ? fds[i] : 0,
+		       state[0] ? " " : "", state);
 	}
 	if (argc < 3 || strcmp(argv[2], "--finish"))
 		return 0;
