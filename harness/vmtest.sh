@@ -52,7 +52,9 @@ kvm_works() {
 #   00:04.0 igb, 00:05.0 edu (64-bit DMA mask), 00:06.0 second igb,
 #   00:07.0 edu with QEMU's default 28-bit DMA mask,
 #   00:08.0 conventional PCI bridge with two edus (64-bit) behind it at
-#   01:01.0 and 01:02.0, which therefore share one IOMMU group.
+#   01:01.0 and 01:02.0, which therefore share one IOMMU group,
+#   00:09.0 PCIe root port with an igb behind it (at 01:00.0 when the
+#   bridged edus are absent).
 machine_args() {
 	local v
 	local -a a=(
@@ -76,6 +78,9 @@ machine_args() {
 			a+=(-device pci-bridge,id=kho_br,chassis_nr=1,addr=08.0
 			    -device edu,bus=kho_br,addr=01.0,dma_mask=0xffffffffffffffff
 			    -device edu,bus=kho_br,addr=02.0,dma_mask=0xffffffffffffffff) ;;
+		rooted-igb)
+			a+=(-device pcie-root-port,id=kho_rp,chassis=2,addr=09.0
+			    -device igb,bus=kho_rp,addr=00.0) ;;
 		*) echo "unknown machine variant '$v'" >&2; return 1 ;;
 		esac
 	done
