@@ -1202,6 +1202,7 @@ int pci_kho_test_forge(struct pci_dev *pdev, const char *what)
 }
 #endif
 
+/* At arch_initcall: after the PCI bus type exists, before buses are scanned */
 static int __init pci_kho_init(void)
 {
 	int err;
@@ -1212,9 +1213,9 @@ static int __init pci_kho_init(void)
 		       ERR_PTR(err));
 	return 0;
 }
-/* After the PCI bus type exists, before the PCI buses are scanned. */
 arch_initcall(pci_kho_init);
 
+/* At fs_initcall: after kho_dma_policy made kho_devices/, before the test hooks */
 static int __init pci_kho_debugfs_init(void)
 {
 	struct dentry *root = kho_devices_debugfs_root();
@@ -1226,5 +1227,4 @@ static int __init pci_kho_debugfs_init(void)
 			    &pci_kho_functions_fops);
 	return 0;
 }
-/* After kho_dma_policy made kho_devices/, before the test hooks use pci/. */
 fs_initcall(pci_kho_debugfs_init);

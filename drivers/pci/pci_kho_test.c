@@ -50,7 +50,7 @@
  * @driver: the driver the next kernel must bind it to, "" for none
  */
 struct pci_kho_test_file {
-	struct mutex lock;
+	struct mutex lock;	/* protects pdev and driver */
 	struct pci_dev *pdev;
 	char driver[32];
 };

@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/compiler.h>
+
 #include "kho_sysfs.h"
 
 #define BAR0_MAP_SIZE	0x10000
@@ -45,7 +47,7 @@ int kho_config_write16(const char *bdf, unsigned int off, uint16_t val)
 	return n == sizeof(val) ? 0 : -EIO;
 }
 
-static volatile uint32_t *kho_bar0_map(const char *bdf, int prot, int *err)
+static uint32_t *kho_bar0_map(const char *bdf, int prot, int *err)
 {
 	int fd = kho_open_sysfs(bdf, "resource0",
 				(prot & PROT_WRITE ? O_RDWR : O_RDONLY) | O_SYNC);
@@ -63,26 +65,26 @@ static volatile uint32_t *kho_bar0_map(const char *bdf, int prot, int *err)
 
 int kho_bar0_read32(const char *bdf, uint32_t reg, uint32_t *val)
 {
-	volatile uint32_t *bar;
+	uint32_t *bar;
 	int err;
 
 	bar = kho_bar0_map(bdf, PROT_READ, &err);
 	if (!bar)
 		return err;
-	*val = bar[reg / 4];
-	munmap((void *)bar, BAR0_MAP_SIZE);
+	*val = READ_ONCE(bar[reg / 4]);
+	munmap(bar, BAR0_MAP_SIZE);
 	return 0;
 }
 
 int kho_bar0_write32(const char *bdf, uint32_t reg, uint32_t val)
 {
-	volatile uint32_t *bar;
+	uint32_t *bar;
 	int err;
 
 	bar = kho_bar0_map(bdf, PROT_READ | PROT_WRITE, &err);
 	if (!bar)
 		return err;
-	bar[reg / 4] = val;
-	munmap((void *)bar, BAR0_MAP_SIZE);
+	WRITE_ONCE(bar[reg / 4], val);
+	munmap(bar, BAR0_MAP_SIZE);
 	return 0;
 }

@@ -33,6 +33,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <linux/compiler.h>
+#include <linux/kernel.h>
+
 #include <libliveupdate.h>
 #include <libvfio.h>
 
@@ -186,7 +189,7 @@ static int cmd_vfio(int argc, char **argv)
 {
 	uint32_t off = strtoul(argv[1], NULL, 0);
 	struct vfio_pci_device *device;
-	volatile uint32_t *bar0;
+	uint32_t *bar0;
 	struct iommu *iommu;
 	int ret;
 
@@ -197,12 +200,12 @@ static int cmd_vfio(int argc, char **argv)
 		fprintf(stderr, "%s: BAR0 not mappable\n", argv[0]);
 		return 1;
 	}
-	printf("vfio reg 0x%08x command 0x%04x\n", bar0[off / 4],
+	printf("vfio reg 0x%08x command 0x%04x\n", READ_ONCE(bar0[off / 4]),
 	       vfio_pci_config_readw(device, PCI_COMMAND));
 	if (argc > 2 && !strcmp(argv[2], "reset")) {
 		ret = __vfio_pci_device_reset(device);
 		printf("reset %d\n", ret);
-		printf("after-reset reg 0x%08x\n", bar0[off / 4]);
+		printf("after-reset reg 0x%08x\n", READ_ONCE(bar0[off / 4]));
 	}
 	fflush(stdout);
 	vfio_pci_device_cleanup(device);
@@ -225,7 +228,7 @@ int main(int argc, char **argv)
 	};
 	unsigned int i;
 
-	for (i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (i = 0; argc > 1 && i < ARRAY_SIZE(cmds); i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
 		if (argc - 2 < cmds[i].min_args)
