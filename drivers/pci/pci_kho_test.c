@@ -10,11 +10,13 @@
  * the selftests need a LUO file that does. This file provides one, built
  * only with CONFIG_KHO_DEVICES_TEST_HOOKS:
  *
- * - open ``kho_devices/pci/hold`` in debugfs and write ``BDF [DRIVER]`` to
- *   it: that open file now stands for the function;
+ * - open ``kho_devices/pci/hold`` in debugfs and write ``BDF [DRIVER]
+ *   [iommu]`` to it: that open file now stands for the function;
  * - preserve the file in a LUO session: pci_kho_preserve() is called with
- *   DRIVER (none when omitted), with its checks and errnos; closing the
- *   session before the kexec unpreserves it;
+ *   DRIVER (none when omitted or ``-``), with its checks and errnos, and
+ *   with ``iommu`` iommu_kho_preserve_device() too, which keeps the
+ *   translation the function has now (a VFIO container's, for instance);
+ *   closing the session before the kexec unpreserves it;
  * - in the next kernel, retrieving the file gives a file that stands for
  *   the claimed function, or fails with the errno of
  *   pci_kho_find_claimed() (-ESTALE for a refused function); reading it
@@ -33,6 +35,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/iommu_kho.h>
 #include <linux/liveupdate.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -48,11 +51,13 @@
  * @lock: protects the fields below
  * @pdev: the function, referenced; NULL until a BDF is written
  * @driver: the driver the next kernel must bind it to, "" for none
+ * @iommu: keep its IOMMU translation too
  */
 struct pci_kho_test_file {
-	struct mutex lock;	/* protects pdev and driver */
+	struct mutex lock;	/* protects the fields below */
 	struct pci_dev *pdev;
 	char driver[32];
+	bool iommu;
 };
 
 static const struct file_operations pci_kho_test_fops;
@@ -98,7 +103,7 @@ static ssize_t pci_kho_test_write(struct file *file, const char __user *ubuf,
 				  size_t len, loff_t *ppos)
 {
 	struct pci_kho_test_file *tf = file->private_data;
-	char buf[64], bdf[16], driver[32] = "";
+	char buf[64], bdf[16], driver[32] = "", opt[8] = "";
 	struct pci_dev *pdev;
 	int n;
 
@@ -107,9 +112,11 @@ static ssize_t pci_kho_test_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = 0;
-	n = sscanf(buf, "%15s %31s", bdf, driver);
-	if (n < 1)
+	n = sscanf(buf, "%15s %31s %7s", bdf, driver, opt);
+	if (n < 1 || (opt[0] && strcmp(opt, "iommu")))
 		return -EINVAL;
+	if (!strcmp(driver, "-"))
+		driver[0] = 0;
 	pdev = pci_kho_test_get_function(bdf);
 	if (!pdev)
 		return -ENODEV;
@@ -120,6 +127,7 @@ static ssize_t pci_kho_test_write(struct file *file, const char __user *ubuf,
 	}
 	tf->pdev = pdev;
 	strscpy(tf->driver, driver);
+	tf->iommu = !strcmp(opt, "iommu");
 	return len;
 }
 
@@ -152,6 +160,37 @@ static const struct file_operations pci_kho_test_fops = {
 
 /* LUO file handler */
 
+#ifdef CONFIG_IOMMU_KHO
+static int pci_kho_test_preserve_iommu(struct pci_dev *pdev)
+{
+	return iommu_kho_preserve_device(&pdev->dev);
+}
+
+static void pci_kho_test_unpreserve_iommu(struct pci_dev *pdev)
+{
+	iommu_kho_unpreserve_device(&pdev->dev);
+}
+
+static int pci_kho_test_register_iommu(struct liveupdate_file_handler *fh)
+{
+	return iommu_kho_register_flb(fh);
+}
+#else
+static int pci_kho_test_preserve_iommu(struct pci_dev *pdev)
+{
+	return -EOPNOTSUPP;
+}
+
+static void pci_kho_test_unpreserve_iommu(struct pci_dev *pdev)
+{
+}
+
+static int pci_kho_test_register_iommu(struct liveupdate_file_handler *fh)
+{
+	return 0;
+}
+#endif
+
 static u64 pci_kho_test_encode(struct pci_dev *pdev)
 {
 	return (u64)pci_domain_nr(pdev->bus) << 16 | pdev->bus->number << 8 |
@@ -175,6 +214,13 @@ static int pci_kho_test_preserve(struct liveupdate_file_op_args *args)
 	err = pci_kho_preserve(tf->pdev, tf->driver);
 	if (err)
 		return err;
+	if (tf->iommu) {
+		err = pci_kho_test_preserve_iommu(tf->pdev);
+		if (err) {
+			pci_kho_unpreserve(tf->pdev);
+			return err;
+		}
+	}
 	args->serialized_data = pci_kho_test_encode(tf->pdev);
 	args->private_data = pci_dev_get(tf->pdev);
 	return 0;
@@ -184,6 +230,7 @@ static void pci_kho_test_unpreserve(struct liveupdate_file_op_args *args)
 {
 	struct pci_dev *pdev = args->private_data;
 
+	pci_kho_test_unpreserve_iommu(pdev);
 	pci_kho_unpreserve(pdev);
 	pci_dev_put(pdev);
 }
@@ -288,6 +335,7 @@ static int __init pci_kho_test_init(void)
 		return 0;
 	}
 	err = pci_kho_register_flb(&pci_kho_test_handler);
+	err = err ?: pci_kho_test_register_iommu(&pci_kho_test_handler);
 	if (err) {
 		pr_err("cannot depend on the PCI handover: %pe\n", ERR_PTR(err));
 		liveupdate_unregister_file_handler(&pci_kho_test_handler);

@@ -1,0 +1,1064 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommu_kho - IOMMU translation that stays live across a kexec-based live
+ * update.
+ */
+
+/**
+ * DOC: IOMMU translation across a live update
+ *
+ * This file owns the IOMMU part of the handover, for Intel VT-d in legacy
+ * (non-scalable) mode: which devices keep their translation across the
+ * kexec, and the pages that translation lives in, in the format of
+ * include/linux/kho/abi/iommu.h.
+ *
+ * Old kernel. A LUO file handler that carries a device depends on the FLB
+ * "iommu-kho-v1" (iommu_kho_register_flb()); its preserve callback calls
+ * iommu_kho_preserve_device() after pci_kho_preserve(). That reads the
+ * device's live context entry (domain ID, top table, levels), walks its
+ * second-stage page table, checks that every page (root table, context
+ * table, page-table pages) sits at or above 4 GiB, preserves them all with
+ * KHO and records them. At kexec, intel_iommu_shutdown() asks
+ * iommu_kho_shutdown_unit() first: on a unit that serves a preserved
+ * device, the context entries of every other device are cleared (their DMA
+ * is blocked, as bus mastering is turned off for them), the context cache
+ * and IOTLB are invalidated, and translation stays on.
+ *
+ * New kernel. Before init_dmars() would turn translation off on a unit
+ * that has it on, it asks iommu_kho_keep_translation(): if the unit's root
+ * table is the recorded one and each device's page table walks inside the
+ * recorded, preserved pages, translation stays on and intel-iommu copies
+ * the root and context tables as it does for kdump (no window with
+ * translation off; the domain IDs in use are reserved by the copy). Then
+ * iommu_kho_adopt_contexts() clears every copied context entry that is not
+ * a kept device, or does not match its record (blocked, logged). The page
+ * tables themselves stay where they are, restored from KHO. Attaching a
+ * default domain is deferred for the devices of such a unit, as kdump
+ * does, and the DMA API attaches it at a device's first mapping
+ * (iommu_kho_incoming_pending()). Anything that does not match is refused:
+ * the device's context entry is cleared, or the unit's translation is
+ * turned off, and the reason is logged.
+ *
+ * State in debugfs: kho_devices/iommu/devices.
+ *
+ * Not done yet (see the project notes): wrapping the kept page table in an
+ * iommu_domain that VFIO takes over (generic_pt has no call to build a
+ * pt_iommu around an existing table), freezing map/unmap between preserve
+ * and kexec, scalable mode, AMD. Until the owner takes the device over, the
+ * kept translation stays as it was handed over.
+ */
+
+#define pr_fmt(fmt) "iommu_kho: " fmt
+
+#include <linux/bsearch.h>
+#include <linux/debugfs.h>
+#include <linux/iommu_kho.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/iommu.h>
+#include <linux/kho_dma_policy.h>
+#include <linux/libfdt.h>
+#include <linux/liveupdate.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "intel/iommu.h"
+
+/* Second-stage entries: read or write permission means present. */
+#define IOMMU_KHO_SL_PRESENT	(BIT_ULL(0) | BIT_ULL(1))
+#define IOMMU_KHO_SL_PAGE_SIZE	BIT_ULL(7)
+#define IOMMU_KHO_SL_ADDR	GENMASK_ULL(51, 12)
+#define IOMMU_KHO_SL_ENTRIES	512
+
+/* Walking a second-stage page table */
+
+struct iommu_kho_walk {
+	const u64 *(*map)(phys_addr_t phys, void *ctx);
+	void *ctx;
+	u64 *pages;
+	u32 nr;
+	u32 max;
+};
+
+static int iommu_kho_walk_level(struct iommu_kho_walk *w, phys_addr_t table,
+				unsigned int level)
+{
+	const u64 *ptes;
+	unsigned int i;
+	int err;
+
+	if (table & ~IOMMU_KHO_SL_ADDR)
+		return -EINVAL;
+	if (w->nr == w->max)
+		return -E2BIG;
+	ptes = w->map(table, w->ctx);
+	if (!ptes)
+		return -EFAULT;
+	w->pages[w->nr++] = table;
+	if (level == 1)
+		return 0;
+	for (i = 0; i < IOMMU_KHO_SL_ENTRIES; i++) {
+		u64 pte = READ_ONCE(ptes[i]);
+
+		if (!(pte & IOMMU_KHO_SL_PRESENT))
+			continue;
+		if (pte & IOMMU_KHO_SL_PAGE_SIZE) {
+			/* 2 MiB and 1 GiB leaves only */
+			if (level > 3)
+				return -EINVAL;
+			continue;
+		}
+		err = iommu_kho_walk_level(w, pte & IOMMU_KHO_SL_ADDR,
+					   level - 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int iommu_kho_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * iommu_kho_collect_tables() - list every page of a VT-d second-stage table
+ * @top: physical address of the top table page
+ * @levels: number of levels, 3 to 5
+ * @map: gives the kernel address of a table page, or NULL if it may not
+ *	be read (not RAM, not in the preserved set...)
+ * @ctx: passed to @map
+ * @pages: filled with the physical address of each page, sorted
+ * @max: room in @pages
+ * @nr: set to the number of pages
+ *
+ * Return: 0; -EINVAL for a bad level count, a misaligned pointer or a
+ * large page where the format has none; -EFAULT if @map refuses a page;
+ * -E2BIG if there are more than @max pages; -ELOOP if a page is reached
+ * twice (a loop, or tables shared between branches).
+ */
+int iommu_kho_collect_tables(phys_addr_t top, unsigned int levels,
+			     const u64 *(*map)(phys_addr_t phys, void *ctx),
+			     void *ctx, u64 *pages, u32 max, u32 *nr)
+{
+	struct iommu_kho_walk w = {
+		.map = map, .ctx = ctx, .pages = pages, .max = max,
+	};
+	u32 i;
+	int err;
+
+	*nr = 0;
+	if (levels < 3 || levels > 5)
+		return -EINVAL;
+	err = iommu_kho_walk_level(&w, top, levels);
+	if (err)
+		return err;
+	sort(pages, w.nr, sizeof(*pages), iommu_kho_cmp_u64, NULL);
+	for (i = 1; i < w.nr; i++)
+		if (pages[i] == pages[i - 1])
+			return -ELOOP;
+	*nr = w.nr;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iommu_kho_collect_tables);
+
+/* The handover: FDT top layer */
+
+static int iommu_kho_fdt_write(void *fdt, size_t size,
+			       const struct iommu_kho_layout *l)
+{
+	int err;
+
+	err = fdt_create(fdt, size);
+	err = err ?: fdt_finish_reservemap(fdt);
+	err = err ?: fdt_begin_node(fdt, "");
+	err = err ?: fdt_property_string(fdt, "compatible", IOMMU_KHO_COMPATIBLE);
+	err = err ?: fdt_property_u32(fdt, IOMMU_KHO_PROP_NR_DEVICES, l->nr_devices);
+	err = err ?: fdt_property_u32(fdt, IOMMU_KHO_PROP_DEVICE_SIZE,
+				      sizeof(struct iommu_kho_device_ser));
+	err = err ?: fdt_property_u64(fdt, IOMMU_KHO_PROP_DEVICES, l->devices);
+	err = err ?: fdt_property_u32(fdt, IOMMU_KHO_PROP_NR_PAGES, l->nr_pages);
+	err = err ?: fdt_property_u64(fdt, IOMMU_KHO_PROP_PAGES, l->pages);
+	err = err ?: fdt_end_node(fdt);
+	err = err ?: fdt_finish(fdt);
+	return err ? -EINVAL : 0;
+}
+
+static int iommu_kho_fdt_u32(const void *fdt, const char *name, u32 *val)
+{
+	const fdt32_t *p;
+	int len;
+
+	p = fdt_getprop(fdt, 0, name, &len);
+	if (!p || len != sizeof(*p))
+		return -EINVAL;
+	*val = fdt32_to_cpu(*p);
+	return 0;
+}
+
+static int iommu_kho_fdt_u64(const void *fdt, const char *name, u64 *val)
+{
+	const fdt64_t *p;
+	int len;
+
+	p = fdt_getprop(fdt, 0, name, &len);
+	if (!p || len != sizeof(*p))
+		return -EINVAL;
+	*val = fdt64_to_cpu(*p);
+	return 0;
+}
+
+/**
+ * iommu_kho_fdt_parse() - read and check the FDT top layer of the handover
+ * @fdt: the FDT
+ * @size: bytes available at @fdt
+ * @l: filled with the arrays' addresses and sizes
+ *
+ * Return: 0; -EINVAL for a corrupt FDT or a missing property;
+ * -EPROTONOSUPPORT for an unknown compatible string; -EPROTO if the record
+ * size differs; -E2BIG for counts above the ABI's limits; -ERANGE for
+ * arrays below 4 GiB or not page aligned.
+ */
+int iommu_kho_fdt_parse(const void *fdt, size_t size, struct iommu_kho_layout *l)
+{
+	const char *compat;
+	u32 dev_size;
+	u64 devices, pages;
+	int len;
+
+	if (size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
+	    fdt_totalsize(fdt) > size)
+		return -EINVAL;
+	compat = fdt_getprop(fdt, 0, "compatible", &len);
+	if (!compat || len < 1 || compat[len - 1])
+		return -EINVAL;
+	if (strcmp(compat, IOMMU_KHO_COMPATIBLE))
+		return -EPROTONOSUPPORT;
+	if (iommu_kho_fdt_u32(fdt, IOMMU_KHO_PROP_DEVICE_SIZE, &dev_size) ||
+	    iommu_kho_fdt_u32(fdt, IOMMU_KHO_PROP_NR_DEVICES, &l->nr_devices) ||
+	    iommu_kho_fdt_u32(fdt, IOMMU_KHO_PROP_NR_PAGES, &l->nr_pages) ||
+	    iommu_kho_fdt_u64(fdt, IOMMU_KHO_PROP_DEVICES, &devices) ||
+	    iommu_kho_fdt_u64(fdt, IOMMU_KHO_PROP_PAGES, &pages))
+		return -EINVAL;
+	if (dev_size != sizeof(struct iommu_kho_device_ser))
+		return -EPROTO;
+	if (l->nr_devices > IOMMU_KHO_MAX_DEVICES ||
+	    l->nr_pages > IOMMU_KHO_MAX_PAGES)
+		return -E2BIG;
+	if (!PAGE_ALIGNED(devices) || !PAGE_ALIGNED(pages) ||
+	    devices < KHO_DMA_MIN_PHYS || pages < KHO_DMA_MIN_PHYS)
+		return -ERANGE;
+	l->devices = devices;
+	l->pages = pages;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iommu_kho_fdt_parse);
+
+/* Old kernel: what this kernel hands over */
+
+/* A root or context table page, shared by the devices of a unit or bus. */
+struct iommu_kho_shared_page {
+	phys_addr_t phys;
+	unsigned int users;
+};
+
+struct iommu_kho_outgoing {
+	void *fdt;
+	struct iommu_kho_device_ser *devices;
+	u64 *pages;
+	struct device *devs[IOMMU_KHO_MAX_DEVICES];
+	u32 nr_devices;
+	u32 nr_pages;
+	struct iommu_kho_shared_page shared[2 * IOMMU_KHO_MAX_DEVICES];
+};
+
+#define IOMMU_KHO_DEVICES_BYTES \
+	(IOMMU_KHO_MAX_DEVICES * sizeof(struct iommu_kho_device_ser))
+#define IOMMU_KHO_PAGES_BYTES	(IOMMU_KHO_MAX_PAGES * sizeof(u64))
+
+struct iommu_kho_in_device {
+	const struct iommu_kho_device_ser *rec;
+	bool accepted;
+	bool kept;
+	const char *reason;
+};
+
+struct iommu_kho_incoming {
+	struct folio *fdt;
+	struct folio *devices;
+	struct folio *pages;
+	const u64 *page_list;
+	int refused;
+	u32 nr_pages;
+	u32 nr;
+	struct iommu_kho_in_device devs[] __counted_by(nr);
+};
+
+static DEFINE_MUTEX(iommu_kho_lock);
+static DEFINE_MUTEX(iommu_kho_lookup_lock);
+static struct iommu_kho_outgoing *iommu_kho_out;
+static struct iommu_kho_incoming *iommu_kho_in;
+static bool iommu_kho_looked_up;
+
+static void iommu_kho_outgoing_sync_fdt(struct iommu_kho_outgoing *out)
+{
+	struct iommu_kho_layout l = {
+		.devices = virt_to_phys(out->devices),
+		.nr_devices = out->nr_devices,
+		.pages = virt_to_phys(out->pages),
+		.nr_pages = out->nr_pages,
+	};
+
+	WARN_ON_ONCE(iommu_kho_fdt_write(out->fdt, PAGE_SIZE, &l));
+}
+
+static int iommu_kho_find_out(struct device *dev)
+{
+	u32 i;
+
+	for (i = 0; iommu_kho_out && i < iommu_kho_out->nr_devices; i++)
+		if (iommu_kho_out->devs[i] == dev)
+			return i;
+	return -ENOENT;
+}
+
+static int iommu_kho_share_page(phys_addr_t phys)
+{
+	struct iommu_kho_shared_page *s, *free = NULL;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(iommu_kho_out->shared); i++) {
+		s = &iommu_kho_out->shared[i];
+		if (s->users && s->phys == phys) {
+			s->users++;
+			return 0;
+		}
+		if (!s->users && !free)
+			free = s;
+	}
+	if (!free)
+		return -ENOSPC;
+	err = kho_preserve_pages(phys_to_page(phys), 1);
+	if (err)
+		return err;
+	free->phys = phys;
+	free->users = 1;
+	return 0;
+}
+
+static void iommu_kho_unshare_page(phys_addr_t phys)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(iommu_kho_out->shared); i++) {
+		struct iommu_kho_shared_page *s = &iommu_kho_out->shared[i];
+
+		if (s->users && s->phys == phys) {
+			if (!--s->users)
+				kho_unpreserve_pages(phys_to_page(phys), 1);
+			return;
+		}
+	}
+}
+
+static const u64 *iommu_kho_map_live(phys_addr_t phys, void *ctx)
+{
+	if (!pfn_valid(PHYS_PFN(phys)) || !page_is_ram(PHYS_PFN(phys)))
+		return NULL;
+	return phys_to_virt(phys);
+}
+
+static void iommu_kho_unpreserve_pages(const u64 *pages, u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		kho_unpreserve_pages(phys_to_page(pages[i]), 1);
+}
+
+/* Preserve the table pages in @pages, all or none. */
+static int iommu_kho_preserve_pages(const u64 *pages, u32 nr)
+{
+	u32 i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		err = kho_preserve_pages(phys_to_page(pages[i]), 1);
+		if (err) {
+			iommu_kho_unpreserve_pages(pages, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int iommu_kho_check_high(struct device *dev, const u64 *pages, u32 nr,
+				phys_addr_t root, phys_addr_t context)
+{
+	u32 i;
+
+	if (root < KHO_DMA_MIN_PHYS || context < KHO_DMA_MIN_PHYS) {
+		dev_warn(dev, "translation not preserved: its IOMMU root or context table is below 4 GiB (%pa, %pa)\n",
+			 &root, &context);
+		return -ERANGE;
+	}
+	for (i = 0; i < nr; i++) {
+		if (pages[i] >= KHO_DMA_MIN_PHYS)
+			continue;
+		dev_warn(dev, "translation not preserved: a page-table page is below 4 GiB (%#llx)\n",
+			 pages[i]);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/**
+ * iommu_kho_preserve_device() - keep a device's IOMMU translation across kexec
+ * @dev: a PCI device behind an Intel IOMMU in legacy mode, with a paging
+ *	domain attached
+ *
+ * To be called from the preserve callback of a LUO file handler that
+ * depends on the IOMMU FLB, after pci_kho_preserve() accepted the device.
+ *
+ * Return: 0; -ENOENT if no LUO file depending on the IOMMU FLB is being
+ * preserved; -EEXIST if already preserved; -ENODEV if no Intel IOMMU
+ * translates it; -EOPNOTSUPP in scalable mode; -ENXIO if it has no
+ * translation set up; -EINVAL for pass-through or a malformed table;
+ * -ERANGE if any page is below 4 GiB; -ENOSPC or -E2BIG if the handover is
+ * full; a KHO errno. Nothing is kept on error and the reason is logged.
+ */
+int iommu_kho_preserve_device(struct device *dev)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	struct iommu_kho_device_ser rec = {};
+	struct intel_iommu *iommu;
+	struct context_entry *ce;
+	phys_addr_t root, context;
+	u64 *pages;
+	u32 nr = 0;
+	int err;
+
+	if (!dev_is_pci(dev) || !info || !info->iommu) {
+		dev_warn(dev, "translation not preserved: no Intel IOMMU translates it\n");
+		return -ENODEV;
+	}
+	iommu = info->iommu;
+	if (sm_supported(iommu)) {
+		dev_warn(dev, "translation not preserved: %s is in scalable mode, which is not supported yet\n",
+			 iommu->name);
+		return -EOPNOTSUPP;
+	}
+	guard(mutex)(&iommu_kho_lock);
+	if (!iommu_kho_out) {
+		dev_warn(dev, "translation not preserved: no LUO file that depends on %s is being preserved\n",
+			 IOMMU_KHO_COMPATIBLE);
+		return -ENOENT;
+	}
+	if (iommu_kho_find_out(dev) >= 0)
+		return -EEXIST;
+	if (iommu_kho_out->nr_devices == IOMMU_KHO_MAX_DEVICES)
+		return -ENOSPC;
+
+	scoped_guard(spinlock_irqsave, &iommu->lock) {
+		ce = iommu_context_addr(iommu, info->bus, info->devfn, 0);
+		if (ce && context_present(ce)) {
+			rec.domain_id = context_domain_id(ce);
+			rec.translation_type = (ce->lo >> 2) & 3;
+			rec.top_table = ce->lo & VTD_PAGE_MASK;
+			rec.levels = (ce->hi & 7) + 2;
+		}
+	}
+	if (!rec.levels) {
+		dev_warn(dev, "translation not preserved: no translation is set up for it\n");
+		return -ENXIO;
+	}
+	if (rec.translation_type != CONTEXT_TT_MULTI_LEVEL &&
+	    rec.translation_type != CONTEXT_TT_DEV_IOTLB) {
+		dev_warn(dev, "translation not preserved: it is in pass-through, not translated\n");
+		return -EINVAL;
+	}
+	root = virt_to_phys(iommu->root_entry);
+	context = iommu->root_entry[info->bus].lo & VTD_PAGE_MASK;
+
+	pages = iommu_kho_out->pages + iommu_kho_out->nr_pages;
+	err = iommu_kho_collect_tables(rec.top_table, rec.levels,
+				       iommu_kho_map_live, NULL, pages,
+				       IOMMU_KHO_MAX_PAGES - iommu_kho_out->nr_pages,
+				       &nr);
+	if (err) {
+		dev_warn(dev, "translation not preserved: its page table cannot be walked (%pe)\n",
+			 ERR_PTR(err));
+		return err;
+	}
+	err = iommu_kho_check_high(dev, pages, nr, root, context);
+	if (err)
+		return err;
+	err = iommu_kho_preserve_pages(pages, nr);
+	if (err)
+		goto err_log;
+	err = iommu_kho_share_page(root);
+	if (err)
+		goto err_pages;
+	err = iommu_kho_share_page(context);
+	if (err)
+		goto err_root;
+
+	rec.unit_reg_base = iommu->reg_phys;
+	rec.root_table = root;
+	rec.context_table = context;
+	rec.segment = info->segment;
+	rec.bus = info->bus;
+	rec.devfn = info->devfn;
+	rec.first_page = iommu_kho_out->nr_pages;
+	rec.nr_pages = nr;
+	iommu_kho_out->devices[iommu_kho_out->nr_devices] = rec;
+	iommu_kho_out->devs[iommu_kho_out->nr_devices++] = get_device(dev);
+	iommu_kho_out->nr_pages += nr;
+	iommu_kho_outgoing_sync_fdt(iommu_kho_out);
+	dev_info(dev, "IOMMU translation preserved: %s, domain %u, %u levels, %u page-table pages\n",
+		 iommu->name, rec.domain_id, rec.levels, nr);
+	return 0;
+
+err_root:
+	iommu_kho_unshare_page(root);
+err_pages:
+	iommu_kho_unpreserve_pages(pages, nr);
+err_log:
+	dev_warn(dev, "translation not preserved: KHO refused its pages (%pe)\n",
+		 ERR_PTR(err));
+	return err;
+}
+EXPORT_SYMBOL_GPL(iommu_kho_preserve_device);
+
+/**
+ * iommu_kho_unpreserve_device() - stop keeping a device's translation
+ * @dev: a device iommu_kho_preserve_device() accepted
+ */
+void iommu_kho_unpreserve_device(struct device *dev)
+{
+	struct iommu_kho_outgoing *out;
+	struct iommu_kho_device_ser rec;
+	u32 i, j;
+	int n;
+
+	guard(mutex)(&iommu_kho_lock);
+	n = iommu_kho_find_out(dev);
+	if (n < 0)
+		return;
+	out = iommu_kho_out;
+	rec = out->devices[n];
+	iommu_kho_unpreserve_pages(out->pages + rec.first_page, rec.nr_pages);
+	iommu_kho_unshare_page(rec.context_table);
+	iommu_kho_unshare_page(rec.root_table);
+	memmove(out->pages + rec.first_page,
+		out->pages + rec.first_page + rec.nr_pages,
+		(out->nr_pages - rec.first_page - rec.nr_pages) * sizeof(u64));
+	out->nr_pages -= rec.nr_pages;
+	for (i = n, j = n + 1; j < out->nr_devices; i++, j++) {
+		out->devices[i] = out->devices[j];
+		out->devs[i] = out->devs[j];
+	}
+	out->nr_devices--;
+	for (i = 0; i < out->nr_devices; i++)
+		if (out->devices[i].first_page > rec.first_page)
+			out->devices[i].first_page -= rec.nr_pages;
+	memset(&out->devices[out->nr_devices], 0, sizeof(rec));
+	iommu_kho_outgoing_sync_fdt(out);
+	put_device(dev);
+	dev_info(dev, "IOMMU translation no longer preserved\n");
+}
+EXPORT_SYMBOL_GPL(iommu_kho_unpreserve_device);
+
+static bool iommu_kho_out_has(u64 reg_base, u8 bus, u8 devfn)
+{
+	u32 i;
+
+	for (i = 0; i < iommu_kho_out->nr_devices; i++) {
+		const struct iommu_kho_device_ser *r = &iommu_kho_out->devices[i];
+
+		if (r->unit_reg_base == reg_base && r->bus == bus &&
+		    r->devfn == devfn)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * iommu_kho_shutdown_unit() - keep translation on a unit at kexec
+ * @iommu: the IOMMU unit being shut down
+ *
+ * Called by intel_iommu_shutdown() with the other CPUs stopped. If the
+ * unit serves a device whose translation is handed over, clears the
+ * context entry of every other device on it, invalidates the context cache
+ * and the IOTLB, and tells the caller to leave translation on.
+ *
+ * Return: true if translation must stay on.
+ */
+bool iommu_kho_shutdown_unit(struct intel_iommu *iommu)
+{
+	unsigned int bus, devfn, kept = 0, blocked = 0;
+	u32 i;
+
+	/* The other CPUs are stopped: the lock cannot be taken, nor is needed. */
+	if (!iommu_kho_out || sm_supported(iommu))
+		return false;
+	for (i = 0; i < iommu_kho_out->nr_devices; i++)
+		kept += iommu_kho_out->devices[i].unit_reg_base == iommu->reg_phys;
+	if (!kept)
+		return false;
+
+	for (bus = 0; bus < 256; bus++) {
+		struct root_entry *re = &iommu->root_entry[bus];
+		struct context_entry *table;
+
+		if (!(re->lo & 1))
+			continue;
+		table = phys_to_virt(re->lo & VTD_PAGE_MASK);
+		for (devfn = 0; devfn < 256; devfn++) {
+			if (!context_present(&table[devfn]) ||
+			    iommu_kho_out_has(iommu->reg_phys, bus, devfn))
+				continue;
+			context_clear_entry(&table[devfn]);
+			__iommu_flush_cache(iommu, &table[devfn],
+					    sizeof(table[devfn]));
+			blocked++;
+		}
+	}
+	iommu->flush.flush_context(iommu, 0, 0, 0, DMA_CCMD_GLOBAL_INVL);
+	iommu->flush.flush_iotlb(iommu, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
+	pr_info("%s: translation stays on for %u device(s) across kexec, %u other(s) blocked\n",
+		iommu->name, kept, blocked);
+	return true;
+}
+
+/* LUO FLB callbacks */
+
+static int iommu_kho_flb_preserve(struct liveupdate_flb_op_args *args)
+{
+	struct iommu_kho_outgoing *out;
+	int err = 0;
+
+	out = kzalloc_obj(*out);
+	if (!out)
+		return -ENOMEM;
+	out->fdt = kho_dma_alloc_preserve(PAGE_SIZE);
+	out->devices = kho_dma_alloc_preserve(IOMMU_KHO_DEVICES_BYTES);
+	out->pages = kho_dma_alloc_preserve(IOMMU_KHO_PAGES_BYTES);
+	if (IS_ERR(out->fdt))
+		err = PTR_ERR(out->fdt);
+	else if (IS_ERR(out->devices))
+		err = PTR_ERR(out->devices);
+	else if (IS_ERR(out->pages))
+		err = PTR_ERR(out->pages);
+	if (err) {
+		pr_warn("cannot allocate the handover above 4 GiB (%pe)\n",
+			ERR_PTR(err));
+		if (!IS_ERR(out->fdt))
+			kho_dma_free_preserved(out->fdt);
+		if (!IS_ERR(out->devices))
+			kho_dma_free_preserved(out->devices);
+		if (!IS_ERR(out->pages))
+			kho_dma_free_preserved(out->pages);
+		kfree(out);
+		return err;
+	}
+	iommu_kho_outgoing_sync_fdt(out);
+	args->data = virt_to_phys(out->fdt);
+	args->obj = out;
+	scoped_guard(mutex, &iommu_kho_lock)
+		iommu_kho_out = out;
+	return 0;
+}
+
+static void iommu_kho_flb_unpreserve(struct liveupdate_flb_op_args *args)
+{
+	struct iommu_kho_outgoing *out = args->obj;
+
+	scoped_guard(mutex, &iommu_kho_lock)
+		iommu_kho_out = NULL;
+	/* The files are unpreserved first: nothing is left to release. */
+	WARN_ON_ONCE(out->nr_devices);
+	kho_dma_free_preserved(out->pages);
+	kho_dma_free_preserved(out->devices);
+	kho_dma_free_preserved(out->fdt);
+	kfree(out);
+}
+
+/* Is @phys one of the recorded pages of @d? */
+static bool iommu_kho_in_run(const struct iommu_kho_incoming *in,
+			     const struct iommu_kho_device_ser *d, u64 phys)
+{
+	return bsearch(&phys, in->page_list + d->first_page, d->nr_pages,
+		       sizeof(u64), iommu_kho_cmp_u64);
+}
+
+struct iommu_kho_in_map {
+	const struct iommu_kho_incoming *in;
+	const struct iommu_kho_device_ser *rec;
+};
+
+static const u64 *iommu_kho_map_recorded(phys_addr_t phys, void *ctx)
+{
+	struct iommu_kho_in_map *m = ctx;
+
+	if (!iommu_kho_in_run(m->in, m->rec, phys))
+		return NULL;
+	return phys_to_virt(phys);
+}
+
+/* Check one record against the pages it names; NULL if it is sound. */
+static const char *iommu_kho_check_record(struct iommu_kho_incoming *in,
+					  const struct iommu_kho_device_ser *r)
+{
+	struct iommu_kho_in_map m = { .in = in, .rec = r };
+	u64 *found;
+	u32 i, nr;
+	int err;
+
+	if (r->reserved || r->levels < 3 || r->levels > 5 ||
+	    (r->translation_type != CONTEXT_TT_MULTI_LEVEL &&
+	     r->translation_type != CONTEXT_TT_DEV_IOTLB) ||
+	    !r->nr_pages || r->first_page > in->nr_pages ||
+	    r->nr_pages > in->nr_pages - r->first_page)
+		return "the record is corrupt";
+	for (i = 1; i < r->nr_pages; i++)
+		if (in->page_list[r->first_page + i] <=
+		    in->page_list[r->first_page + i - 1])
+			return "its page list is not sorted";
+	for (i = 0; i < r->nr_pages; i++)
+		if (in->page_list[r->first_page + i] < KHO_DMA_MIN_PHYS)
+			return "a page-table page is below 4 GiB";
+	found = kvmalloc_array(r->nr_pages, sizeof(u64), GFP_KERNEL);
+	if (!found)
+		return "out of memory";
+	err = iommu_kho_collect_tables(r->top_table, r->levels,
+				       iommu_kho_map_recorded, &m, found,
+				       r->nr_pages, &nr);
+	if (!err && nr != r->nr_pages)
+		err = -ENODATA;
+	kvfree(found);
+	switch (err) {
+	case 0:
+		return NULL;
+	case -EFAULT:
+		return "its page table leads outside the preserved pages";
+	case -ELOOP:
+		return "its page table has a loop";
+	case -ENODATA:
+		return "its page table does not use every recorded page";
+	default:
+		return "its page table is malformed";
+	}
+}
+
+static int iommu_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
+{
+	struct folio *fdt, *devices = NULL, *pages = NULL;
+	struct iommu_kho_layout l = {};
+	struct iommu_kho_incoming *in;
+	int refused = 0;
+	u32 i;
+
+	fdt = kho_restore_folio(args->data);
+	if (!fdt) {
+		refused = -EFAULT;
+		goto build;
+	}
+	refused = iommu_kho_fdt_parse(folio_address(fdt), folio_size(fdt), &l);
+	if (refused)
+		goto build;
+	devices = kho_restore_folio(l.devices);
+	pages = kho_restore_folio(l.pages);
+	if (!devices || !pages ||
+	    folio_size(devices) < l.nr_devices * sizeof(struct iommu_kho_device_ser) ||
+	    folio_size(pages) < l.nr_pages * sizeof(u64))
+		refused = -EFAULT;
+build:
+	if (refused) {
+		pr_err("handover refused (%pe): translation is turned off on the units it names\n",
+		       ERR_PTR(refused));
+		l.nr_devices = 0;
+	}
+	in = kzalloc_flex(*in, devs, l.nr_devices);
+	if (!in) {
+		refused = -ENOMEM;
+		goto err_put;
+	}
+	in->nr = l.nr_devices;
+	in->refused = refused;
+	in->fdt = fdt;
+	in->devices = devices;
+	in->pages = pages;
+	in->nr_pages = refused ? 0 : l.nr_pages;
+	in->page_list = pages && !refused ? folio_address(pages) : NULL;
+	for (i = 0; i < in->nr; i++) {
+		in->devs[i].rec = (struct iommu_kho_device_ser *)folio_address(devices) + i;
+		in->devs[i].reason = iommu_kho_check_record(in, in->devs[i].rec);
+		in->devs[i].accepted = !in->devs[i].reason;
+	}
+	args->obj = in;
+	return 0;
+
+err_put:
+	if (pages)
+		folio_put(pages);
+	if (devices)
+		folio_put(devices);
+	if (fdt)
+		folio_put(fdt);
+	return refused;
+}
+
+static void iommu_kho_flb_finish(struct liveupdate_flb_op_args *args)
+{
+	struct iommu_kho_incoming *in = args->obj;
+
+	/*
+	 * The kept page tables stay in use by the devices until their owner
+	 * attaches a domain of its own; they are not freed here.
+	 */
+	scoped_guard(mutex, &iommu_kho_lock)
+		if (iommu_kho_in == in)
+			iommu_kho_in = NULL;
+	if (in->pages)
+		folio_put(in->pages);
+	if (in->devices)
+		folio_put(in->devices);
+	if (in->fdt)
+		folio_put(in->fdt);
+	kfree(in);
+}
+
+static const struct liveupdate_flb_ops iommu_kho_flb_ops = {
+	.preserve = iommu_kho_flb_preserve,
+	.unpreserve = iommu_kho_flb_unpreserve,
+	.retrieve = iommu_kho_flb_retrieve,
+	.finish = iommu_kho_flb_finish,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_flb iommu_kho_flb = {
+	.ops = &iommu_kho_flb_ops,
+	.compatible = "iommu-kho-v1",
+};
+
+/**
+ * iommu_kho_register_flb() - make a LUO file handler carry IOMMU translation
+ * @fh: a registered file handler whose files call iommu_kho_preserve_device()
+ *
+ * Return: 0 or the errno of liveupdate_register_flb().
+ */
+int iommu_kho_register_flb(struct liveupdate_file_handler *fh)
+{
+	return liveupdate_register_flb(fh, &iommu_kho_flb);
+}
+EXPORT_SYMBOL_GPL(iommu_kho_register_flb);
+
+/* New kernel */
+
+static void iommu_kho_lookup_incoming(void)
+{
+	void *obj;
+	int err;
+
+	guard(mutex)(&iommu_kho_lookup_lock);
+	if (iommu_kho_looked_up)
+		return;
+	iommu_kho_looked_up = true;
+	if (!is_kho_boot())
+		return;
+	err = liveupdate_flb_get_incoming(&iommu_kho_flb, &obj);
+	if (err)
+		return;
+	liveupdate_flb_put_incoming(&iommu_kho_flb);
+	guard(mutex)(&iommu_kho_lock);
+	iommu_kho_in = obj;
+}
+
+/**
+ * iommu_kho_incoming_pending() - did the previous kernel hand translation over?
+ *
+ * The DMA API then attaches default domains lazily, as in a kdump kernel,
+ * so that devices whose translation is kept are not attached.
+ *
+ * Return: true if the handover names at least one device.
+ */
+bool iommu_kho_incoming_pending(void)
+{
+	iommu_kho_lookup_incoming();
+	guard(mutex)(&iommu_kho_lock);
+	return iommu_kho_in && iommu_kho_in->nr;
+}
+
+/**
+ * iommu_kho_keep_translation() - may translation stay on for this unit?
+ * @iommu: a unit found with translation enabled at boot
+ *
+ * Called by init_dmars() before it would turn translation off. Checks the
+ * records of the unit's kept devices and restores their page-table pages.
+ *
+ * Return: true if at least one device's translation is kept: translation
+ * stays on and the caller copies the root and context tables.
+ */
+bool iommu_kho_keep_translation(struct intel_iommu *iommu)
+{
+	struct iommu_kho_incoming *in;
+	u64 rtaddr;
+	u32 i, j, kept = 0;
+
+	iommu_kho_lookup_incoming();
+	guard(mutex)(&iommu_kho_lock);
+	in = iommu_kho_in;
+	if (!in || sm_supported(iommu))
+		return false;
+	rtaddr = readq(iommu->reg + DMAR_RTADDR_REG) & VTD_PAGE_MASK;
+	for (i = 0; i < in->nr; i++) {
+		struct iommu_kho_in_device *d = &in->devs[i];
+		const struct iommu_kho_device_ser *r = d->rec;
+
+		if (r->unit_reg_base != iommu->reg_phys)
+			continue;
+		if (d->accepted && r->root_table != rtaddr) {
+			d->accepted = false;
+			d->reason = "the unit's root table is not the recorded one";
+		}
+		if (!d->accepted) {
+			pr_err("%04x:%02x:%02x.%d: IOMMU translation refused: %s; blocked\n",
+			       r->segment, r->bus, PCI_SLOT(r->devfn),
+			       PCI_FUNC(r->devfn), d->reason);
+			continue;
+		}
+		for (j = 0; j < r->nr_pages; j++)
+			kho_restore_pages(in->page_list[r->first_page + j], 1);
+		kept++;
+	}
+	if (kept)
+		pr_info("%s: translation kept on from the previous kernel for %u device(s)\n",
+			iommu->name, kept);
+	return kept;
+}
+
+static struct iommu_kho_in_device *iommu_kho_in_find(struct intel_iommu *iommu,
+						     u8 bus, u8 devfn)
+{
+	u32 i;
+
+	for (i = 0; i < iommu_kho_in->nr; i++) {
+		const struct iommu_kho_device_ser *r = iommu_kho_in->devs[i].rec;
+
+		if (r->unit_reg_base == iommu->reg_phys && r->bus == bus &&
+		    r->devfn == devfn)
+			return &iommu_kho_in->devs[i];
+	}
+	return NULL;
+}
+
+/**
+ * iommu_kho_adopt_contexts() - keep only the recorded copied context entries
+ * @iommu: a unit for which iommu_kho_keep_translation() returned true,
+ *	after its tables were copied
+ *
+ * Every copied context entry that is not a kept device, or that does not
+ * point to the recorded page table with the recorded domain ID, is cleared:
+ * that device's DMA is blocked until a domain is attached to it. The new
+ * root table is programmed, and the caches invalidated, by the caller.
+ */
+void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
+{
+	unsigned int bus, devfn;
+
+	guard(mutex)(&iommu_kho_lock);
+	if (!iommu_kho_in)
+		return;
+	for (bus = 0; bus < 256; bus++) {
+		struct root_entry *re = &iommu->root_entry[bus];
+		struct context_entry *table;
+
+		if (!(re->lo & 1))
+			continue;
+		table = phys_to_virt(re->lo & VTD_PAGE_MASK);
+		for (devfn = 0; devfn < 256; devfn++) {
+			struct context_entry *ce = &table[devfn];
+			struct iommu_kho_in_device *d;
+
+			if (!context_present(ce))
+				continue;
+			d = iommu_kho_in_find(iommu, bus, devfn);
+			if (d && d->accepted &&
+			    (ce->lo & VTD_PAGE_MASK) == d->rec->top_table &&
+			    context_domain_id(ce) == d->rec->domain_id &&
+			    (ce->hi & 7) + 2 == d->rec->levels) {
+				d->kept = true;
+				pr_info("%02x:%02x.%d: IOMMU translation kept: domain %u, %u page-table pages\n",
+					bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
+					d->rec->domain_id, d->rec->nr_pages);
+				continue;
+			}
+			if (d && d->accepted) {
+				d->accepted = false;
+				d->reason = "its context entry differs from the record";
+			}
+			pr_warn("%02x:%02x.%d: context entry left by the previous kernel %s: blocked\n",
+				bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
+				d ? d->reason : "is not a kept device");
+			context_clear_entry(ce);
+			__iommu_flush_cache(iommu, ce, sizeof(*ce));
+		}
+	}
+}
+
+/* debugfs: kho_devices/iommu/devices */
+
+static int iommu_kho_devices_show(struct seq_file *m, void *unused)
+{
+	u32 i;
+
+	guard(mutex)(&iommu_kho_lock);
+	for (i = 0; iommu_kho_out && i < iommu_kho_out->nr_devices; i++) {
+		const struct iommu_kho_device_ser *r = &iommu_kho_out->devices[i];
+
+		seq_printf(m, "out %04x:%02x:%02x.%d preserved domain=%u levels=%u pages=%u metadata_bytes=%zu\n",
+			   r->segment, r->bus, PCI_SLOT(r->devfn),
+			   PCI_FUNC(r->devfn), r->domain_id, r->levels,
+			   r->nr_pages, sizeof(*r) + r->nr_pages * sizeof(u64));
+	}
+	if (!iommu_kho_in)
+		return 0;
+	if (iommu_kho_in->refused)
+		seq_printf(m, "in handover-refused err=%d\n", iommu_kho_in->refused);
+	for (i = 0; i < iommu_kho_in->nr; i++) {
+		const struct iommu_kho_in_device *d = &iommu_kho_in->devs[i];
+		const struct iommu_kho_device_ser *r = d->rec;
+
+		seq_printf(m, "in %04x:%02x:%02x.%d %s domain=%u pages=%u",
+			   r->segment, r->bus, PCI_SLOT(r->devfn),
+			   PCI_FUNC(r->devfn),
+			   d->kept ? "kept" : d->accepted ? "pending" : "blocked",
+			   r->domain_id, r->nr_pages);
+		if (d->reason)
+			seq_printf(m, " reason=\"%s\"", d->reason);
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iommu_kho_devices);
+
+/* At fs_initcall: after kho_dma_policy made kho_devices/ */
+static int __init iommu_kho_debugfs_init(void)
+{
+	struct dentry *root = kho_devices_debugfs_root();
+	struct dentry *dir;
+
+	if (IS_ERR_OR_NULL(root))
+		return 0;
+	dir = debugfs_create_dir("iommu", root);
+	debugfs_create_file("devices", 0400, dir, NULL, &iommu_kho_devices_fops);
+	return 0;
+}
+fs_initcall(iommu_kho_debugfs_init);

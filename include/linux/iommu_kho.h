@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * IOMMU translation that stays live across a kexec-based live update. See
+ * drivers/iommu/iommu_kho.c and include/linux/kho/abi/iommu.h.
+ */
+#ifndef _LINUX_IOMMU_KHO_H
+#define _LINUX_IOMMU_KHO_H
+
+#include <linux/types.h>
+
+struct device;
+struct intel_iommu;
+struct liveupdate_file_handler;
+
+/**
+ * struct iommu_kho_layout - where the handover's arrays are
+ * @devices: physical address of the &struct iommu_kho_device_ser array
+ * @nr_devices: number of entries in it
+ * @pages: physical address of the page-table page array
+ * @nr_pages: number of entries in it
+ */
+struct iommu_kho_layout {
+	phys_addr_t devices;
+	u32 nr_devices;
+	phys_addr_t pages;
+	u32 nr_pages;
+};
+
+int iommu_kho_collect_tables(phys_addr_t top, unsigned int levels,
+			     const u64 *(*map)(phys_addr_t phys, void *ctx),
+			     void *ctx, u64 *pages, u32 max, u32 *nr);
+int iommu_kho_fdt_parse(const void *fdt, size_t size,
+			struct iommu_kho_layout *l);
+
+#ifdef CONFIG_IOMMU_KHO
+int iommu_kho_register_flb(struct liveupdate_file_handler *fh);
+int iommu_kho_preserve_device(struct device *dev);
+void iommu_kho_unpreserve_device(struct device *dev);
+bool iommu_kho_incoming_pending(void);
+bool iommu_kho_shutdown_unit(struct intel_iommu *iommu);
+bool iommu_kho_keep_translation(struct intel_iommu *iommu);
+void iommu_kho_adopt_contexts(struct intel_iommu *iommu);
+#else
+static inline bool iommu_kho_incoming_pending(void)
+{
+	return false;
+}
+
+static inline bool iommu_kho_shutdown_unit(struct intel_iommu *iommu)
+{
+	return false;
+}
+
+static inline bool iommu_kho_keep_translation(struct intel_iommu *iommu)
+{
+	return false;
+}
+
+static inline void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
+{
+}
+#endif /* CONFIG_IOMMU_KHO */
+
+#endif /* _LINUX_IOMMU_KHO_H */
