@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iommu_kho_dma - a DMA in flight across the kexec, for the IOMMU part.
+ *
+ *   setup SESSION BDF [iommu]
+ *	old kernel: map a memfd at IOVA 1 TiB in a VFIO type1 container
+ *	that owns the edu at BDF, fill a source page with a pattern, zero
+ *	the destination page, let edu copy the source into its own buffer
+ *	(DMA, RAM to device), then preserve the memfd (token 1) and the
+ *	function (token 2, through kho_devices/pci/hold; with "iommu" its
+ *	translation too) in a LUO session kept open across the kexec.
+ *   kick-kexec BDF DELAY_MS
+ *	old kernel, after the next kernel is loaded: start edu's copy of its
+ *	buffer into the destination page (device to RAM, lands about 100 ms
+ *	later), wait DELAY_MS, then reboot into the loaded kernel.
+ *   check SESSION BDF
+ *	new kernel: retrieve the memfd and report how many bytes of the
+ *	destination page hold the pattern ("dma-data N/4096") and whether
+ *	edu finished its transfer ("edu-done 0|1"), then finish the session
+ *	("finish ERRNO").
+ *
+ * The IOVA is far above guest RAM, so a DMA that escapes translation, or
+ * that a stale table translates, cannot land in the memfd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/compiler.h>
+#include <linux/reboot.h>
+
+#include <libliveupdate.h>
+#include <libvfio.h>
+
+#include "kho_sysfs.h"
+
+#define HOLD_PATH	"/sys/kernel/debug/kho_devices/pci/hold"
+#define DMA_IOVA	0x10000000000ULL	/* 1 TiB */
+#define MEMFD_SIZE	(2UL << 20)
+#define SRC_OFFSET	0
+#define DST_OFFSET	(1UL << 20)
+#define COPY_SIZE	4096
+#define TOKEN_MEMFD	1
+#define TOKEN_DEVICE	2
+
+/* edu registers (QEMU docs/specs/edu.rst) */
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_COUNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_DMA_START	1
+#define EDU_DMA_TO_RAM	2
+#define EDU_BUFFER	0x40000
+
+static uint8_t pattern_byte(size_t i)
+{
+	return (uint8_t)(i * 7 + 0x5a) | 1;	/* never 0, the page it lands in */
+}
+
+/* edu's DMA registers take 8-byte writes only: a 4-byte write to the
+ * upper half is ignored.
+ */
+static void edu_write64(uint32_t *bar0, uint32_t reg, uint64_t val)
+{
+	WRITE_ONCE(*(uint64_t *)&bar0[reg / 4], val);
+}
+
+static void edu_start(uint32_t *bar0, uint64_t src, uint64_t dst, uint32_t cmd)
+{
+	edu_write64(bar0, EDU_DMA_SRC, src);
+	edu_write64(bar0, EDU_DMA_DST, dst);
+	edu_write64(bar0, EDU_DMA_COUNT, COPY_SIZE);
+	edu_write64(bar0, EDU_DMA_CMD, cmd);
+}
+
+static int hold_function(const char *bdf, bool iommu)
+{
+	char buf[64];
+	int fd, len;
+
+	len = snprintf(buf, sizeof(buf), "%s -%s", bdf, iommu ? " iommu" : "");
+	fd = open(HOLD_PATH, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != len) {
+		len = -errno;
+		close(fd);
+		return len;
+	}
+	return fd;
+}
+
+static int setup(const char *session, const char *bdf, bool iommu)
+{
+	struct vfio_pci_device *device;
+	struct dma_region region = {};
+	int memfd, luo_fd, session_fd, fd, ret, i;
+	uint32_t *bar0;
+	uint8_t *mem;
+
+	memfd = memfd_create("iommu-kho-dma", 0);
+	VFIO_ASSERT_GE(memfd, 0);
+	VFIO_ASSERT_EQ(ftruncate(memfd, MEMFD_SIZE), 0);
+	mem = mmap(NULL, MEMFD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	VFIO_ASSERT_NE(mem, MAP_FAILED);
+	for (i = 0; i < COPY_SIZE; i++)
+		mem[SRC_OFFSET + i] = pattern_byte(i);
+	memset(mem + DST_OFFSET, 0, COPY_SIZE);
+
+	device = vfio_pci_device_init(bdf, iommu_init(MODE_VFIO_TYPE1V2_IOMMU));
+	region.vaddr = mem;
+	region.iova = DMA_IOVA;
+	region.size = MEMFD_SIZE;
+	iommu_map(device->iommu, &region);
+	vfio_pci_cmd_set(device, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	bar0 = device->bars[0].vaddr;
+	VFIO_ASSERT_NOT_NULL(bar0);
+
+	/* Fill edu's buffer from the source page, and wait for it. */
+	edu_start(bar0, DMA_IOVA + SRC_OFFSET, EDU_BUFFER, EDU_DMA_START);
+	for (i = 0; i < 2000 && (READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START); i++)
+		usleep(1000);
+	printf("edu-loaded %d\n", !(READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START));
+
+	luo_fd = luo_open_device();
+	VFIO_ASSERT_GE(luo_fd, 0);
+	session_fd = luo_create_session(luo_fd, session);
+	VFIO_ASSERT_GE(session_fd, 0);
+	ret = luo_session_preserve_fd(session_fd, memfd, TOKEN_MEMFD);
+	printf("preserve-memfd %d\n", ret);
+	fd = hold_function(bdf, iommu);
+	ret = fd < 0 ? fd : luo_session_preserve_fd(session_fd, fd, TOKEN_DEVICE);
+	printf("preserve-device %d\n", ret);
+	fflush(stdout);
+	if (ret)
+		return 1;
+	/* The container keeps the domain attached until the kexec. */
+	daemonize_and_wait();
+	return 0;
+}
+
+static int kick_kexec(const char *bdf, long delay_ms)
+{
+	struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000 };
+	char path[128];
+	uint32_t *bar0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return 1;
+	bar0 = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (bar0 == MAP_FAILED)
+		return 1;
+	edu_start(bar0, EDU_BUFFER, DMA_IOVA + DST_OFFSET,
+		  EDU_DMA_START | EDU_DMA_TO_RAM);
+	if (delay_ms)
+		nanosleep(&ts, NULL);
+	syscall(__NR_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+		LINUX_REBOOT_CMD_KEXEC, NULL);
+	fprintf(stderr, "reboot(KEXEC): %s\n", strerror(errno));
+	return 1;
+}
+
+static int check(const char *session, const char *bdf)
+{
+	int luo_fd, session_fd, memfd, i, good = 0;
+	uint32_t cmd = ~0u;
+	uint8_t *mem;
+
+	luo_fd = luo_open_device();
+	VFIO_ASSERT_GE(luo_fd, 0);
+	session_fd = luo_retrieve_session(luo_fd, session);
+	if (session_fd < 0) {
+		printf("session %d\n", session_fd);
+		return 1;
+	}
+	memfd = luo_session_retrieve_fd(session_fd, TOKEN_MEMFD);
+	if (memfd < 0) {
+		printf("memfd %d\n", memfd);
+		return 1;
+	}
+	mem = mmap(NULL, MEMFD_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
+	VFIO_ASSERT_NE(mem, MAP_FAILED);
+	for (i = 0; i < COPY_SIZE; i++)
+		good += mem[DST_OFFSET + i] == pattern_byte(i);
+	printf("dma-data %d/%d\n", good, COPY_SIZE);
+	kho_bar0_read32(bdf, EDU_DMA_CMD, &cmd);
+	printf("edu-done %d\n", !(cmd & EDU_DMA_START));
+	printf("finish %d\n", luo_session_finish(session_fd));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 4 && !strcmp(argv[1], "setup"))
+		return setup(argv[2], argv[3], argc > 4 && !strcmp(argv[4], "iommu"));
+	if (argc == 4 && !strcmp(argv[1], "kick-kexec"))
+		return kick_kexec(argv[2], atol(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "check"))
+		return check(argv[2], argv[3]);
+	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
+	return 2;
+}

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# A DMA in flight across the kexec lands where it should: edu, owned by a
+# VFIO type1 container that maps a memfd at IOVA 1 TiB, is kicked to copy
+# a page into that memfd right before reboot(KEXEC). With its translation
+# preserved (iommu_kho) the data is in the memfd after the kexec, edu
+# reports completion and the guest logs no DMAR fault (stage 2). The same
+# run with only the PCI function preserved, translation not kept, loses
+# the data (stage 3): the test can fail.
+KHO_MACHINE="edu"
+# Stage 3's DMA (the control) may fault in the new kernel; stage 2 checks
+# its own kernel log for faults.
+KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
+
+EDU=0000:00:05.0
+IOMMU_DEVICES=/sys/kernel/debug/kho_devices/iommu/devices
+
+d() { iommu_kho_dma "$@"; }
+field() { echo "$2" | grep "^$1 " | head -n 1; }
+
+# dma_and_kexec SESSION [iommu]: set up, preserve, kick the DMA, kexec.
+dma_and_kexec() {
+	local out
+
+	echo 64 >/sys/bus/pci/devices/$EDU/kho_dma_reach_bits
+	kho_check "edu bound to vfio-pci" kho_bind_vfio $EDU || return
+	out=$(d setup "$1" $EDU $2)
+	echo "$out"
+	kho_expect "$1: edu loaded its buffer from the memfd by DMA" \
+		"edu-loaded 1" "$(field edu-loaded "$out")"
+	kho_expect "$1: memfd preserved" "preserve-memfd 0" \
+		"$(field preserve-memfd "$out")"
+	kho_expect "$1: edu preserved${2:+ with its translation}" \
+		"preserve-device 0" "$(field preserve-device "$out")"
+	kho_say "kho-stage-done $KHO_STAGE"
+	kho_load_next || return
+	d kick-kexec $EDU 0
+	kho_fail "$1: kexec" "reboot(KEXEC) returned"
+}
+
+stage1() {
+	dma_and_kexec kho-dma iommu
+}
+
+stage2() {
+	local out
+
+	kho_expect "edu's translation kept by the new kernel" 1 \
+		"$(grep -c "^in $EDU kept" $IOMMU_DEVICES)"
+	out=$(d check kho-dma $EDU)
+	echo "$out"
+	kho_expect "the DMA in flight across the kexec landed in the memfd" \
+		"dma-data 4096/4096" "$(field dma-data "$out")"
+	kho_expect "edu completed the transfer" "edu-done 1" \
+		"$(field edu-done "$out")"
+	kho_expect "session finished" "finish 0" "$(field finish "$out")"
+	kho_expect "no DMAR fault logged by this kernel" 0 \
+		"$(dmesg | grep -c 'DMAR: \[DMA \|DMAR: DRHD: handling fault')"
+	dma_and_kexec kho-dma-control
+}
+
+stage3() {
+	local out
+
+	out=$(d check kho-dma-control $EDU)
+	echo "$out"
+	kho_expect "control: without its translation kept, the DMA is lost" \
+		"dma-data 0/4096" "$(field dma-data "$out")"
+}
