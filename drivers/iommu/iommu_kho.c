@@ -169,11 +169,21 @@ EXPORT_SYMBOL_GPL(iommu_kho_collect_tables);
 
 /* The handover: FDT top layer */
 
-static int iommu_kho_fdt_write(void *fdt, size_t size,
-			       const struct iommu_kho_layout *l)
+/**
+ * iommu_kho_fdt_build() - write the FDT top layer of the IOMMU handover
+ * @fdt: buffer for the FDT
+ * @size: size of @fdt in bytes
+ * @l: where the arrays are and how many entries they have
+ *
+ * Return: 0, or -EINVAL if @fdt is too small or @l exceeds the ABI's limits.
+ */
+int iommu_kho_fdt_build(void *fdt, size_t size, const struct iommu_kho_layout *l)
 {
 	int err;
 
+	if (l->nr_devices > IOMMU_KHO_MAX_DEVICES ||
+	    l->nr_pages > IOMMU_KHO_MAX_PAGES)
+		return -EINVAL;
 	err = fdt_create(fdt, size);
 	err = err ?: fdt_finish_reservemap(fdt);
 	err = err ?: fdt_begin_node(fdt, "");
@@ -188,6 +198,7 @@ static int iommu_kho_fdt_write(void *fdt, size_t size,
 	err = err ?: fdt_finish(fdt);
 	return err ? -EINVAL : 0;
 }
+EXPORT_SYMBOL_GPL(iommu_kho_fdt_build);
 
 static int iommu_kho_fdt_u32(const void *fdt, const char *name, u32 *val)
 {
@@ -314,7 +325,7 @@ static void iommu_kho_outgoing_sync_fdt(struct iommu_kho_outgoing *out)
 		.nr_pages = out->nr_pages,
 	};
 
-	WARN_ON_ONCE(iommu_kho_fdt_write(out->fdt, PAGE_SIZE, &l));
+	WARN_ON_ONCE(iommu_kho_fdt_build(out->fdt, PAGE_SIZE, &l));
 }
 
 static int iommu_kho_find_out(struct device *dev)

@@ -29,6 +29,8 @@ struct iommu_kho_layout {
 int iommu_kho_collect_tables(phys_addr_t top, unsigned int levels,
 			     const u64 *(*map)(phys_addr_t phys, void *ctx),
 			     void *ctx, u64 *pages, u32 max, u32 *nr);
+int iommu_kho_fdt_build(void *fdt, size_t size,
+			const struct iommu_kho_layout *l);
 int iommu_kho_fdt_parse(const void *fdt, size_t size,
 			struct iommu_kho_layout *l);
 

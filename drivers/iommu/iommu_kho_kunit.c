@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the IOMMU handover (drivers/iommu/iommu_kho.c): the FDT
+ * top layer round-trips and wrong-version, wrong-size, oversized, low and
+ * truncated ones are refused; walking a VT-d second-stage table finds
+ * every page once and refuses bad levels, bad pointers, loops, large pages
+ * where the format has none and pages outside the allowed set.
+ */
+#include <kunit/test.h>
+#include <linux/iommu_kho.h>
+#include <linux/kho/abi/iommu.h>
+#include <linux/libfdt.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#define FDT_BUF_SIZE	1024
+#define NR_TEST_PAGES	6
+#define PTE_RW		(BIT_ULL(0) | BIT_ULL(1))
+#define PTE_LARGE	BIT_ULL(7)
+
+static void iommu_kho_test_fdt_round_trip(struct kunit *test)
+{
+	struct iommu_kho_layout in = {
+		.devices = SZ_4G, .nr_devices = 2,
+		.pages = SZ_4G + SZ_1M, .nr_pages = 9,
+	}, out = {};
+	void *fdt = kunit_kzalloc(test, FDT_BUF_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fdt);
+	KUNIT_ASSERT_EQ(test, iommu_kho_fdt_build(fdt, FDT_BUF_SIZE, &in), 0);
+	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(fdt, FDT_BUF_SIZE, &out), 0);
+	KUNIT_EXPECT_EQ(test, out.devices, in.devices);
+	KUNIT_EXPECT_EQ(test, out.nr_devices, in.nr_devices);
+	KUNIT_EXPECT_EQ(test, out.pages, in.pages);
+	KUNIT_EXPECT_EQ(test, out.nr_pages, in.nr_pages);
+
+	/* Truncated: the header says more than there is. */
+	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(fdt, fdt_totalsize(fdt) - 1, &out),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(fdt, 8, &out), -EINVAL);
+
+	/* Over the ABI's limits, on either side. */
+	in.nr_pages = IOMMU_KHO_MAX_PAGES + 1;
+	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_build(fdt, FDT_BUF_SIZE, &in), -EINVAL);
+}
+
+/* An FDT with every property, whose values the caller chooses. */
+static void *iommu_kho_test_fdt(struct kunit *test, const char *compat,
+				u32 dev_size, u32 nr_devices, u64 devices)
+{
+	void *fdt = kunit_kzalloc(test, FDT_BUF_SIZE, GFP_KERNEL);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, fdt);
+	err = fdt_create(fdt, FDT_BUF_SIZE);
+	err = err ?: fdt_finish_reservemap(fdt);
+	err = err ?: fdt_begin_node(fdt, "");
+	err = err ?: fdt_property_string(fdt, "compatible", compat);
+	err = err ?: fdt_property_u32(fdt, IOMMU_KHO_PROP_NR_DEVICES, nr_devices);
+	err = err ?: fdt_property_u32(fdt, IOMMU_KHO_PROP_DEVICE_SIZE, dev_size);
+	err = err ?: fdt_property_u64(fdt, IOMMU_KHO_PROP_DEVICES, devices);
+	err = err ?: fdt_property_u32(fdt, IOMMU_KHO_PROP_NR_PAGES, 1);
+	err = err ?: fdt_property_u64(fdt, IOMMU_KHO_PROP_PAGES, SZ_8G);
+	err = err ?: fdt_end_node(fdt);
+	err = err ?: fdt_finish(fdt);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return fdt;
+}
+
+static void iommu_kho_test_fdt_refused(struct kunit *test)
+{
+	const u32 size = sizeof(struct iommu_kho_device_ser);
+	struct iommu_kho_layout l;
+
+	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
+			IOMMU_KHO_COMPATIBLE, size, 1, SZ_4G), FDT_BUF_SIZE, &l), 0);
+	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
+			"iommu-kho-vtd-legacy-v0", size, 1, SZ_4G), FDT_BUF_SIZE, &l),
+			-EPROTONOSUPPORT);
+	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
+			IOMMU_KHO_COMPATIBLE, size + 8, 1, SZ_4G), FDT_BUF_SIZE, &l),
+			-EPROTO);
+	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
+			IOMMU_KHO_COMPATIBLE, size, IOMMU_KHO_MAX_DEVICES + 1, SZ_4G),
+			FDT_BUF_SIZE, &l), -E2BIG);
+	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
+			IOMMU_KHO_COMPATIBLE, size, 1, SZ_2G), FDT_BUF_SIZE, &l),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
+			IOMMU_KHO_COMPATIBLE, size, 1, SZ_4G + 8), FDT_BUF_SIZE, &l),
+			-ERANGE);
+}
+
+/* A table made of kernel pages; only they may be read by the walk. */
+struct iommu_kho_test_table {
+	u64 *page[NR_TEST_PAGES];
+	unsigned int readable;		/* pages 0..readable-1 may be read */
+};
+
+static u64 iommu_kho_test_phys(struct iommu_kho_test_table *t, int i)
+{
+	return virt_to_phys(t->page[i]);
+}
+
+static const u64 *iommu_kho_test_map(phys_addr_t phys, void *ctx)
+{
+	struct iommu_kho_test_table *t = ctx;
+	unsigned int i;
+
+	for (i = 0; i < t->readable; i++)
+		if (virt_to_phys(t->page[i]) == phys)
+			return t->page[i];
+	return NULL;
+}
+
+/*
+ * A 3-level table: page 0 (top) -> page 1 (level 2) -> pages 2 and 3
+ * (level 1, leaves), and a 2 MiB large page in page 1.
+ */
+static struct iommu_kho_test_table *iommu_kho_test_table(struct kunit *test)
+{
+	struct iommu_kho_test_table *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	for (i = 0; i < NR_TEST_PAGES; i++) {
+		t->page[i] = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, t->page[i]);
+		KUNIT_ASSERT_TRUE(test, PAGE_ALIGNED(t->page[i]));
+	}
+	t->readable = 4;
+	t->page[0][5] = iommu_kho_test_phys(t, 1) | PTE_RW;
+	t->page[1][0] = iommu_kho_test_phys(t, 2) | PTE_RW;
+	t->page[1][7] = iommu_kho_test_phys(t, 3) | BIT_ULL(0);
+	t->page[1][9] = SZ_1G | PTE_LARGE | PTE_RW;
+	t->page[2][0] = SZ_8G | PTE_RW;
+	t->page[3][511] = (SZ_8G + SZ_4K) | PTE_RW;
+	return t;
+}
+
+static int iommu_kho_test_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int iommu_kho_test_walk(struct iommu_kho_test_table *t, u64 top,
+			       unsigned int levels, u64 *pages, u32 max, u32 *nr)
+{
+	return iommu_kho_collect_tables(top, levels, iommu_kho_test_map, t,
+					pages, max, nr);
+}
+
+static void iommu_kho_test_walk_good(struct kunit *test)
+{
+	struct iommu_kho_test_table *t = iommu_kho_test_table(test);
+	u64 pages[8], expect[4];
+	u32 nr, i;
+
+	KUNIT_ASSERT_EQ(test, iommu_kho_test_walk(t, iommu_kho_test_phys(t, 0),
+						  3, pages, 8, &nr), 0);
+	KUNIT_ASSERT_EQ(test, nr, 4);
+	for (i = 0; i < 4; i++)
+		expect[i] = iommu_kho_test_phys(t, i);
+	sort(expect, 4, sizeof(u64), iommu_kho_test_cmp, NULL);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, pages[i], expect[i]);
+
+	/* Not present entries are skipped, however they look otherwise. */
+	t->page[0][6] = 0xdead000;
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, iommu_kho_test_phys(t, 0),
+						  3, pages, 8, &nr), 0);
+	KUNIT_EXPECT_EQ(test, nr, 4);
+}
+
+static void iommu_kho_test_walk_refused(struct kunit *test)
+{
+	struct iommu_kho_test_table *t = iommu_kho_test_table(test);
+	u64 top = iommu_kho_test_phys(t, 0), pages[8];
+	u32 nr;
+
+	/* Wrong number of levels */
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, top, 2, pages, 8, &nr), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, top, 6, pages, 8, &nr), -EINVAL);
+	/* Misaligned top */
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, top + 8, 3, pages, 8, &nr),
+			-EINVAL);
+	/* More pages than room */
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, top, 3, pages, 3, &nr), -E2BIG);
+	KUNIT_EXPECT_EQ(test, nr, 0);
+
+	/* A page outside the allowed set */
+	t->page[1][20] = iommu_kho_test_phys(t, 4) | PTE_RW;
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, top, 3, pages, 8, &nr), -EFAULT);
+	t->readable = 5;
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, top, 3, pages, 8, &nr), 0);
+	KUNIT_EXPECT_EQ(test, nr, 5);
+	t->page[1][20] = 0;
+
+	/* A pointer into RAM that is not a table: outside the set too */
+	t->page[0][7] = SZ_8G | PTE_RW;
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, top, 3, pages, 8, &nr), -EFAULT);
+	t->page[0][7] = 0;
+
+	/* A loop back to the top */
+	t->page[1][30] = top | PTE_RW;
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, top, 3, pages, 8, &nr), -ELOOP);
+	t->page[1][30] = 0;
+
+	/* Two branches sharing a table */
+	t->page[0][8] = iommu_kho_test_phys(t, 1) | PTE_RW;
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, top, 3, pages, 8, &nr), -ELOOP);
+	t->page[0][8] = 0;
+
+	/* A large page at level 4, where VT-d has none */
+	t->page[5][0] = top | PTE_RW;
+	t->page[5][1] = SZ_512G | PTE_LARGE | PTE_RW;
+	t->readable = 6;
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, iommu_kho_test_phys(t, 5), 4,
+						  pages, 8, &nr), -EINVAL);
+	t->page[5][1] = 0;
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_walk(t, iommu_kho_test_phys(t, 5), 4,
+						  pages, 8, &nr), 0);
+	KUNIT_EXPECT_EQ(test, nr, 5);
+}
+
+static struct kunit_case iommu_kho_test_cases[] = {
+	KUNIT_CASE(iommu_kho_test_fdt_round_trip),
+	KUNIT_CASE(iommu_kho_test_fdt_refused),
+	KUNIT_CASE(iommu_kho_test_walk_good),
+	KUNIT_CASE(iommu_kho_test_walk_refused),
+	{}
+};
+
+static struct kunit_suite iommu_kho_test_suite = {
+	.name = "iommu_kho",
+	.test_cases = iommu_kho_test_cases,
+};
+kunit_test_suite(iommu_kho_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the IOMMU handover format and table walk");
+MODULE_LICENSE("GPL");
