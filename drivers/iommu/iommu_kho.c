@@ -52,7 +52,9 @@
 
 #include <linux/bsearch.h>
 #include <linux/debugfs.h>
+#include <linux/iommu.h>
 #include <linux/iommu_kho.h>
+#include <linux/jump_label.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/iommu.h>
 #include <linux/kho_dma_policy.h>
@@ -63,6 +65,7 @@
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/sort.h>
 
 #include "intel/iommu.h"
@@ -311,6 +314,14 @@ struct iommu_kho_incoming {
 };
 
 static DEFINE_MUTEX(iommu_kho_lock);
+/*
+ * The domains whose mappings are frozen, read by iommu_map() and
+ * iommu_unmap() in any context: a spinlock, and a static key so that
+ * nothing is looked up while no device is preserved.
+ */
+static DEFINE_SPINLOCK(iommu_kho_frozen_lock);
+static struct iommu_domain *iommu_kho_frozen[IOMMU_KHO_MAX_DEVICES];
+static DEFINE_STATIC_KEY_FALSE(iommu_kho_freezing);
 static DEFINE_MUTEX(iommu_kho_lookup_lock);
 static struct iommu_kho_outgoing *iommu_kho_out;
 static struct iommu_kho_incoming *iommu_kho_in;
@@ -336,6 +347,47 @@ static int iommu_kho_find_out(struct device *dev)
 		if (iommu_kho_out->devs[i] == dev)
 			return i;
 	return -ENOENT;
+}
+
+/**
+ * iommu_kho_domain_frozen() - are this domain's mappings frozen?
+ * @domain: an IOMMU domain about to be mapped or unmapped
+ *
+ * The page table of a domain whose translation is handed over was walked
+ * and preserved page by page: a new mapping could need a table page the
+ * next kernel does not know, and an unmapping could free one it will use.
+ * From preserve to kexec, iommu_map() fails with -EBUSY and iommu_unmap()
+ * unmaps nothing for such a domain; its owner (VFIO) is expected to refuse
+ * earlier with its own errno.
+ *
+ * Return: true if the domain's mappings may not change.
+ */
+bool iommu_kho_domain_frozen(struct iommu_domain *domain)
+{
+	unsigned int i;
+
+	if (!static_branch_unlikely(&iommu_kho_freezing))
+		return false;
+	guard(spinlock_irqsave)(&iommu_kho_frozen_lock);
+	for (i = 0; i < ARRAY_SIZE(iommu_kho_frozen); i++)
+		if (iommu_kho_frozen[i] == domain)
+			return true;
+	return false;
+}
+
+static void iommu_kho_freeze(unsigned int slot, struct iommu_domain *domain)
+{
+	static_branch_enable(&iommu_kho_freezing);
+	scoped_guard(spinlock_irqsave, &iommu_kho_frozen_lock)
+		iommu_kho_frozen[slot] = domain;
+}
+
+static void iommu_kho_frozen_compact(u32 removed, u32 nr)
+{
+	guard(spinlock_irqsave)(&iommu_kho_frozen_lock);
+	memmove(&iommu_kho_frozen[removed], &iommu_kho_frozen[removed + 1],
+		(nr - removed) * sizeof(iommu_kho_frozen[0]));
+	iommu_kho_frozen[nr] = NULL;
 }
 
 static int iommu_kho_share_page(phys_addr_t phys)
@@ -529,6 +581,7 @@ int iommu_kho_preserve_device(struct device *dev)
 	rec.first_page = iommu_kho_out->nr_pages;
 	rec.nr_pages = nr;
 	iommu_kho_out->devices[iommu_kho_out->nr_devices] = rec;
+	iommu_kho_freeze(iommu_kho_out->nr_devices, iommu_get_domain_for_dev(dev));
 	iommu_kho_out->devs[iommu_kho_out->nr_devices++] = get_device(dev);
 	iommu_kho_out->nr_pages += nr;
 	iommu_kho_outgoing_sync_fdt(iommu_kho_out);
@@ -550,6 +603,8 @@ EXPORT_SYMBOL_GPL(iommu_kho_preserve_device);
 /**
  * iommu_kho_unpreserve_device() - stop keeping a device's translation
  * @dev: a device iommu_kho_preserve_device() accepted
+ *
+ * Its domain's mappings may change again.
  */
 void iommu_kho_unpreserve_device(struct device *dev)
 {
@@ -576,6 +631,7 @@ void iommu_kho_unpreserve_device(struct device *dev)
 		out->devs[i] = out->devs[j];
 	}
 	out->nr_devices--;
+	iommu_kho_frozen_compact(n, out->nr_devices);
 	for (i = 0; i < out->nr_devices; i++)
 		if (out->devices[i].first_page > rec.first_page)
 			out->devices[i].first_page -= rec.nr_pages;

@@ -10,6 +10,7 @@
 
 struct device;
 struct intel_iommu;
+struct iommu_domain;
 struct liveupdate_file_handler;
 
 /**
@@ -39,11 +40,17 @@ int iommu_kho_register_flb(struct liveupdate_file_handler *fh);
 int iommu_kho_preserve_device(struct device *dev);
 void iommu_kho_unpreserve_device(struct device *dev);
 bool iommu_kho_incoming_pending(void);
+bool iommu_kho_domain_frozen(struct iommu_domain *domain);
 bool iommu_kho_shutdown_unit(struct intel_iommu *iommu);
 bool iommu_kho_keep_translation(struct intel_iommu *iommu);
 void iommu_kho_adopt_contexts(struct intel_iommu *iommu);
 #else
 static inline bool iommu_kho_incoming_pending(void)
+{
+	return false;
+}
+
+static inline bool iommu_kho_domain_frozen(struct iommu_domain *domain)
 {
 	return false;
 }

@@ -9,6 +9,9 @@
  *	(DMA, RAM to device), then preserve the memfd (token 1) and the
  *	function (token 2, through kho_devices/pci/hold; with "iommu" its
  *	translation too) in a LUO session kept open across the kexec.
+ *	A second mapping of the memfd before the preserve ("map-before
+ *	ERRNO") and a third one after it ("map-after ERRNO") show whether
+ *	the domain's mappings are frozen.
  *   kick-kexec BDF DELAY_MS
  *	old kernel, after the next kernel is loaded: start edu's copy of its
  *	buffer into the destination page (device to RAM, lands about 100 ms
@@ -100,7 +103,7 @@ static int hold_function(const char *bdf, bool iommu)
 static int setup(const char *session, const char *bdf, bool iommu)
 {
 	struct vfio_pci_device *device;
-	struct dma_region region = {};
+	struct dma_region region = {}, before = {}, after = {};
 	int memfd, luo_fd, session_fd, fd, ret, i;
 	uint32_t *bar0;
 	uint8_t *mem;
@@ -129,6 +132,10 @@ static int setup(const char *session, const char *bdf, bool iommu)
 		usleep(1000);
 	printf("edu-loaded %d\n", !(READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START));
 
+	before = (struct dma_region){ .vaddr = mem, .iova = DMA_IOVA * 2,
+				      .size = MEMFD_SIZE };
+	printf("map-before %d\n", __iommu_map(device->iommu, &before));
+
 	luo_fd = luo_open_device();
 	VFIO_ASSERT_GE(luo_fd, 0);
 	session_fd = luo_create_session(luo_fd, session);
@@ -138,9 +145,12 @@ static int setup(const char *session, const char *bdf, bool iommu)
 	fd = hold_function(bdf, iommu);
 	ret = fd < 0 ? fd : luo_session_preserve_fd(session_fd, fd, TOKEN_DEVICE);
 	printf("preserve-device %d\n", ret);
-	fflush(stdout);
 	if (ret)
 		return 1;
+	after = (struct dma_region){ .vaddr = mem, .iova = DMA_IOVA * 3,
+				     .size = MEMFD_SIZE };
+	printf("map-after %d\n", __iommu_map(device->iommu, &after));
+	fflush(stdout);
 	/* The container keeps the domain attached until the kexec. */
 	daemonize_and_wait();
 	return 0;

@@ -37,6 +37,15 @@ dma_and_kexec() {
 		"$(field preserve-memfd "$out")"
 	kho_expect "$1: edu preserved${3:+ with its translation}" \
 		"preserve-device 0" "$(field preserve-device "$out")"
+	kho_expect "$1: the container maps more before the preserve" \
+		"map-before 0" "$(field map-before "$out")"
+	if [ -n "$3" ]; then
+		kho_expect "$1: mappings frozen once the translation is preserved (-EBUSY)" \
+			"map-after -16" "$(field map-after "$out")"
+	else
+		kho_expect "$1: mappings not frozen without iommu_kho" \
+			"map-after 0" "$(field map-after "$out")"
+	fi
 	kho_say "kho-stage-done $KHO_STAGE"
 	kho_load_next || return
 	d kick-kexec $EDU "$delay"
