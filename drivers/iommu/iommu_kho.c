@@ -67,6 +67,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/sort.h>
+#include <linux/uaccess.h>
 
 #include "intel/iommu.h"
 
@@ -954,13 +955,13 @@ static void iommu_kho_lookup_incoming(void)
  * The DMA API then attaches default domains lazily, as in a kdump kernel,
  * so that devices whose translation is kept are not attached.
  *
- * Return: true if the handover names at least one device.
+ * Return: true if the handover names at least one device, or was refused.
  */
 bool iommu_kho_incoming_pending(void)
 {
 	iommu_kho_lookup_incoming();
 	guard(mutex)(&iommu_kho_lock);
-	return iommu_kho_in && iommu_kho_in->nr;
+	return iommu_kho_in && (iommu_kho_in->nr || iommu_kho_in->refused);
 }
 
 /**
@@ -969,21 +970,30 @@ bool iommu_kho_incoming_pending(void)
  *
  * Called by init_dmars() before it would turn translation off. Checks the
  * records of the unit's kept devices and restores their page-table pages.
+ * When the unit was handed over, translation stays on even if every
+ * record is refused, or the whole handover is: turning it off would let
+ * the devices' DMA reach physical memory untranslated. Instead,
+ * iommu_kho_adopt_contexts() then blocks every device that is not kept.
  *
- * Return: true if at least one device's translation is kept: translation
- * stays on and the caller copies the root and context tables.
+ * Return: true if translation stays on and the caller copies the root and
+ * context tables.
  */
 bool iommu_kho_keep_translation(struct intel_iommu *iommu)
 {
 	struct iommu_kho_incoming *in;
 	u64 rtaddr;
-	u32 i, j, kept = 0;
+	u32 i, j, kept = 0, handed_over = 0;
 
 	iommu_kho_lookup_incoming();
 	guard(mutex)(&iommu_kho_lock);
 	in = iommu_kho_in;
 	if (!in || sm_supported(iommu))
 		return false;
+	if (in->refused) {
+		pr_err("%s: translation stays on, every device on it blocked: the handover was refused\n",
+		       iommu->name);
+		return true;
+	}
 	rtaddr = readq(iommu->reg + DMAR_RTADDR_REG) & VTD_PAGE_MASK;
 	for (i = 0; i < in->nr; i++) {
 		struct iommu_kho_in_device *d = &in->devs[i];
@@ -991,6 +1001,7 @@ bool iommu_kho_keep_translation(struct intel_iommu *iommu)
 
 		if (r->unit_reg_base != iommu->reg_phys)
 			continue;
+		handed_over++;
 		if (d->accepted && r->root_table != rtaddr) {
 			d->accepted = false;
 			d->reason = "the unit's root table is not the recorded one";
@@ -1005,10 +1016,10 @@ bool iommu_kho_keep_translation(struct intel_iommu *iommu)
 			kho_restore_pages(in->page_list[r->first_page + j], 1);
 		kept++;
 	}
-	if (kept)
-		pr_info("%s: translation kept on from the previous kernel for %u device(s)\n",
-			iommu->name, kept);
-	return kept;
+	if (handed_over)
+		pr_info("%s: translation kept on from the previous kernel for %u of %u device(s)\n",
+			iommu->name, kept, handed_over);
+	return handed_over;
 }
 
 static struct iommu_kho_in_device *iommu_kho_in_find(struct intel_iommu *iommu,
@@ -1056,7 +1067,8 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 
 			if (!context_present(ce))
 				continue;
-			d = iommu_kho_in_find(iommu, bus, devfn);
+			d = iommu_kho_in->refused ? NULL :
+			    iommu_kho_in_find(iommu, bus, devfn);
 			if (d && d->accepted &&
 			    (ce->lo & VTD_PAGE_MASK) == d->rec->top_table &&
 			    context_domain_id(ce) == d->rec->domain_id &&
@@ -1079,6 +1091,73 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 		}
 	}
 }
+
+#ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
+/*
+ * forge (test hook): damage the outgoing handover on purpose.
+ * "compatible" gives it an unknown version; "page BDF" drops the last
+ * page-table page from the device's record, so that its table leads
+ * outside the recorded pages; "root BDF" records another root table.
+ */
+static int iommu_kho_test_forge(const char *what, const char *bdf)
+{
+	unsigned int seg, bus, slot, fn;
+	struct iommu_kho_device_ser *r;
+	u32 i;
+
+	guard(mutex)(&iommu_kho_lock);
+	if (!iommu_kho_out)
+		return -ENOENT;
+	if (!strcmp(what, "compatible")) {
+		fdt_setprop_inplace(iommu_kho_out->fdt, 0, "compatible",
+				    "iommu-kho-vtd-forged-v0", 24);
+		return 0;
+	}
+	if (sscanf(bdf, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) != 4)
+		return -EINVAL;
+	for (i = 0; i < iommu_kho_out->nr_devices; i++) {
+		r = &iommu_kho_out->devices[i];
+		if (r->segment != seg || r->bus != bus ||
+		    r->devfn != PCI_DEVFN(slot, fn))
+			continue;
+		if (!strcmp(what, "page") && r->nr_pages > 1) {
+			r->nr_pages--;
+			return 0;
+		}
+		if (!strcmp(what, "root")) {
+			r->root_table += PAGE_SIZE;
+			return 0;
+		}
+		return -EINVAL;
+	}
+	return -ENODEV;
+}
+
+static ssize_t iommu_kho_test_forge_write(struct file *file,
+					  const char __user *ubuf, size_t len,
+					  loff_t *ppos)
+{
+	char buf[64], what[16], bdf[16] = "";
+	int err;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	if (sscanf(buf, "%15s %15s", what, bdf) < 1)
+		return -EINVAL;
+	err = iommu_kho_test_forge(what, bdf);
+	if (!err)
+		pr_warn("test hook: handover forged (%s %s)\n", what, bdf);
+	return err ?: len;
+}
+
+static const struct file_operations iommu_kho_test_forge_fops = {
+	.owner = THIS_MODULE,
+	.write = iommu_kho_test_forge_write,
+};
+#endif
 
 /* debugfs: kho_devices/iommu/devices */
 
@@ -1126,6 +1205,9 @@ static int __init iommu_kho_debugfs_init(void)
 		return 0;
 	dir = debugfs_create_dir("iommu", root);
 	debugfs_create_file("devices", 0400, dir, NULL, &iommu_kho_devices_fops);
+#ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
+	debugfs_create_file("forge", 0200, dir, NULL, &iommu_kho_test_forge_fops);
+#endif
 	return 0;
 }
 fs_initcall(iommu_kho_debugfs_init);

@@ -16,6 +16,8 @@
  *	old kernel, after the next kernel is loaded: start edu's copy of its
  *	buffer into the destination page (device to RAM, lands about 100 ms
  *	later), wait DELAY_MS, then reboot into the loaded kernel.
+ *   kick BDF
+ *	start the same copy without a kexec and give it 500 ms to land.
  *   check SESSION BDF
  *	new kernel: retrieve the memfd and report how many bytes of the
  *	destination page hold the pattern ("dma-data N/4096") and whether
@@ -156,9 +158,9 @@ static int setup(const char *session, const char *bdf, bool iommu)
 	return 0;
 }
 
-static int kick_kexec(const char *bdf, long delay_ms)
+/* Start edu's copy of its buffer into the destination page. */
+static int kick(const char *bdf)
 {
-	struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000 };
 	char path[128];
 	uint32_t *bar0;
 	int fd;
@@ -166,12 +168,23 @@ static int kick_kexec(const char *bdf, long delay_ms)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
 	fd = open(path, O_RDWR | O_SYNC);
 	if (fd < 0)
-		return 1;
+		return -errno;
 	bar0 = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
 	if (bar0 == MAP_FAILED)
-		return 1;
+		return -errno;
 	edu_start(bar0, EDU_BUFFER, DMA_IOVA + DST_OFFSET,
 		  EDU_DMA_START | EDU_DMA_TO_RAM);
+	munmap(bar0, 1 << 20);
+	return 0;
+}
+
+static int kick_kexec(const char *bdf, long delay_ms)
+{
+	struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000 };
+
+	if (kick(bdf))
+		return 1;
 	if (delay_ms)
 		nanosleep(&ts, NULL);
 	syscall(__NR_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
@@ -216,6 +229,13 @@ int main(int argc, char **argv)
 		return setup(argv[2], argv[3], argc > 4 && !strcmp(argv[4], "iommu"));
 	if (argc == 4 && !strcmp(argv[1], "kick-kexec"))
 		return kick_kexec(argv[2], atol(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "kick")) {
+		int ret = kick(argv[2]);
+
+		usleep(500000);
+		printf("kick %d\n", ret);
+		return !!ret;
+	}
 	if (argc == 4 && !strcmp(argv[1], "check"))
 		return check(argv[2], argv[3]);
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);

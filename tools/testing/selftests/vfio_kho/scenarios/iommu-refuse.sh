@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# iommu_kho refuses handed-over translation that does not check out,
+# without panic, and blocks the device instead of letting its DMA through
+# untranslated: a device record whose page table leads outside the
+# preserved pages (stage 2), then a handover of an unknown version
+# (stage 3). In both, edu is kicked to DMA through its old IOVA after
+# boot: the DMA faults and nothing lands in the memfd.
+KHO_MACHINE="edu"
+# The DMA of a blocked device faults: that is the point.
+KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
+
+EDU=0000:00:05.0
+IOMMU_DEVICES=/sys/kernel/debug/kho_devices/iommu/devices
+FORGE=/sys/kernel/debug/kho_devices/iommu/forge
+
+d() { iommu_kho_dma "$@"; }
+field() { echo "$2" | grep "^$1 " | head -n 1; }
+faults() { dmesg | grep -c 'DMAR: \[DMA Write.*0000:00:05.0'; }
+
+# set_up SESSION FORGE...: edu in a type1 container, preserved with its
+# translation, then the handover forged.
+set_up() {
+	local session=$1 out
+
+	shift
+	echo 64 >/sys/bus/pci/devices/$EDU/kho_dma_reach_bits
+	kho_check "$session: edu bound to vfio-pci" kho_bind_vfio $EDU || return
+	out=$(d setup "$session" $EDU iommu)
+	echo "$out"
+	kho_expect "$session: edu preserved with its translation" \
+		"preserve-device 0" "$(field preserve-device "$out")"
+	kho_check "$session: handover forged ($*)" sh -c "echo $* >$FORGE"
+}
+
+# blocked SESSION: edu's DMA through its old IOVA faults and lands nowhere.
+blocked() {
+	local before out
+
+	before=$(faults)
+	kho_expect "$1: edu's DMA after boot" "kick 0" "$(d kick $EDU)"
+	kho_expect "$1: the DMA faults: edu is blocked" 1 \
+		$(($(faults) > before))
+	out=$(d check "$1" $EDU)
+	echo "$out"
+	kho_expect "$1: nothing landed in the memfd" "dma-data 0/4096" \
+		"$(field dma-data "$out")"
+}
+
+stage1() {
+	set_up kho-r1 page $EDU
+}
+
+stage2() {
+	kho_expect "a record whose table leads outside the preserved pages: edu blocked" \
+		1 "$(grep -c "^in $EDU blocked" $IOMMU_DEVICES)"
+	kho_expect "the refusal is logged with its reason" 1 \
+		"$(dmesg | grep -c "$(echo $EDU | cut -c6-): IOMMU translation refused: its page table")"
+	blocked kho-r1
+	set_up kho-r2 compatible
+}
+
+stage3() {
+	kho_expect "the whole handover refused (-EPROTONOSUPPORT)" \
+		"in handover-refused err=-93" "$(grep handover-refused $IOMMU_DEVICES)"
+	kho_expect "translation stayed on, every device blocked" 1 \
+		"$(dmesg | grep -c 'translation stays on, every device on it blocked')"
+	blocked kho-r2
+}
