@@ -81,6 +81,7 @@
 
 struct iommu_kho_walk {
 	const u64 *(*map)(phys_addr_t phys, void *ctx);
+	int (*leaf)(u64 iova, u64 pte, u64 size, void *ctx);
 	void *ctx;
 	u64 *pages;
 	u32 nr;
@@ -88,8 +89,9 @@ struct iommu_kho_walk {
 };
 
 static int iommu_kho_walk_level(struct iommu_kho_walk *w, phys_addr_t table,
-				unsigned int level)
+				unsigned int level, u64 iova)
 {
+	unsigned int shift = VTD_PAGE_SHIFT + 9 * (level - 1);
 	const u64 *ptes;
 	unsigned int i;
 	int err;
@@ -102,21 +104,21 @@ static int iommu_kho_walk_level(struct iommu_kho_walk *w, phys_addr_t table,
 	if (!ptes)
 		return -EFAULT;
 	w->pages[w->nr++] = table;
-	if (level == 1)
-		return 0;
 	for (i = 0; i < IOMMU_KHO_SL_ENTRIES; i++) {
 		u64 pte = READ_ONCE(ptes[i]);
+		u64 va = iova + ((u64)i << shift);
 
 		if (!(pte & IOMMU_KHO_SL_PRESENT))
 			continue;
-		if (pte & IOMMU_KHO_SL_PAGE_SIZE) {
-			/* 2 MiB and 1 GiB leaves only */
+		if (level == 1 || (pte & IOMMU_KHO_SL_PAGE_SIZE)) {
+			/* 4 KiB, 2 MiB and 1 GiB leaves only */
 			if (level > 3)
 				return -EINVAL;
-			continue;
+			err = w->leaf ? w->leaf(va, pte, BIT_ULL(shift), w->ctx) : 0;
+		} else {
+			err = iommu_kho_walk_level(w, pte & IOMMU_KHO_SL_ADDR,
+						   level - 1, va);
 		}
-		err = iommu_kho_walk_level(w, pte & IOMMU_KHO_SL_ADDR,
-					   level - 1);
 		if (err)
 			return err;
 	}
@@ -159,7 +161,7 @@ int iommu_kho_collect_tables(phys_addr_t top, unsigned int levels,
 	*nr = 0;
 	if (levels < 3 || levels > 5)
 		return -EINVAL;
-	err = iommu_kho_walk_level(&w, top, levels);
+	err = iommu_kho_walk_level(&w, top, levels, 0);
 	if (err)
 		return err;
 	sort(pages, w.nr, sizeof(*pages), iommu_kho_cmp_u64, NULL);
@@ -300,6 +302,9 @@ struct iommu_kho_in_device {
 	const struct iommu_kho_device_ser *rec;
 	bool accepted;
 	bool kept;
+	bool adopted;
+	bool freed;
+	unsigned long mappings;
 	const char *reason;
 };
 
@@ -1157,7 +1162,243 @@ static const struct file_operations iommu_kho_test_forge_fops = {
 	.owner = THIS_MODULE,
 	.write = iommu_kho_test_forge_write,
 };
+
+/*
+ * adopt (test hook): "BDF" adopts the kept translation of that device into
+ * a new domain, attaches it (switching the context entry in place) and
+ * frees the old table. The domain stays attached until reboot.
+ */
+static ssize_t iommu_kho_test_adopt_write(struct file *file,
+					  const char __user *ubuf, size_t len,
+					  loff_t *ppos)
+{
+	unsigned int seg, bus, slot, fn;
+	struct iommu_domain *domain;
+	struct pci_dev *pdev;
+	char buf[32];
+	int err;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	if (sscanf(buf, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) != 4)
+		return -EINVAL;
+	pdev = pci_get_domain_bus_and_slot(seg, bus, PCI_DEVFN(slot, fn));
+	if (!pdev)
+		return -ENODEV;
+	domain = iommu_kho_adopt_domain(&pdev->dev);
+	err = PTR_ERR_OR_ZERO(domain);
+	if (!err) {
+		err = iommu_attach_device(domain, &pdev->dev);
+		if (err)
+			iommu_domain_free(domain);
+		else
+			pci_info(pdev, "test hook: adopted domain attached, %u old table page(s) freed\n",
+				 iommu_kho_release_old_tables(&pdev->dev));
+	}
+	pci_dev_put(pdev);
+	return err ?: len;
+}
+
+static const struct file_operations iommu_kho_test_adopt_fops = {
+	.owner = THIS_MODULE,
+	.write = iommu_kho_test_adopt_write,
+};
 #endif
+
+/* Adoption: the kept table becomes an iommu_domain of the new kernel */
+
+struct iommu_kho_replicate {
+	struct iommu_domain *domain;
+	unsigned long nr;
+};
+
+static int iommu_kho_replicate_leaf(u64 iova, u64 pte, u64 size, void *ctx)
+{
+	struct iommu_kho_replicate *rep = ctx;
+	int prot = (pte & BIT_ULL(0) ? IOMMU_READ : 0) |
+		   (pte & BIT_ULL(1) ? IOMMU_WRITE : 0);
+	int err;
+
+	err = iommu_map(rep->domain, iova, pte & IOMMU_KHO_SL_ADDR & ~(size - 1),
+			size, prot, GFP_KERNEL);
+	rep->nr += !err;
+	return err;
+}
+
+static struct iommu_kho_in_device *iommu_kho_in_kept(struct device *dev)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	struct iommu_kho_in_device *d;
+
+	if (!dev_is_pci(dev) || !info || !info->iommu || !iommu_kho_in)
+		return NULL;
+	d = iommu_kho_in_find(info->iommu, info->bus, info->devfn);
+	return d && d->kept && !d->adopted ? d : NULL;
+}
+
+/**
+ * iommu_kho_adopt_domain() - a domain with the kept translation of a device
+ * @dev: a device whose translation was kept from the previous kernel
+ *
+ * Allocates a paging domain for @dev in this kernel and gives it every
+ * mapping of the kept page table, with the same IOVA, physical address and
+ * permissions, and the kept domain ID. Attaching it to @dev (the owner
+ * does, e.g. with iommu_attach_device()) then switches the device's
+ * context entry from the old table to the new one in place, without a
+ * moment where the entry is not present: both tables translate the same,
+ * and the caches are invalidated after the switch.
+ *
+ * Return: the domain, or an ERR_PTR(): -ENOENT if @dev has no kept
+ * translation (or it was adopted already), -EOPNOTSUPP if this kernel's
+ * domain for @dev would use another address width, or the errno of the
+ * allocation or of a mapping.
+ */
+struct iommu_domain *iommu_kho_adopt_domain(struct device *dev)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	struct iommu_kho_replicate rep = {};
+	struct pt_iommu_vtdss_hw_info hw;
+	struct iommu_domain_info *did_info;
+	struct iommu_kho_in_device *d;
+	struct iommu_kho_walk w = {};
+	struct dmar_domain *dmar;
+	u64 *pages;
+	int err;
+
+	guard(mutex)(&iommu_kho_lock);
+	d = iommu_kho_in_kept(dev);
+	if (!d)
+		return ERR_PTR(-ENOENT);
+	rep.domain = iommu_paging_domain_alloc(dev);
+	if (IS_ERR(rep.domain))
+		return rep.domain;
+	dmar = to_dmar_domain(rep.domain);
+	pt_iommu_vtdss_hw_info(&dmar->sspt, &hw);
+	if (hw.aw + 2 != d->rec->levels) {
+		dev_warn(dev, "kept translation not adopted: %u levels, this kernel's domains have %u\n",
+			 d->rec->levels, hw.aw + 2);
+		err = -EOPNOTSUPP;
+		goto err_free;
+	}
+
+	pages = kvmalloc_array(d->rec->nr_pages, sizeof(u64), GFP_KERNEL);
+	if (!pages) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	w.map = iommu_kho_map_live;
+	w.leaf = iommu_kho_replicate_leaf;
+	w.ctx = &rep;
+	w.pages = pages;
+	w.max = d->rec->nr_pages;
+	err = iommu_kho_walk_level(&w, d->rec->top_table, d->rec->levels, 0);
+	kvfree(pages);
+	if (err) {
+		dev_warn(dev, "kept translation not adopted: replicating its mappings failed (%pe)\n",
+			 ERR_PTR(err));
+		goto err_free;
+	}
+
+	/* The kept domain ID, reserved when the tables were copied. */
+	did_info = kzalloc_obj(*did_info);
+	if (!did_info) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	did_info->iommu = info->iommu;
+	did_info->did = d->rec->domain_id;
+	err = xa_err(xa_store(&dmar->iommu_array, info->iommu->seq_id, did_info,
+			      GFP_KERNEL));
+	if (err) {
+		kfree(did_info);
+		goto err_free;
+	}
+	d->mappings = rep.nr;
+	dev_info(dev, "kept translation adopted: %lu mapping(s) in a new domain, domain ID %u\n",
+		 rep.nr, d->rec->domain_id);
+	return rep.domain;
+
+err_free:
+	iommu_domain_free(rep.domain);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(iommu_kho_adopt_domain);
+
+/**
+ * iommu_kho_switch_context() - switch a kept context entry to a new table
+ * @iommu: the unit
+ * @ce: the device's context entry, copied from the previous kernel
+ * @bus: its bus number
+ * @devfn: its device and function number
+ * @did: the domain ID of the domain being attached
+ * @top: physical address of that domain's top table
+ * @aw: its address width field
+ *
+ * Called by intel-iommu, with @iommu->lock held, when it attaches a domain
+ * to a device whose context entry was copied. If the entry is a kept
+ * device's and the new domain is the one iommu_kho_adopt_domain() made
+ * (same domain ID and address width), only the table pointer changes: one
+ * 64-bit store, then the context cache and IOTLB are invalidated. The old
+ * table pages are freed by the caller of iommu_kho_adopt_domain()'s
+ * attach, through iommu_kho_release_old_tables().
+ *
+ * Return: true if the entry was switched in place.
+ */
+bool iommu_kho_switch_context(struct intel_iommu *iommu, struct context_entry *ce,
+			      u8 bus, u8 devfn, u16 did, u64 top, u8 aw)
+{
+	struct iommu_kho_incoming *in = READ_ONCE(iommu_kho_in);
+	struct iommu_kho_in_device *d = NULL;
+	u32 i;
+
+	assert_spin_locked(&iommu->lock);
+	for (i = 0; in && i < in->nr; i++) {
+		const struct iommu_kho_device_ser *r = in->devs[i].rec;
+
+		if (r->unit_reg_base == iommu->reg_phys && r->bus == bus &&
+		    r->devfn == devfn)
+			d = &in->devs[i];
+	}
+	if (!d || !d->kept || d->adopted || !context_present(ce) ||
+	    context_domain_id(ce) != did || (ce->hi & 7) != aw)
+		return false;
+	WRITE_ONCE(ce->lo, (ce->lo & ~VTD_PAGE_MASK) | top);
+	__iommu_flush_cache(iommu, ce, sizeof(*ce));
+	iommu->flush.flush_context(iommu, did, PCI_DEVID(bus, devfn),
+				   DMA_CCMD_MASK_NOBIT, DMA_CCMD_DEVICE_INVL);
+	iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
+	d->adopted = true;
+	return true;
+}
+
+/**
+ * iommu_kho_release_old_tables() - free a kept table once it was replaced
+ * @dev: a device whose adopted domain is attached
+ *
+ * Return: the number of page-table pages freed, 0 if the switch did not
+ * happen (the old table then stays in place).
+ */
+unsigned int iommu_kho_release_old_tables(struct device *dev)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	struct iommu_kho_in_device *d;
+	u32 i;
+
+	guard(mutex)(&iommu_kho_lock);
+	if (!dev_is_pci(dev) || !info || !info->iommu || !iommu_kho_in)
+		return 0;
+	d = iommu_kho_in_find(info->iommu, info->bus, info->devfn);
+	if (!d || !d->adopted || d->freed)
+		return 0;
+	for (i = 0; i < d->rec->nr_pages; i++)
+		__free_page(phys_to_page(iommu_kho_in->page_list[d->rec->first_page + i]));
+	d->freed = true;
+	return d->rec->nr_pages;
+}
+EXPORT_SYMBOL_GPL(iommu_kho_release_old_tables);
 
 /* debugfs: kho_devices/iommu/devices */
 
@@ -1185,8 +1426,12 @@ static int iommu_kho_devices_show(struct seq_file *m, void *unused)
 		seq_printf(m, "in %04x:%02x:%02x.%d %s domain=%u pages=%u",
 			   r->segment, r->bus, PCI_SLOT(r->devfn),
 			   PCI_FUNC(r->devfn),
-			   d->kept ? "kept" : d->accepted ? "pending" : "blocked",
+			   d->adopted ? "adopted" : d->kept ? "kept" :
+			   d->accepted ? "pending" : "blocked",
 			   r->domain_id, r->nr_pages);
+		if (d->adopted)
+			seq_printf(m, " mappings=%lu old_tables=%s", d->mappings,
+				   d->freed ? "freed" : "kept");
 		if (d->reason)
 			seq_printf(m, " reason=\"%s\"", d->reason);
 		seq_putc(m, '\n');
@@ -1207,6 +1452,7 @@ static int __init iommu_kho_debugfs_init(void)
 	debugfs_create_file("devices", 0400, dir, NULL, &iommu_kho_devices_fops);
 #ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
 	debugfs_create_file("forge", 0200, dir, NULL, &iommu_kho_test_forge_fops);
+	debugfs_create_file("adopt", 0200, dir, NULL, &iommu_kho_test_adopt_fops);
 #endif
 	return 0;
 }

@@ -16,11 +16,13 @@
  *	old kernel, after the next kernel is loaded: start edu's copy of its
  *	buffer into the destination page (device to RAM, lands about 100 ms
  *	later), wait DELAY_MS, then reboot into the loaded kernel.
- *   kick BDF
- *	start the same copy without a kexec and give it 500 ms to land.
+ *   kick BDF [second]
+ *	start the same copy without a kexec and give it 500 ms to land; with
+ *	"second", into a second destination page.
  *   check SESSION BDF
  *	new kernel: retrieve the memfd and report how many bytes of the
- *	destination page hold the pattern ("dma-data N/4096") and whether
+ *	destination page hold the pattern ("dma-data N/4096"), the same for
+ *	the second destination page ("dma-data-second N/4096"), whether
  *	edu finished its transfer ("edu-done 0|1"), then finish the session
  *	("finish ERRNO").
  *
@@ -51,6 +53,7 @@
 #define MEMFD_SIZE	(2UL << 20)
 #define SRC_OFFSET	0
 #define DST_OFFSET	(1UL << 20)
+#define DST2_OFFSET	(DST_OFFSET + 2 * COPY_SIZE)
 #define COPY_SIZE	4096
 #define TOKEN_MEMFD	1
 #define TOKEN_DEVICE	2
@@ -159,7 +162,7 @@ static int setup(const char *session, const char *bdf, bool iommu)
 }
 
 /* Start edu's copy of its buffer into the destination page. */
-static int kick(const char *bdf)
+static int kick(const char *bdf, uint64_t dst_offset)
 {
 	char path[128];
 	uint32_t *bar0;
@@ -173,7 +176,7 @@ static int kick(const char *bdf)
 	close(fd);
 	if (bar0 == MAP_FAILED)
 		return -errno;
-	edu_start(bar0, EDU_BUFFER, DMA_IOVA + DST_OFFSET,
+	edu_start(bar0, EDU_BUFFER, DMA_IOVA + dst_offset,
 		  EDU_DMA_START | EDU_DMA_TO_RAM);
 	munmap(bar0, 1 << 20);
 	return 0;
@@ -183,7 +186,7 @@ static int kick_kexec(const char *bdf, long delay_ms)
 {
 	struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000 };
 
-	if (kick(bdf))
+	if (kick(bdf, DST_OFFSET))
 		return 1;
 	if (delay_ms)
 		nanosleep(&ts, NULL);
@@ -216,6 +219,9 @@ static int check(const char *session, const char *bdf)
 	for (i = 0; i < COPY_SIZE; i++)
 		good += mem[DST_OFFSET + i] == pattern_byte(i);
 	printf("dma-data %d/%d\n", good, COPY_SIZE);
+	for (i = 0, good = 0; i < COPY_SIZE; i++)
+		good += mem[DST2_OFFSET + i] == pattern_byte(i);
+	printf("dma-data-second %d/%d\n", good, COPY_SIZE);
 	kho_bar0_read32(bdf, EDU_DMA_CMD, &cmd);
 	printf("edu-done %d\n", !(cmd & EDU_DMA_START));
 	printf("finish %d\n", luo_session_finish(session_fd));
@@ -229,8 +235,8 @@ int main(int argc, char **argv)
 		return setup(argv[2], argv[3], argc > 4 && !strcmp(argv[4], "iommu"));
 	if (argc == 4 && !strcmp(argv[1], "kick-kexec"))
 		return kick_kexec(argv[2], atol(argv[3]));
-	if (argc == 3 && !strcmp(argv[1], "kick")) {
-		int ret = kick(argv[2]);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "kick")) {
+		int ret = kick(argv[2], argc == 4 ? DST2_OFFSET : DST_OFFSET);
 
 		usleep(500000);
 		printf("kick %d\n", ret);
