@@ -70,27 +70,33 @@ static void *iommu_kho_test_fdt(struct kunit *test, const char *compat,
 	return fdt;
 }
 
-static void iommu_kho_test_fdt_refused(struct kunit *test)
+static int iommu_kho_test_parse(struct kunit *test, const char *compat,
+				u32 dev_size, u32 nr_devices, u64 devices)
 {
-	const u32 size = sizeof(struct iommu_kho_device_ser);
 	struct iommu_kho_layout l;
 
-	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
-			IOMMU_KHO_COMPATIBLE, size, 1, SZ_4G), FDT_BUF_SIZE, &l), 0);
-	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
-			"iommu-kho-vtd-legacy-v0", size, 1, SZ_4G), FDT_BUF_SIZE, &l),
+	return iommu_kho_fdt_parse(iommu_kho_test_fdt(test, compat, dev_size,
+						      nr_devices, devices),
+				   FDT_BUF_SIZE, &l);
+}
+
+static void iommu_kho_test_fdt_refused(struct kunit *test)
+{
+	const char *good = IOMMU_KHO_COMPATIBLE;
+	const u32 size = sizeof(struct iommu_kho_device_ser);
+
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_parse(test, good, size, 1, SZ_4G), 0);
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_parse(test, "iommu-kho-vtd-legacy-v0",
+						   size, 1, SZ_4G),
 			-EPROTONOSUPPORT);
-	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
-			IOMMU_KHO_COMPATIBLE, size + 8, 1, SZ_4G), FDT_BUF_SIZE, &l),
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_parse(test, good, size + 8, 1, SZ_4G),
 			-EPROTO);
-	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
-			IOMMU_KHO_COMPATIBLE, size, IOMMU_KHO_MAX_DEVICES + 1, SZ_4G),
-			FDT_BUF_SIZE, &l), -E2BIG);
-	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
-			IOMMU_KHO_COMPATIBLE, size, 1, SZ_2G), FDT_BUF_SIZE, &l),
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_parse(test, good, size,
+						   IOMMU_KHO_MAX_DEVICES + 1, SZ_4G),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_parse(test, good, size, 1, SZ_2G),
 			-ERANGE);
-	KUNIT_EXPECT_EQ(test, iommu_kho_fdt_parse(iommu_kho_test_fdt(test,
-			IOMMU_KHO_COMPATIBLE, size, 1, SZ_4G + 8), FDT_BUF_SIZE, &l),
+	KUNIT_EXPECT_EQ(test, iommu_kho_test_parse(test, good, size, 1, SZ_4G + 8),
 			-ERANGE);
 }
 
@@ -240,6 +246,7 @@ static struct kunit_suite iommu_kho_test_suite = {
 	.name = "iommu_kho",
 	.test_cases = iommu_kho_test_cases,
 };
+
 kunit_test_suite(iommu_kho_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the IOMMU handover format and table walk");

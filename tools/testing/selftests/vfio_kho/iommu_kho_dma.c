@@ -42,6 +42,7 @@
 
 #include <linux/compiler.h>
 #include <linux/reboot.h>
+#include <linux/sizes.h>
 
 #include <libliveupdate.h>
 #include <libvfio.h>
@@ -50,9 +51,9 @@
 
 #define HOLD_PATH	"/sys/kernel/debug/kho_devices/pci/hold"
 #define DMA_IOVA	0x10000000000ULL	/* 1 TiB */
-#define MEMFD_SIZE	(2UL << 20)
+#define MEMFD_SIZE	SZ_2M
 #define SRC_OFFSET	0
-#define DST_OFFSET	(1UL << 20)
+#define DST_OFFSET	SZ_1M
 #define DST2_OFFSET	(DST_OFFSET + 2 * COPY_SIZE)
 #define COPY_SIZE	4096
 #define TOKEN_MEMFD	1
@@ -63,8 +64,8 @@
 #define EDU_DMA_DST	0x88
 #define EDU_DMA_COUNT	0x90
 #define EDU_DMA_CMD	0x98
-#define EDU_DMA_START	1
-#define EDU_DMA_TO_RAM	2
+#define EDU_DMA_START	0x1
+#define EDU_DMA_TO_RAM	0x2
 #define EDU_BUFFER	0x40000
 
 static uint8_t pattern_byte(size_t i)
