@@ -39,13 +39,30 @@
  * the device's context entry is cleared, or the unit's translation is
  * turned off, and the reason is logged.
  *
- * State in debugfs: kho_devices/iommu/devices.
+ * Adoption. iommu_kho_adopt_domain() gives the owner (VFIO) an ordinary
+ * paging domain of this kernel with every mapping of the kept table (same
+ * IOVA, physical address and permissions) and the kept domain ID. When it
+ * is attached, intel-iommu calls iommu_kho_switch_context(), which
+ * replaces the table pointer of the copied context entry with one 64-bit
+ * store and invalidates the context cache and IOTLB: there is no moment
+ * without translation, and a DMA in flight is translated by the old or
+ * the new table, which agree. iommu_kho_release_old_tables() then frees
+ * the old table. Its new page-table pages come from the page allocator,
+ * which on x86-64 hands out memory above 4 GiB first; a later preserve
+ * refuses any page below.
  *
- * Not done yet (see the project notes): wrapping the kept page table in an
- * iommu_domain that VFIO takes over (generic_pt has no call to build a
- * pt_iommu around an existing table), freezing map/unmap between preserve
- * and kexec, scalable mode, AMD. Until the owner takes the device over, the
- * kept translation stays as it was handed over.
+ * Between preserve and kexec the domain's mappings are frozen
+ * (iommu_kho_domain_frozen(): iommu_map() fails with -EBUSY, iommu_unmap()
+ * unmaps nothing).
+ *
+ * State in debugfs: kho_devices/iommu/devices (per device: domain ID,
+ * levels, page-table pages and metadata bytes handed over; in the next
+ * kernel kept, blocked with the reason, or adopted).
+ *
+ * Not done yet: scalable mode (the ABI names the translation type so that
+ * a PASID-table version can follow), AMD, several devices sharing one
+ * domain (each is recorded, and adopted, on its own), and freeing the old
+ * root and context table pages, which stay reserved.
  */
 
 #define pr_fmt(fmt) "iommu_kho: " fmt
