@@ -80,6 +80,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/pci_kho.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -1059,6 +1060,21 @@ static struct iommu_kho_in_device *iommu_kho_in_find(struct intel_iommu *iommu,
 	return NULL;
 }
 
+/*
+ * A translation is kept only for a PCI function the PCI part kept: if the
+ * function was refused (another device at that address) or is missing,
+ * whatever sits there now must not DMA through the old table.
+ */
+static bool iommu_kho_pci_kept(const struct iommu_kho_device_ser *r)
+{
+	struct pci_dev *pdev;
+
+	if (pci_kho_find_claimed(r->segment, r->bus, r->devfn, &pdev))
+		return false;
+	pci_dev_put(pdev);
+	return true;
+}
+
 /**
  * iommu_kho_adopt_contexts() - keep only the recorded copied context entries
  * @iommu: a unit for which iommu_kho_keep_translation() returned true,
@@ -1091,6 +1107,10 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 				continue;
 			d = iommu_kho_in->refused ? NULL :
 			    iommu_kho_in_find(iommu, bus, devfn);
+			if (d && d->accepted && !iommu_kho_pci_kept(d->rec)) {
+				d->accepted = false;
+				d->reason = "its PCI function was not kept (refused or missing)";
+			}
 			if (d && d->accepted &&
 			    (ce->lo & VTD_PAGE_MASK) == d->rec->top_table &&
 			    context_domain_id(ce) == d->rec->domain_id &&

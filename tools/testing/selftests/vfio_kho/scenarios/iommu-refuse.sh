@@ -2,9 +2,11 @@
 # iommu_kho refuses handed-over translation that does not check out,
 # without panic, and blocks the device instead of letting its DMA through
 # untranslated: a device record whose page table leads outside the
-# preserved pages (stage 2), then a handover of an unknown version
-# (stage 3). In both, edu is kicked to DMA through its old IOVA after
-# boot: the DMA faults and nothing lands in the memfd.
+# preserved pages (stage 2), a handover of an unknown version (stage 3),
+# and a sound translation record for a PCI function that the PCI part
+# refused (its identity forged, stage 4). In each, edu is kicked to DMA
+# through its old IOVA after boot: the DMA faults and nothing lands in the
+# memfd.
 KHO_MACHINE="edu"
 # The DMA of a blocked device faults: that is the point.
 KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
@@ -17,8 +19,8 @@ d() { iommu_kho_dma "$@"; }
 field() { echo "$2" | grep "^$1 " | head -n 1; }
 faults() { dmesg | grep -c 'DMAR: \[DMA Write.*0000:00:05.0'; }
 
-# set_up SESSION FORGE...: edu in a type1 container, preserved with its
-# translation, then the handover forged.
+# set_up SESSION [FORGE...]: edu in a type1 container, preserved with its
+# translation, then the IOMMU handover forged.
 set_up() {
 	local session=$1 out
 
@@ -29,7 +31,8 @@ set_up() {
 	echo "$out"
 	kho_expect "$session: edu preserved with its translation" \
 		"preserve-device 0" "$(field preserve-device "$out")"
-	kho_check "$session: handover forged ($*)" sh -c "echo $* >$FORGE"
+	[ $# -eq 0 ] ||
+		kho_check "$session: handover forged ($*)" sh -c "echo $* >$FORGE"
 }
 
 # blocked SESSION: edu's DMA through its old IOVA faults and lands nowhere.
@@ -65,4 +68,18 @@ stage3() {
 	kho_expect "translation stayed on, every device blocked" 1 \
 		"$(dmesg | grep -c 'translation stays on, every device on it blocked')"
 	blocked kho-r2
+	set_up kho-r3
+	kho_check "kho-r3: instead, the PCI record forged to name another device" \
+		sh -c "echo identity $EDU >/sys/kernel/debug/kho_devices/pci/forge"
+}
+
+stage4() {
+	kho_expect "a sound translation record for a refused PCI function: edu blocked" \
+		1 "$(grep -c "^in $EDU blocked .*its PCI function was not kept" $IOMMU_DEVICES)"
+	kho_expect "the PCI part refused edu and turned its bus mastering off" 0 \
+		$(($(pci_kho_handover cfg $EDU 0x4) & 4))
+	# Whatever now sits at that address turns bus mastering back on.
+	kho_check "bus mastering on again" \
+		pci_kho_handover cfg $EDU 0x4 $(($(pci_kho_handover cfg $EDU 0x4) | 6))
+	blocked kho-r3
 }
