@@ -322,6 +322,7 @@ struct iommu_kho_in_device {
 	bool kept;
 	bool adopted;
 	bool freed;
+	bool unit_seen;
 	unsigned long mappings;
 	const char *reason;
 };
@@ -1024,6 +1025,7 @@ bool iommu_kho_keep_translation(struct intel_iommu *iommu)
 
 		if (r->unit_reg_base != iommu->reg_phys)
 			continue;
+		d->unit_seen = true;
 		handed_over++;
 		if (d->accepted && r->root_table != rtaddr) {
 			d->accepted = false;
@@ -1125,9 +1127,9 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 				d->accepted = false;
 				d->reason = "its context entry differs from the record";
 			}
-			pr_warn("%02x:%02x.%d: context entry left by the previous kernel %s: blocked\n",
+			pr_warn("%02x:%02x.%d: context entry left by the previous kernel blocked: %s\n",
 				bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
-				d ? d->reason : "is not a kept device");
+				d ? d->reason : "not a kept device");
 			context_clear_entry(ce);
 			__iommu_flush_cache(iommu, ce, sizeof(*ce));
 		}
@@ -1244,6 +1246,28 @@ static const struct file_operations iommu_kho_test_adopt_fops = {
 	.write = iommu_kho_test_adopt_write,
 };
 #endif
+
+/* End of boot: report records whose IOMMU unit this kernel does not have */
+static int __init iommu_kho_boot_done(void)
+{
+	u32 i;
+
+	guard(mutex)(&iommu_kho_lock);
+	for (i = 0; iommu_kho_in && i < iommu_kho_in->nr; i++) {
+		struct iommu_kho_in_device *d = &iommu_kho_in->devs[i];
+		const struct iommu_kho_device_ser *r = d->rec;
+
+		if (d->unit_seen || !d->accepted)
+			continue;
+		d->accepted = false;
+		d->reason = "its IOMMU unit was not found";
+		pr_err("%04x:%02x:%02x.%d: translation not kept: no IOMMU unit at %#llx\n",
+		       r->segment, r->bus, PCI_SLOT(r->devfn), PCI_FUNC(r->devfn),
+		       r->unit_reg_base);
+	}
+	return 0;
+}
+late_initcall_sync(iommu_kho_boot_done);
 
 /* Adoption: the kept table becomes an iommu_domain of the new kernel */
 
