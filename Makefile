@@ -10,6 +10,7 @@
 #   make bench            benchmarks
 #   make checkpatch       checkpatch --strict on our files and patches
 #   make export-patches   the whole suite as a git format-patch series
+#   make compile-series   compile what each commit of that series touches
 #
 # Needs root on Debian 12 for the first run (installs packages).
 
@@ -21,7 +22,7 @@ H := $(CURDIR)/harness
 T ?=
 
 .PHONY: all deps fetch tree kernel tests initramfs check run bench \
-	checkpatch export-patches clean distclean
+	checkpatch export-patches compile-series clean distclean
 
 all: initramfs
 
@@ -54,6 +55,9 @@ checkpatch: tree
 
 export-patches: tree
 	@$(H)/export-patches.sh
+
+compile-series: kernel export-patches
+	@$(H)/compile-series.sh
 
 clean:
 	rm -rf $(KHO_BUILD)/obj $(KHO_BUILD)/tests $(KHO_BUILD)/initramfs* \
