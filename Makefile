@@ -7,7 +7,6 @@
 #                         passthrough device doing DMA, with a report
 #   make check            every test (KUnit, selftests, regression guards)
 #   make check T="a b"    only the named scenarios
-#   make bench            benchmarks
 #   make checkpatch       checkpatch --strict on our files and patches
 #   make export-patches   the whole suite as a git format-patch series
 #   make compile-series   compile what each commit of that series touches
@@ -21,7 +20,7 @@ export KHO_BUILD KHO_CACHE
 H := $(CURDIR)/harness
 T ?=
 
-.PHONY: all deps fetch tree kernel tests initramfs check run bench \
+.PHONY: all deps fetch tree kernel tests initramfs check run \
 	checkpatch export-patches compile-series clean distclean
 
 all: initramfs
