@@ -1145,9 +1145,9 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
  */
 static int iommu_kho_test_forge(const char *what, const char *bdf)
 {
-	unsigned int seg, bus, slot, fn;
 	struct iommu_kho_device_ser *r;
-	u32 i;
+	struct device *dev;
+	int i;
 
 	guard(mutex)(&iommu_kho_lock);
 	if (!iommu_kho_out)
@@ -1157,24 +1157,21 @@ static int iommu_kho_test_forge(const char *what, const char *bdf)
 				    "iommu-kho-vtd-forged-v0", 24);
 		return 0;
 	}
-	if (sscanf(bdf, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) != 4)
-		return -EINVAL;
-	for (i = 0; i < iommu_kho_out->nr_devices; i++) {
-		r = &iommu_kho_out->devices[i];
-		if (r->segment != seg || r->bus != bus ||
-		    r->devfn != PCI_DEVFN(slot, fn))
-			continue;
-		if (!strcmp(what, "page") && r->nr_pages > 1) {
-			r->nr_pages--;
-			return 0;
-		}
-		if (!strcmp(what, "root")) {
-			r->root_table += PAGE_SIZE;
-			return 0;
-		}
-		return -EINVAL;
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, bdf);
+	i = iommu_kho_find_out(dev);
+	put_device(dev);
+	if (i < 0)
+		return -ENODEV;
+	r = &iommu_kho_out->devices[i];
+	if (!strcmp(what, "page") && r->nr_pages > 1) {
+		r->nr_pages--;
+		return 0;
 	}
-	return -ENODEV;
+	if (!strcmp(what, "root")) {
+		r->root_table += PAGE_SIZE;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static ssize_t iommu_kho_test_forge_write(struct file *file,
@@ -1211,9 +1208,9 @@ static ssize_t iommu_kho_test_adopt_write(struct file *file,
 					  const char __user *ubuf, size_t len,
 					  loff_t *ppos)
 {
-	unsigned int seg, bus, slot, fn;
 	struct iommu_domain *domain;
 	struct pci_dev *pdev;
+	struct device *dev;
 	char buf[32];
 	int err;
 
@@ -1222,11 +1219,10 @@ static ssize_t iommu_kho_test_adopt_write(struct file *file,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = 0;
-	if (sscanf(buf, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) != 4)
-		return -EINVAL;
-	pdev = pci_get_domain_bus_and_slot(seg, bus, PCI_DEVFN(slot, fn));
-	if (!pdev)
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, strim(buf));
+	if (!dev)
 		return -ENODEV;
+	pdev = to_pci_dev(dev);
 	domain = iommu_kho_adopt_domain(&pdev->dev);
 	err = PTR_ERR_OR_ZERO(domain);
 	if (!err) {

@@ -88,15 +88,12 @@ static int pci_kho_test_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Parse "BDF" into a referenced function. */
+/* The function named "DDDD:BB:DD.F", referenced, or NULL. */
 static struct pci_dev *pci_kho_test_get_function(const char *bdf)
 {
-	unsigned int segment, bus, slot, func;
+	struct device *dev = bus_find_device_by_name(&pci_bus_type, NULL, bdf);
 
-	if (sscanf(bdf, "%x:%x:%x.%x", &segment, &bus, &slot, &func) != 4 ||
-	    bus > 0xff || slot > 0x1f || func > 7)
-		return NULL;
-	return pci_get_domain_bus_and_slot(segment, bus, PCI_DEVFN(slot, func));
+	return dev ? to_pci_dev(dev) : NULL;
 }
 
 static ssize_t pci_kho_test_write(struct file *file, const char __user *ubuf,
