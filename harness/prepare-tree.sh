@@ -58,8 +58,9 @@ if [ "$want" != "$have" ]; then
 	if [ -d "$tree" ]; then
 		sed -n 's|^+++ b/||p' "$repo"/patches/*.patch | sort -u |
 		while read -r f; do
-			[ -f "$tree/$f" ] && cmp -s "$tree/$f" "$tree.new/$f" &&
+			if [ -f "$tree/$f" ] && cmp -s "$tree/$f" "$tree.new/$f"; then
 				touch -r "$tree/$f" "$tree.new/$f"
+			fi
 		done
 	fi
 	rm -rf "$tree"

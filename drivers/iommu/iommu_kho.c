@@ -88,6 +88,7 @@
 #include <linux/uaccess.h>
 
 #include "intel/iommu.h"
+#include "iommu-priv.h"
 
 /* Second-stage entries: read or write permission means present. */
 #define IOMMU_KHO_SL_PRESENT	(BIT_ULL(0) | BIT_ULL(1))
@@ -1223,7 +1224,7 @@ static ssize_t iommu_kho_test_adopt_write(struct file *file,
 	if (!dev)
 		return -ENODEV;
 	pdev = to_pci_dev(dev);
-	domain = iommu_kho_adopt_domain(&pdev->dev);
+	domain = iommu_kho_adopt_domain(&pdev->dev, NULL);
 	err = PTR_ERR_OR_ZERO(domain);
 	if (!err) {
 		err = iommu_attach_device(domain, &pdev->dev);
@@ -1270,6 +1271,7 @@ late_initcall_sync(iommu_kho_boot_done);
 struct iommu_kho_replicate {
 	struct iommu_domain *domain;
 	unsigned long nr;
+	u64 bytes;
 };
 
 static int iommu_kho_replicate_leaf(u64 iova, u64 pte, u64 size, void *ctx)
@@ -1281,7 +1283,10 @@ static int iommu_kho_replicate_leaf(u64 iova, u64 pte, u64 size, void *ctx)
 
 	err = iommu_map(rep->domain, iova, pte & IOMMU_KHO_SL_ADDR & ~(size - 1),
 			size, prot, GFP_KERNEL);
-	rep->nr += !err;
+	if (!err) {
+		rep->nr++;
+		rep->bytes += size;
+	}
 	return err;
 }
 
@@ -1290,15 +1295,34 @@ static struct iommu_kho_in_device *iommu_kho_in_kept(struct device *dev)
 	struct device_domain_info *info = dev_iommu_priv_get(dev);
 	struct iommu_kho_in_device *d;
 
-	if (!dev_is_pci(dev) || !info || !info->iommu || !iommu_kho_in)
+	if (!iommu_kho_in || !dev_is_pci(dev) || !dev->iommu ||
+	    dev_iommu_ops(dev) != &intel_iommu_ops || !info || !info->iommu)
 		return NULL;
 	d = iommu_kho_in_find(info->iommu, info->bus, info->devfn);
 	return d && d->kept && !d->adopted ? d : NULL;
 }
 
 /**
+ * iommu_kho_translation_kept() - is a device still using a kept translation?
+ * @dev: any device
+ *
+ * The IOMMU core asks before it attaches the blocking domain to a group
+ * that gets a new owner: a device that still translates through the table
+ * kept from the previous kernel keeps it until its owner attaches the
+ * domain iommu_kho_adopt_domain() made.
+ *
+ * Return: true if @dev's translation was kept and is not adopted yet.
+ */
+bool iommu_kho_translation_kept(struct device *dev)
+{
+	guard(mutex)(&iommu_kho_lock);
+	return iommu_kho_in_kept(dev);
+}
+
+/**
  * iommu_kho_adopt_domain() - a domain with the kept translation of a device
  * @dev: a device whose translation was kept from the previous kernel
+ * @bytes: if not NULL, set to the number of bytes the domain maps
  *
  * Allocates a paging domain for @dev in this kernel and gives it every
  * mapping of the kept page table, with the same IOVA, physical address and
@@ -1313,7 +1337,7 @@ static struct iommu_kho_in_device *iommu_kho_in_kept(struct device *dev)
  * domain for @dev would use another address width, or the errno of the
  * allocation or of a mapping.
  */
-struct iommu_domain *iommu_kho_adopt_domain(struct device *dev)
+struct iommu_domain *iommu_kho_adopt_domain(struct device *dev, u64 *bytes)
 {
 	struct device_domain_info *info = dev_iommu_priv_get(dev);
 	struct iommu_kho_replicate rep = {};
@@ -1374,6 +1398,8 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev)
 		goto err_free;
 	}
 	d->mappings = rep.nr;
+	if (bytes)
+		*bytes = rep.bytes;
 	dev_info(dev, "kept translation adopted: %lu mapping(s) in a new domain, domain ID %u\n",
 		 rep.nr, d->rec->domain_id);
 	return rep.domain;

@@ -1,0 +1,668 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_kho - VFIO type1 containers and vfio-pci device files carried
+ * through a kexec-based live update while the device keeps doing DMA.
+ */
+
+/**
+ * DOC: VFIO live update
+ *
+ * Two LUO file handlers let a VMM put its VFIO container file and its
+ * vfio-pci device file (group/container mode) into a LUO session, next to
+ * the memfd that backs the container's mappings, and get them back after
+ * the kexec.
+ *
+ * Old kernel. Preserve the memfds first, then the container, then the
+ * device, all in one session:
+ *
+ * - the container (%VFIO_KHO_CONTAINER_COMPATIBLE) must use type1 and hold
+ *   exactly one group with one PCI device. Every mapping must be a shared
+ *   mapping of a memfd preserved in the same session (-EINVAL for anything
+ *   else, -ENOENT for a memfd that is not in the session). From then on
+ *   the container is frozen: map, unmap and group attach fail with -EBUSY;
+ * - the device (%VFIO_KHO_DEVICE_COMPATIBLE) needs its container preserved
+ *   in the same session (-ENOENT otherwise). It goes through the DMA policy
+ *   and is handed to pci_kho (function state, no reset, bus mastering
+ *   kept) and iommu_kho (translation kept, domain frozen).
+ *
+ * Closing the session before the kexec (or the VMM dying) unpreserves
+ * both: the container thaws and the device is an ordinary one again.
+ *
+ * New kernel. Whichever of the two files is retrieved first rebuilds both:
+ * a container file with type1 that has taken over the adopted IOMMU domain
+ * (same mappings, same domain ID, the context entry switched in place) and
+ * every mapping with its IOVA, size and permissions but no user address
+ * and no pinned page; the group attached through an internal group file.
+ * Retrieving the device opens the device file as VFIO_GROUP_GET_DEVICE_FD
+ * would, without reset. The VMM then gives each mapping its new user
+ * address with VFIO_IOMMU_MAP_DMA and %VFIO_DMA_MAP_FLAG_VADDR; type1
+ * checks that it maps the very same pages, pins them and accounts them.
+ * The session cannot finish (-EBUSY) before both files are retrieved and
+ * every mapping has its address. Finish releases the PCI claim (resets
+ * work again) and frees the handover blocks: the container and device are
+ * ordinary ones from then on.
+ *
+ * A handover block that does not validate, a device that pci_kho did not
+ * keep or that vfio-pci does not drive, or an adoption that fails is
+ * refused with a log line naming the device: the retrieve fails with the
+ * errno and the device's bus mastering is turned off.
+ *
+ * Limits of this version: one group with one device per container, type1
+ * only (not iommufd), VT-d legacy mode (iommu_kho).
+ */
+
+#define pr_fmt(fmt) "vfio_kho: " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/iommu.h>
+#include <linux/iommu_kho.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/vfio.h>
+#include <linux/liveupdate.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/pci_kho.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+
+#include "vfio.h"
+
+/* Serializes both handlers and the two lists below. */
+static DEFINE_MUTEX(vfio_kho_lock);
+
+/**
+ * struct vfio_kho_out_container - a container preserved in this kernel
+ * @node: in vfio_kho_out
+ * @container: the container, frozen
+ * @file: its file (LUO holds a reference)
+ * @ser: its handover block
+ */
+struct vfio_kho_out_container {
+	struct list_head node;
+	struct vfio_container *container;
+	struct file *file;
+	struct vfio_kho_container_ser *ser;
+};
+
+static LIST_HEAD(vfio_kho_out);
+
+/**
+ * struct vfio_kho_in_container - a container rebuilt in this kernel
+ * @node: in vfio_kho_in
+ * @phys: physical address of its handover block
+ * @ser: the block
+ * @pdev: its device, referenced
+ * @file: the container file (a reference of ours until finish)
+ * @group_file: the internal group file, until the device file holds it
+ * @device: the VFIO device (registration reference) until its file is open
+ * @device_opened: the device file was handed out
+ */
+struct vfio_kho_in_container {
+	struct list_head node;
+	phys_addr_t phys;
+	const struct vfio_kho_container_ser *ser;
+	struct pci_dev *pdev;
+	struct file *file;
+	struct file *group_file;
+	struct vfio_device *device;
+	bool device_opened;
+};
+
+static LIST_HEAD(vfio_kho_in);
+
+static struct pci_dev *vfio_kho_group_pci_dev(struct vfio_group *group)
+{
+	struct vfio_device *device;
+
+	guard(mutex)(&group->device_lock);
+	if (!list_is_singular(&group->device_list))
+		return NULL;
+	device = list_first_entry(&group->device_list, struct vfio_device,
+				  group_next);
+	return dev_is_pci(device->dev) ? to_pci_dev(device->dev) : NULL;
+}
+
+/* Old kernel: the container */
+
+static bool vfio_kho_container_can_preserve(struct liveupdate_file_handler *fh,
+					    struct file *file)
+{
+	return vfio_container_from_file(file);
+}
+
+static int vfio_kho_fill_mappings(struct liveupdate_file_op_args *args,
+				  struct pci_dev *pdev,
+				  struct vfio_kho_container_ser *ser,
+				  const struct vfio_kho_range *ranges, u32 nr)
+{
+	u32 i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		struct vfio_kho_mapping_ser *m = &ser->mappings[i];
+
+		err = liveupdate_get_token_outgoing(args, ranges[i].file,
+						    &m->memfd_token);
+		if (err) {
+			pci_warn(pdev, "live update refused: the memfd mapped at IOVA %#llx is not preserved in the container's session\n",
+				 ranges[i].iova);
+			return err;
+		}
+		m->iova = ranges[i].iova;
+		m->size = ranges[i].size;
+		m->memfd_offset = ranges[i].offset;
+		m->prot = (ranges[i].prot & IOMMU_READ ? 1 : 0) |
+			  (ranges[i].prot & IOMMU_WRITE ? 2 : 0);
+	}
+	return 0;
+}
+
+static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
+{
+	struct vfio_container *container = vfio_container_from_file(args->file);
+	struct vfio_kho_container_ser *ser = NULL;
+	struct vfio_kho_out_container *out;
+	struct vfio_kho_range *ranges;
+	struct vfio_group *group;
+	struct pci_dev *pdev;
+	u32 nr, i;
+	int err;
+
+	guard(mutex)(&vfio_kho_lock);
+	err = vfio_container_kho_freeze(container, &group, &ranges, &nr);
+	if (err) {
+		pr_warn("container not preserved: it needs the type1 IOMMU, one group and no change in progress (%pe)\n",
+			ERR_PTR(err));
+		return err;
+	}
+	pdev = vfio_kho_group_pci_dev(group);
+	if (!pdev) {
+		pr_warn("container not preserved: its group must hold exactly one PCI device\n");
+		err = -EOPNOTSUPP;
+		goto out_thaw;
+	}
+	if (nr > VFIO_KHO_MAX_MAPPINGS) {
+		pci_warn(pdev, "live update refused: %u mappings, at most %u\n",
+			 nr, VFIO_KHO_MAX_MAPPINGS);
+		err = -E2BIG;
+		goto out_thaw;
+	}
+	ser = kho_alloc_preserve(struct_size(ser, mappings, nr));
+	if (IS_ERR(ser)) {
+		err = PTR_ERR(ser);
+		ser = NULL;
+		goto out_thaw;
+	}
+	ser->version = VFIO_KHO_VERSION;
+	ser->mapping_size = sizeof(ser->mappings[0]);
+	ser->nr_mappings = nr;
+	ser->segment = pci_domain_nr(pdev->bus);
+	ser->bus = pdev->bus->number;
+	ser->devfn = pdev->devfn;
+	err = vfio_kho_fill_mappings(args, pdev, ser, ranges, nr);
+	if (err)
+		goto out_thaw;
+	out = kzalloc_obj(*out);
+	if (!out) {
+		err = -ENOMEM;
+		goto out_thaw;
+	}
+	out->container = container;
+	out->file = args->file;
+	out->ser = ser;
+	list_add(&out->node, &vfio_kho_out);
+	args->serialized_data = virt_to_phys(ser);
+	args->private_data = out;
+	pci_info(pdev, "container preserved: %u mapping(s), frozen until the kexec\n",
+		 nr);
+	goto out_put;
+
+out_thaw:
+	vfio_container_kho_thaw(container);
+	if (ser)
+		kho_unpreserve_free(ser);
+out_put:
+	for (i = 0; i < nr; i++)
+		fput(ranges[i].file);
+	kvfree(ranges);
+	return err;
+}
+
+static void vfio_kho_container_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct vfio_kho_out_container *out = args->private_data;
+
+	guard(mutex)(&vfio_kho_lock);
+	list_del(&out->node);
+	vfio_container_kho_thaw(out->container);
+	kho_unpreserve_free(out->ser);
+	kfree(out);
+}
+
+/* New kernel: the container and the device are rebuilt together */
+
+static int vfio_kho_container_validate(const struct vfio_kho_container_ser *ser)
+{
+	u64 end = 0;
+	u32 i;
+
+	if (ser->version != VFIO_KHO_VERSION ||
+	    ser->mapping_size != sizeof(ser->mappings[0]) ||
+	    ser->nr_mappings > VFIO_KHO_MAX_MAPPINGS || ser->reserved)
+		return -EINVAL;
+	for (i = 0; i < ser->nr_mappings; i++) {
+		const struct vfio_kho_mapping_ser *m = &ser->mappings[i];
+
+		if (!m->size || (m->iova | m->size) & ~PAGE_MASK ||
+		    m->iova + m->size - 1 < m->iova || (i && m->iova < end) ||
+		    !m->prot || m->prot & ~3U || m->reserved)
+			return -EINVAL;
+		end = m->iova + m->size;
+	}
+	return 0;
+}
+
+/* A refused handover: the device must not go on writing anywhere. */
+static void vfio_kho_quiesce(u16 segment, u8 bus, u8 devfn, int err,
+			     const char *why)
+{
+	struct pci_dev *pdev = pci_get_domain_bus_and_slot(segment, bus, devfn);
+
+	pr_err("%04x:%02x:%02x.%d: live update refused: %s (%pe); bus mastering turned off\n",
+	       segment, bus, PCI_SLOT(devfn), PCI_FUNC(devfn), why,
+	       ERR_PTR(err));
+	if (pdev) {
+		pci_clear_master(pdev);
+		pci_dev_put(pdev);
+	}
+}
+
+static int vfio_kho_adopt(struct vfio_kho_in_container *in)
+{
+	const struct vfio_kho_container_ser *ser = in->ser;
+	struct vfio_container *container;
+	struct vfio_kho_range *ranges;
+	struct vfio_group *group;
+	u32 i;
+	int err;
+
+	ranges = kvcalloc(max(ser->nr_mappings, 1U), sizeof(*ranges),
+			  GFP_KERNEL);
+	if (!ranges)
+		return -ENOMEM;
+	for (i = 0; i < ser->nr_mappings; i++) {
+		ranges[i].iova = ser->mappings[i].iova;
+		ranges[i].size = ser->mappings[i].size;
+		ranges[i].offset = ser->mappings[i].memfd_offset;
+		ranges[i].prot = (ser->mappings[i].prot & 1 ? IOMMU_READ : 0) |
+				 (ser->mappings[i].prot & 2 ? IOMMU_WRITE : 0);
+	}
+	group = in->device->group;
+	container = vfio_container_from_file(in->file);
+	mutex_lock(&group->group_lock);
+	err = vfio_container_kho_adopt(container, group, ranges,
+				       ser->nr_mappings);
+	mutex_unlock(&group->group_lock);
+	kvfree(ranges);
+	return err;
+}
+
+static void vfio_kho_in_free(struct vfio_kho_in_container *in)
+{
+	if (in->group_file)
+		fput(in->group_file);
+	if (in->file)
+		fput(in->file);
+	if (in->device)
+		vfio_device_put_registration(in->device);
+	pci_dev_put(in->pdev);
+	kfree(in);
+}
+
+/* Find, or rebuild, the container whose block is at @phys. */
+static struct vfio_kho_in_container *vfio_kho_in_get(phys_addr_t phys)
+{
+	const struct vfio_kho_container_ser *ser = phys_to_virt(phys);
+	struct vfio_kho_in_container *in;
+	const char *why;
+	int err;
+
+	lockdep_assert_held(&vfio_kho_lock);
+	list_for_each_entry(in, &vfio_kho_in, node)
+		if (in->phys == phys)
+			return in;
+
+	err = vfio_kho_container_validate(ser);
+	if (err) {
+		why = "the container's handover block does not validate";
+		goto out_refuse;
+	}
+	in = kzalloc_obj(*in);
+	if (!in)
+		return ERR_PTR(-ENOMEM);
+	in->phys = phys;
+	in->ser = ser;
+	err = pci_kho_find_claimed(ser->segment, ser->bus, ser->devfn,
+				   &in->pdev);
+	if (err) {
+		why = "the PCI part did not keep the device";
+		goto out_free;
+	}
+	in->device = vfio_device_kho_find(&in->pdev->dev);
+	if (!in->device) {
+		err = -ENODEV;
+		why = "vfio-pci does not drive the device";
+		goto out_free;
+	}
+	in->file = vfio_container_kho_file();
+	if (IS_ERR(in->file)) {
+		err = PTR_ERR(in->file);
+		in->file = NULL;
+		why = "no container file";
+		goto out_free;
+	}
+	in->group_file = vfio_group_kho_open(in->device->group);
+	if (IS_ERR(in->group_file)) {
+		err = PTR_ERR(in->group_file);
+		in->group_file = NULL;
+		why = "its group is in use";
+		goto out_free;
+	}
+	err = vfio_kho_adopt(in);
+	if (err) {
+		why = "the container could not take the kept translation over";
+		goto out_free;
+	}
+	list_add(&in->node, &vfio_kho_in);
+	pci_info(in->pdev, "container rebuilt: %u mapping(s) waiting for their user address\n",
+		 ser->nr_mappings);
+	return in;
+
+out_free:
+	vfio_kho_in_free(in);
+out_refuse:
+	vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err, why);
+	return ERR_PTR(err);
+}
+
+static struct vfio_kho_in_container *vfio_kho_in_find(phys_addr_t phys)
+{
+	struct vfio_kho_in_container *in;
+
+	list_for_each_entry(in, &vfio_kho_in, node)
+		if (in->phys == phys)
+			return in;
+	return NULL;
+}
+
+static int vfio_kho_container_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct vfio_kho_in_container *in;
+
+	guard(mutex)(&vfio_kho_lock);
+	in = vfio_kho_in_get(args->serialized_data);
+	if (IS_ERR(in))
+		return PTR_ERR(in);
+	args->file = get_file(in->file);
+	return 0;
+}
+
+static bool vfio_kho_container_can_finish(struct liveupdate_file_op_args *args)
+{
+	struct vfio_kho_in_container *in;
+
+	if (args->retrieve_status < 0)
+		return true;	/* refused: the device is quiesced */
+	guard(mutex)(&vfio_kho_lock);
+	in = vfio_kho_in_find(args->serialized_data);
+	if (!in || !in->device_opened) {
+		pr_warn("session cannot finish: retrieve the container and its device first\n");
+		return false;
+	}
+	if (vfio_container_kho_pending(vfio_container_from_file(in->file))) {
+		pci_warn(in->pdev, "session cannot finish: a mapping has no user address yet (VFIO_DMA_MAP_FLAG_VADDR)\n");
+		return false;
+	}
+	return true;
+}
+
+static void vfio_kho_container_finish(struct liveupdate_file_op_args *args)
+{
+	struct vfio_kho_in_container *in;
+
+	scoped_guard(mutex, &vfio_kho_lock) {
+		in = vfio_kho_in_find(args->serialized_data);
+		if (in)
+			list_del(&in->node);
+	}
+	if (in)
+		vfio_kho_in_free(in);
+	kho_restore_free(phys_to_virt(args->serialized_data));
+}
+
+static const struct liveupdate_file_ops vfio_kho_container_ops = {
+	.can_preserve = vfio_kho_container_can_preserve,
+	.preserve = vfio_kho_container_preserve,
+	.unpreserve = vfio_kho_container_unpreserve,
+	.retrieve = vfio_kho_container_retrieve,
+	.can_finish = vfio_kho_container_can_finish,
+	.finish = vfio_kho_container_finish,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_file_handler vfio_kho_container_handler = {
+	.ops = &vfio_kho_container_ops,
+	.compatible = VFIO_KHO_CONTAINER_COMPATIBLE,
+};
+
+/* The device file */
+
+static struct vfio_device_file *vfio_kho_device_file(struct file *file)
+{
+	struct vfio_device_file *df;
+
+	if (file->f_op != &vfio_device_fops)
+		return NULL;
+	df = file->private_data;
+	/* Group/container mode only, and only once the file is usable */
+	if (!df->group || df->iommufd || !smp_load_acquire(&df->access_granted))
+		return NULL;
+	return dev_is_pci(df->device->dev) ? df : NULL;
+}
+
+static bool vfio_kho_device_can_preserve(struct liveupdate_file_handler *fh,
+					 struct file *file)
+{
+	return vfio_kho_device_file(file);
+}
+
+static struct vfio_kho_out_container *
+vfio_kho_out_find(struct vfio_container *container)
+{
+	struct vfio_kho_out_container *out;
+
+	list_for_each_entry(out, &vfio_kho_out, node)
+		if (out->container == container)
+			return out;
+	return NULL;
+}
+
+/**
+ * struct vfio_kho_out_device - a device file preserved in this kernel
+ * @pdev: the device, referenced
+ * @ser: its handover block
+ */
+struct vfio_kho_out_device {
+	struct pci_dev *pdev;
+	struct vfio_kho_device_ser *ser;
+};
+
+static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
+{
+	struct vfio_device_file *df = vfio_kho_device_file(args->file);
+	struct pci_dev *pdev = to_pci_dev(df->device->dev);
+	struct vfio_kho_out_container *out_container;
+	struct vfio_kho_out_device *out;
+	struct vfio_kho_device_ser *ser;
+	u64 token;
+	int err;
+
+	guard(mutex)(&vfio_kho_lock);
+	scoped_guard(mutex, &df->group->group_lock)
+		out_container = vfio_kho_out_find(df->group->container);
+	err = out_container ? liveupdate_get_token_outgoing(args,
+							    out_container->file,
+							    &token) : -ENOENT;
+	if (err) {
+		pci_warn(pdev, "live update refused: preserve the device's container first, in the same session\n");
+		return -ENOENT;
+	}
+
+	out = kzalloc_obj(*out);
+	if (!out)
+		return -ENOMEM;
+	ser = kho_alloc_preserve(sizeof(*ser));
+	if (IS_ERR(ser)) {
+		kfree(out);
+		return PTR_ERR(ser);
+	}
+	err = pci_kho_preserve(pdev, "vfio-pci");
+	if (err)
+		goto out_free;
+	err = iommu_kho_preserve_device(&pdev->dev);
+	if (err) {
+		pci_kho_unpreserve(pdev);
+		goto out_free;
+	}
+	ser->version = VFIO_KHO_VERSION;
+	ser->segment = pci_domain_nr(pdev->bus);
+	ser->bus = pdev->bus->number;
+	ser->devfn = pdev->devfn;
+	ser->container = virt_to_phys(out_container->ser);
+	ser->container_token = token;
+	out->pdev = pci_dev_get(pdev);
+	out->ser = ser;
+	args->serialized_data = virt_to_phys(ser);
+	args->private_data = out;
+	pci_info(pdev, "device preserved with its container (token %llu)\n",
+		 token);
+	return 0;
+
+out_free:
+	kho_unpreserve_free(ser);
+	kfree(out);
+	return err;
+}
+
+static void vfio_kho_device_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct vfio_kho_out_device *out = args->private_data;
+
+	guard(mutex)(&vfio_kho_lock);
+	iommu_kho_unpreserve_device(&out->pdev->dev);
+	pci_kho_unpreserve(out->pdev);
+	kho_unpreserve_free(out->ser);
+	pci_dev_put(out->pdev);
+	kfree(out);
+}
+
+static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
+{
+	const struct vfio_kho_device_ser *ser =
+		phys_to_virt(args->serialized_data);
+	struct vfio_kho_in_container *in;
+	struct file *file;
+
+	if (ser->version != VFIO_KHO_VERSION) {
+		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, -EINVAL,
+				 "unknown version of the device's handover block");
+		return -EINVAL;
+	}
+	guard(mutex)(&vfio_kho_lock);
+	in = vfio_kho_in_get(ser->container);
+	if (IS_ERR(in))
+		return PTR_ERR(in);
+	if (in->ser->segment != ser->segment || in->ser->bus != ser->bus ||
+	    in->ser->devfn != ser->devfn || in->device_opened) {
+		pci_warn(in->pdev, "device file not retrieved: its handover block names another device\n");
+		return -EINVAL;
+	}
+	file = vfio_device_kho_open_file(in->device);
+	if (IS_ERR(file)) {
+		pci_warn(in->pdev, "device file not opened: %pe\n", file);
+		return PTR_ERR(file);
+	}
+	/* The device file holds the registration and the group file now. */
+	in->device = NULL;
+	fput(in->group_file);
+	in->group_file = NULL;
+	in->device_opened = true;
+	args->file = file;
+	pci_info(in->pdev, "device file retrieved, no reset\n");
+	return 0;
+}
+
+static bool vfio_kho_device_can_finish(struct liveupdate_file_op_args *args)
+{
+	if (!args->retrieve_status)
+		pr_warn("session cannot finish: a VFIO device file was not retrieved\n");
+	return args->retrieve_status;
+}
+
+static void vfio_kho_device_finish(struct liveupdate_file_op_args *args)
+{
+	struct vfio_kho_device_ser *ser = phys_to_virt(args->serialized_data);
+	struct pci_dev *pdev;
+
+	pdev = pci_get_domain_bus_and_slot(ser->segment, ser->bus, ser->devfn);
+	if (pdev) {
+		pci_kho_release(pdev);
+		pci_dev_put(pdev);
+	}
+	kho_restore_free(ser);
+}
+
+static const struct liveupdate_file_ops vfio_kho_device_ops = {
+	.can_preserve = vfio_kho_device_can_preserve,
+	.preserve = vfio_kho_device_preserve,
+	.unpreserve = vfio_kho_device_unpreserve,
+	.retrieve = vfio_kho_device_retrieve,
+	.can_finish = vfio_kho_device_can_finish,
+	.finish = vfio_kho_device_finish,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_file_handler vfio_kho_device_handler = {
+	.ops = &vfio_kho_device_ops,
+	.compatible = VFIO_KHO_DEVICE_COMPATIBLE,
+};
+
+static int __init vfio_kho_register(struct liveupdate_file_handler *fh)
+{
+	int err;
+
+	err = liveupdate_register_file_handler(fh);
+	if (err)
+		return err;
+	err = pci_kho_register_flb(fh);
+	err = err ?: iommu_kho_register_flb(fh);
+	if (err)
+		liveupdate_unregister_file_handler(fh);
+	return err;
+}
+
+static int __init vfio_kho_init(void)
+{
+	int err;
+
+	err = vfio_kho_register(&vfio_kho_container_handler);
+	err = err ?: vfio_kho_register(&vfio_kho_device_handler);
+	if (err)
+		pr_info("live update of VFIO files not available: %pe\n",
+			ERR_PTR(err));
+	return 0;
+}
+late_initcall(vfio_kho_init);

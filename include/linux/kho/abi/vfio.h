@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Handover ABI of drivers/vfio/vfio_kho.c: a VFIO type1 container and the
+ * vfio-pci device in it, carried through a kexec-based live update.
+ */
+#ifndef _LINUX_KHO_ABI_VFIO_H
+#define _LINUX_KHO_ABI_VFIO_H
+
+#include <linux/types.h>
+
+/**
+ * DOC: VFIO KHO ABI
+ *
+ * Both files are LUO files. The serialized data of each is the physical
+ * address of one block preserved with kho_alloc_preserve():
+ *
+ * - the container (LUO compatible %VFIO_KHO_CONTAINER_COMPATIBLE):
+ *   &struct vfio_kho_container_ser followed by ``nr_mappings`` &struct
+ *   vfio_kho_mapping_ser, sorted by IOVA, not overlapping. Each mapping
+ *   says which memfd of the same session backs it (by its LUO token) and
+ *   where in that memfd;
+ * - the device (LUO compatible %VFIO_KHO_DEVICE_COMPATIBLE):
+ *   &struct vfio_kho_device_ser, which names the container's block.
+ *
+ * The IOMMU translation and the PCI function themselves travel in the
+ * iommu_kho and pci_kho handovers (include/linux/kho/abi/iommu.h and
+ * pci.h). Any change to the layout or meaning of a field requires new
+ * compatible strings; the next kernel refuses a version, size or count it
+ * does not know, and quiesces the device.
+ */
+
+#define VFIO_KHO_CONTAINER_COMPATIBLE	"vfio-type1-container-v1"
+#define VFIO_KHO_DEVICE_COMPATIBLE	"vfio-pci-device-v1"
+
+/* The version field of both blocks. */
+#define VFIO_KHO_VERSION		1
+/* Most mappings one container may hand over. */
+#define VFIO_KHO_MAX_MAPPINGS		65535
+
+/**
+ * struct vfio_kho_mapping_ser - one DMA mapping of the container
+ * @iova: first IOVA, page aligned
+ * @size: size in bytes, page aligned, not zero
+ * @memfd_token: LUO token of the memfd that backs it, in the same session
+ * @memfd_offset: offset in that memfd of the page mapped at @iova
+ * @prot: bit 0 readable, bit 1 writable by the device
+ * @reserved: zero
+ */
+struct vfio_kho_mapping_ser {
+	__u64 iova;
+	__u64 size;
+	__u64 memfd_token;
+	__u64 memfd_offset;
+	__u32 prot;
+	__u32 reserved;
+} __packed;
+
+/**
+ * struct vfio_kho_container_ser - a type1 container with one device
+ * @version: %VFIO_KHO_VERSION
+ * @mapping_size: sizeof(&struct vfio_kho_mapping_ser)
+ * @nr_mappings: number of mappings that follow
+ * @segment: PCI segment of the device the container's group holds
+ * @bus: its bus number
+ * @devfn: its device and function number
+ * @reserved: zero
+ * @mappings: the mappings
+ */
+struct vfio_kho_container_ser {
+	__u32 version;
+	__u32 mapping_size;
+	__u32 nr_mappings;
+	__u16 segment;
+	__u8 bus;
+	__u8 devfn;
+	__u64 reserved;
+	struct vfio_kho_mapping_ser mappings[];
+} __packed;
+
+/**
+ * struct vfio_kho_device_ser - a vfio-pci device file
+ * @version: %VFIO_KHO_VERSION
+ * @segment: PCI segment of the device
+ * @bus: its bus number
+ * @devfn: its device and function number
+ * @container: physical address of its container's block
+ * @container_token: LUO token of the container, in the same session
+ */
+struct vfio_kho_device_ser {
+	__u32 version;
+	__u16 segment;
+	__u8 bus;
+	__u8 devfn;
+	__u64 container;
+	__u64 container_token;
+} __packed;
+
+#endif /* _LINUX_KHO_ABI_VFIO_H */
