@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_kho_type1 - vfio-pci's type1 container and device file (group mode)
+ * as LUO files: a VMM's igb keeps doing DMA into memfd-backed memory
+ * across a kexec-based live update.
+ *
+ *   misuse BDF
+ *	old kernel, one LUO session per case, each closed again. Preserving
+ *	the container is refused without IOMMU and group (-EOPNOTSUPP), with
+ *	anonymous memory mapped (-EINVAL; once unmapped, the container is
+ *	taken), with a memfd preserved nowhere or in another session
+ *	(-ENOENT); the device before its container, -ENOENT. A preserved
+ *	container neither maps nor unmaps (-EBUSY); closing the session, or
+ *	killing the VMM that holds it, gives everything up (debugfs), thaws
+ *	the container and the device opens again.
+ *   preserve SESSION BDF
+ *	old kernel: the upstream igb test driver, its rings and the copy
+ *	buffers in two memfds mapped at IOVA 1 TiB and up, copies 64 KiB; a
+ *	register marker that reset clears is written; memfds, container and
+ *	device go into SESSION, and the igb copies again. A child holds
+ *	SESSION across the kexec; the next stage's state goes to CARRY_PATH.
+ *   restore SESSION BDF
+ *	new kernel: all is retrieved (the device before its container), the
+ *	memfds hold both copies, marker and rings are in the igb (no reset).
+ *	An unknown token is -ENOENT, the container again the same file;
+ *	finish before every mapping has its new vaddr is -EBUSY, a vaddr of
+ *	other pages -EINVAL. With the vaddrs given (VFIO_DMA_MAP_FLAG_VADDR)
+ *	the pages are locked, the igb driver goes on from its state in the
+ *	memfd (only MSI-X set up again) and copies new data through the same
+ *	IOVAs; the session finishes, the mappings unmap in full and locked
+ *	memory and page pins are back where they were.
+ *
+ * Prints "NAME VALUE..." lines, VALUE an errno (0 or negative) or a count;
+ * the scenario judges them. The exit status is 0 unless a step the others
+ * depend on failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/compiler.h>
+#include <linux/kernel.h>
+#include <linux/sizes.h>
+#include <linux/vfio.h>
+
+#include <libliveupdate.h>
+#include <libvfio.h>
+
+#include "../vfio/lib/drivers/igb/e1000_regs.h"
+#include "kho_sysfs.h"
+
+#define PCI_FUNCTIONS	"/sys/kernel/debug/kho_devices/pci/functions"
+#define IOMMU_DEVICES	"/sys/kernel/debug/kho_devices/iommu/devices"
+#define CARRY_DIR	"/carry"	/* in the rootfs: the next stage gets it */
+#define CARRY_PATH	CARRY_DIR "/vfio-type1"
+#define CARRY_MAGIC	0x4b484f5654310001ULL
+
+#define IOVA_BASE	0x10000000000ULL	/* 1 TiB, far above RAM */
+#define MEMFD_SIZE	SZ_2M
+#define COPY_SIZE	SZ_64K
+/* The driver's state holds BAR0's address: same address in both stages. */
+#define BAR0_VADDR	0x500000000000UL
+
+/* Queue 1 is never enabled: its ring base is a marker that reset clears. */
+#define MARKER_LO	0x4b484f80	/* 128-byte aligned, as TDBAL wants */
+#define MARKER_HI	0x4c555031
+
+enum { TOKEN_DRIVER = 1, TOKEN_DATA, TOKEN_CONTAINER, TOKEN_DEVICE };
+
+/* The VMM's mappings: memfd (token) and offset, IOVA, size. */
+static const struct mapping {
+	int token;
+	u64 offset;
+	u64 iova;
+	u64 size;
+} maps[] = {
+	{ TOKEN_DRIVER, 0, IOVA_BASE, SZ_2M },			/* igb rings */
+	{ TOKEN_DATA, 0, IOVA_BASE + SZ_1G, SZ_1M },		/* source */
+	{ TOKEN_DATA, SZ_1M, IOVA_BASE + SZ_2G, SZ_1M },	/* destination */
+};
+
+#define NR_MAPS		ARRAY_SIZE(maps)
+#define SRC		1
+#define DST		2
+
+/* What the restore stage needs from the preserve stage. */
+struct carry {
+	u64 magic;
+	u64 seed;
+	u64 tx_ring;
+	u32 tx_len;
+	int msi;
+	u64 max_memcpy_size;
+	u64 max_memcpy_count;
+};
+
+static int new_session(int luo_fd, const char *name)
+{
+	int fd = luo_create_session(luo_fd, name);
+
+	VFIO_ASSERT_GE(fd, 0, "cannot create LUO session %s", name);
+	return fd;
+}
+
+static u8 *map_memfd(int fd, size_t size, off_t offset)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+
+	VFIO_ASSERT_NE(p, MAP_FAILED);
+	return p;
+}
+
+static int new_memfd(const char *name, u8 **mem)
+{
+	int fd = memfd_create(name, 0);
+
+	VFIO_ASSERT_GE(fd, 0);
+	VFIO_ASSERT_EQ(ftruncate(fd, MEMFD_SIZE), 0);
+	*mem = map_memfd(fd, MEMFD_SIZE, 0);
+	return fd;
+}
+
+static void fill_pattern(u8 *p, size_t len, u64 seed)
+{
+	while (len--) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		*p++ = seed >> 56;
+	}
+}
+
+static size_t count_equal(const u8 *a, const u8 *b, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += a[i] == b[i];
+	return n;
+}
+
+/* The value after KEY in a /proc file ("KEY: N" or "KEY N"), or -1. */
+static long proc_value(const char *path, const char *key)
+{
+	size_t len = strlen(key);
+	char line[256];
+	long val = -1;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && (line[len] == ':' || line[len] == ' '))
+			val = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return val;
+}
+
+#define vmlck_kb()	proc_value("/proc/self/status", "VmLck")
+
+/* "out BDF ..." lines of a kho_devices debugfs file, or -errno. */
+static int out_lines(const char *path, const char *bdf)
+{
+	char line[256], prefix[32];
+	int n = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	snprintf(prefix, sizeof(prefix), "out %s ", bdf);
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return n;
+}
+
+/* Print both debugfs counts, waiting up to 2 s for them to reach @want. */
+static void print_out_lines(const char *name, const char *bdf, int want)
+{
+	int pci, iommu, i;
+
+	for (i = 0; i < 20; i++) {
+		pci = out_lines(PCI_FUNCTIONS, bdf);
+		iommu = out_lines(IOMMU_DEVICES, bdf);
+		if (pci == want && iommu == want)
+			break;
+		usleep(100000);
+	}
+	printf("%s %d %d\n", name, pci, iommu);
+}
+
+static void set_region(struct dma_region *r, void *vaddr, u64 iova, u64 size)
+{
+	r->vaddr = vaddr;
+	r->iova = iova;
+	r->size = size;
+}
+
+/* BAR0 at BAR0_VADDR, through the device file's region mmap. */
+static void map_bar0(struct vfio_pci_device *device)
+{
+	struct vfio_pci_bar *bar = &device->bars[0];
+	void *p;
+
+	if (bar->vaddr)
+		VFIO_ASSERT_EQ(munmap(bar->vaddr, bar->info.size), 0);
+	p = mmap((void *)BAR0_VADDR, bar->info.size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED_NOREPLACE, device->fd, bar->info.offset);
+	VFIO_ASSERT_EQ(p, (void *)BAR0_VADDR);
+	bar->vaddr = p;
+}
+
+static u32 bar0_read(struct vfio_pci_device *device, u32 reg)
+{
+	return READ_ONCE(((u32 *)device->bars[0].vaddr)[reg / 4]);
+}
+
+static void bar0_write(struct vfio_pci_device *device, u32 reg, u32 val)
+{
+	WRITE_ONCE(((u32 *)device->bars[0].vaddr)[reg / 4], val);
+}
+
+static int bus_master(const char *bdf)
+{
+	u8 cfg[8];
+
+	if (kho_config_read(bdf, cfg, sizeof(cfg)))
+		return -1;
+	return !!(cfg[PCI_COMMAND] & PCI_COMMAND_MASTER);
+}
+
+/* Copy COPY_SIZE bytes at @off of the source to the destination. */
+static int copy_and_check(struct vfio_pci_device *device, u8 **buf, u64 off,
+			  const char *name)
+{
+	int ret;
+
+	memset(buf[DST] + off, 0, COPY_SIZE);
+	ret = vfio_pci_driver_memcpy(device, maps[SRC].iova + off,
+				     maps[DST].iova + off, COPY_SIZE);
+	printf("%s %d\n", name, ret);
+	printf("%s-data %zu/%u\n", name,
+	       count_equal(buf[SRC] + off, buf[DST] + off, COPY_SIZE), COPY_SIZE);
+	return ret;
+}
+
+/* Memfd, container and device into @s, in this order: "NAME E E E". */
+static void preserve_all(const char *name, int s, int memfd,
+			 struct vfio_pci_device *device)
+{
+	int r[3];
+
+	r[0] = luo_session_preserve_fd(s, memfd, TOKEN_DATA);
+	r[1] = luo_session_preserve_fd(s, device->iommu->container_fd,
+				       TOKEN_CONTAINER);
+	r[2] = luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE);
+	printf("%s %d %d %d\n", name, r[0], r[1], r[2]);
+}
+
+static int cmd_misuse(const char *bdf)
+{
+	struct dma_region mem = {}, anon = {}, extra = {};
+	struct vfio_pci_device *device;
+	struct iommu *iommu;
+	int luo, s, s2, fd, cfd, memfd, status;
+	u8 *buf, *anon_buf;
+	pid_t pid;
+
+	luo = luo_open_device();
+	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
+
+	fd = open("/dev/vfio/vfio", O_RDWR);
+	VFIO_ASSERT_GE(fd, 0);
+	s = new_session(luo, "vt1-no-iommu");
+	printf("no-iommu %d\n", luo_session_preserve_fd(s, fd, TOKEN_CONTAINER));
+	close(s);
+	close(fd);
+
+	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
+	device = vfio_pci_device_init(bdf, iommu);
+	cfd = iommu->container_fd;
+	memfd = new_memfd("vt1-misuse", &buf);
+	set_region(&mem, buf, IOVA_BASE, MEMFD_SIZE);
+	iommu_map(iommu, &mem);
+	anon_buf = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	VFIO_ASSERT_NE(anon_buf, MAP_FAILED);
+	set_region(&anon, anon_buf, IOVA_BASE + SZ_1G, SZ_2M);
+	iommu_map(iommu, &anon);
+
+	/* Every mapping is checked, not only the first one. */
+	s = new_session(luo, "vt1-anonymous");
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
+	printf("anonymous %d\n", luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER));
+	printf("anonymous-unmap %d\n", __iommu_unmap(iommu, &anon, NULL));
+	printf("anonymous-retry %d\n", luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER));
+	close(s);
+
+	s = new_session(luo, "vt1-unpreserved");
+	printf("memfd-unpreserved %d\n", luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER));
+	s2 = new_session(luo, "vt1-other-session");
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s2, memfd, TOKEN_DATA), 0);
+	printf("memfd-other-session %d\n", luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER));
+	close(s2);
+	close(s);
+
+	s = new_session(luo, "vt1-device-first");
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
+	printf("device-before-container %d\n",
+	       luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+	close(s);
+
+	s = new_session(luo, "vt1-good");
+	preserve_all("good-preserve", s, memfd, device);
+	print_out_lines("preserved-out", bdf, 1);
+	set_region(&extra, buf, IOVA_BASE + SZ_2G, MEMFD_SIZE);
+	printf("frozen-map %d\n", __iommu_map(iommu, &extra));
+	printf("frozen-unmap %d\n", __iommu_unmap(iommu, &mem, NULL));
+	close(s);
+	print_out_lines("closed-out", bdf, 0);
+	printf("thawed-map %d\n", __iommu_map(iommu, &extra));
+	printf("thawed-unmap %d\n", __iommu_unmap(iommu, &extra, NULL));
+	vfio_pci_device_cleanup(device);
+	iommu_cleanup(iommu);
+
+	/* The VMM dies before the kexec with everything preserved. */
+	fflush(stdout);
+	pid = fork();
+	VFIO_ASSERT_GE(pid, 0);
+	if (!pid) {
+		iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
+		device = vfio_pci_device_init(bdf, iommu);
+		iommu_map(iommu, &mem);
+		s = new_session(luo, "vt1-vmm-dies");
+		preserve_all("dies-preserve", s, memfd, device);
+		print_out_lines("dies-preserved-out", bdf, 1);
+		fflush(stdout);
+		kill(getpid(), SIGKILL);
+	}
+	VFIO_ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	printf("dies-killed %d\n", WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	print_out_lines("dies-closed-out", bdf, 0);
+	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
+	device = vfio_pci_device_init(bdf, iommu);
+	vfio_pci_device_cleanup(device);
+	iommu_cleanup(iommu);
+	printf("reopen 0\n");
+	return 0;
+}
+
+/* Write @c to CARRY_PATH, or read it back. */
+static int carry_io(struct carry *c, bool save)
+{
+	size_t n;
+	FILE *f;
+
+	if (save && mkdir(CARRY_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	f = fopen(CARRY_PATH, save ? "w" : "r");
+	if (!f)
+		return -errno;
+	n = save ? fwrite(c, sizeof(*c), 1, f) : fread(c, sizeof(*c), 1, f);
+	if (fclose(f) || n != 1 || c->magic != CARRY_MAGIC)
+		return -EIO;
+	return 0;
+}
+
+static int cmd_preserve(const char *name, const char *bdf)
+{
+	struct dma_region regions[NR_MAPS] = {}, *r;
+	struct vfio_pci_device *device;
+	struct carry c = { .magic = CARRY_MAGIC };
+	int luo, s, memfd[TOKEN_DATA + 1];
+	u8 *mem[TOKEN_DATA + 1], *buf[NR_MAPS];
+	struct iommu *iommu;
+	unsigned int i;
+
+	memfd[TOKEN_DRIVER] = new_memfd("vt1-driver", &mem[TOKEN_DRIVER]);
+	memfd[TOKEN_DATA] = new_memfd("vt1-data", &mem[TOKEN_DATA]);
+	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
+	device = vfio_pci_device_init(bdf, iommu);
+	map_bar0(device);
+	for (i = 0; i < NR_MAPS; i++) {
+		r = i ? &regions[i] : &device->driver.region;
+		buf[i] = mem[maps[i].token] + maps[i].offset;
+		set_region(r, buf[i], maps[i].iova, maps[i].size);
+		iommu_map(iommu, r);
+		printf("mapping iova 0x%llx size 0x%llx memfd %d offset 0x%llx\n",
+		       (unsigned long long)maps[i].iova,
+		       (unsigned long long)maps[i].size, maps[i].token,
+		       (unsigned long long)maps[i].offset);
+	}
+	vfio_pci_driver_init(device);
+
+	c.seed = (u64)time(NULL) << 16 | getpid();
+	fill_pattern(buf[SRC], 2 * COPY_SIZE, c.seed);
+	if (copy_and_check(device, buf, 0, "memcpy"))
+		return 1;
+
+	bar0_write(device, E1000_TDBAL(1), MARKER_LO);
+	bar0_write(device, E1000_TDBAH(1), MARKER_HI);
+	printf("marker 0x%08x 0x%08x\n", bar0_read(device, E1000_TDBAL(1)),
+	       bar0_read(device, E1000_TDBAH(1)));
+	c.tx_ring = (u64)bar0_read(device, E1000_TDBAH(0)) << 32 |
+		    bar0_read(device, E1000_TDBAL(0));
+	c.tx_len = bar0_read(device, E1000_TDLEN(0));
+	c.msi = device->driver.msi;
+	c.max_memcpy_size = device->driver.max_memcpy_size;
+	c.max_memcpy_count = device->driver.max_memcpy_count;
+
+	luo = luo_open_device();
+	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
+	s = new_session(luo, name);
+	printf("preserve-memfd-driver %d\n",
+	       luo_session_preserve_fd(s, memfd[TOKEN_DRIVER], TOKEN_DRIVER));
+	printf("preserve-memfd-data %d\n",
+	       luo_session_preserve_fd(s, memfd[TOKEN_DATA], TOKEN_DATA));
+	printf("preserve-container %d\n",
+	       luo_session_preserve_fd(s, iommu->container_fd, TOKEN_CONTAINER));
+	printf("preserve-device %d\n", luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+
+	/* Preserving neither resets the device nor stops its DMA. */
+	copy_and_check(device, buf, COPY_SIZE, "memcpy-preserved");
+	printf("bus-master %d\n", bus_master(bdf));
+	printf("carry %d\n", carry_io(&c, true));
+	fflush(stdout);
+	/* The session, and with it everything in it, lives on in a child. */
+	daemonize_and_wait();
+	return 0;
+}
+
+static int update_vaddr(int container, const struct mapping *m, void *vaddr)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_VADDR,
+		.vaddr = (uintptr_t)vaddr,
+		.iova = m->iova,
+		.size = m->size,
+	};
+
+	return ioctl(container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+}
+
+/* MSI-X vector 0 to a new eventfd, as the igb driver uses it. */
+static int set_irqs(struct vfio_pci_device *device)
+{
+	union {
+		struct vfio_irq_set set;
+		u8 buf[sizeof(struct vfio_irq_set) + sizeof(int)];
+	} irq = {};
+	int efd, ret;
+
+	efd = eventfd(0, 0);
+	VFIO_ASSERT_GE(efd, 0);
+	irq.set.argsz = sizeof(irq.buf);
+	irq.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	irq.set.index = VFIO_PCI_MSIX_IRQ_INDEX;
+	irq.set.count = 1;
+	memcpy(irq.set.data, &efd, sizeof(efd));
+	if (ioctl(device->fd, VFIO_DEVICE_SET_IRQS, &irq.set)) {
+		ret = -errno;
+		close(efd);
+		return ret;
+	}
+	device->msi_eventfds[0] = efd;
+	return 0;
+}
+
+static void region_info(int fd, u32 index, struct vfio_region_info *info)
+{
+	*info = (struct vfio_region_info){ .argsz = sizeof(*info), .index = index };
+	ioctl_assert(fd, VFIO_DEVICE_GET_REGION_INFO, info);
+}
+
+/*
+ * The retrieved container and device as the library's objects, filled as
+ * vfio_pci_device_init() would (no group fd: the device file holds the
+ * group), with the igb driver's state taken over from the memfd.
+ */
+static struct vfio_pci_device *wrap_device(const char *bdf, int container,
+					   int fd, const struct carry *c)
+{
+	static const struct iommu_mode type1v2 = {
+		.name = MODE_VFIO_TYPE1V2_IOMMU,
+		.container_path = "/dev/vfio/vfio",
+		.iommu_type = VFIO_TYPE1v2_IOMMU,
+	};
+	struct vfio_pci_device *device;
+	struct iommu *iommu;
+	unsigned int i;
+
+	iommu = calloc_assert(1, sizeof(*iommu));
+	INIT_LIST_HEAD(&iommu->dma_regions);
+	iommu->mode = &type1v2;
+	iommu->container_fd = container;
+	device = vfio_pci_device_alloc(bdf, iommu);
+	device->fd = fd;
+	device->info.argsz = sizeof(device->info);
+	ioctl_assert(fd, VFIO_DEVICE_GET_INFO, &device->info);
+	region_info(fd, VFIO_PCI_CONFIG_REGION_INDEX, &device->config_space);
+	region_info(fd, VFIO_PCI_BAR0_REGION_INDEX, &device->bars[0].info);
+	map_bar0(device);
+	for (i = 0; i < ARRAY_SIZE(device->msi_eventfds); i++)
+		device->msi_eventfds[i] = -1;
+	vfio_pci_driver_probe(device);
+	device->driver.msi = c->msi;
+	device->driver.max_memcpy_size = c->max_memcpy_size;
+	device->driver.max_memcpy_count = c->max_memcpy_count;
+	return device;
+}
+
+static int retrieve(int s, int token, const char *name)
+{
+	int fd = luo_session_retrieve_fd(s, token);
+
+	printf("%s %d\n", name, fd < 0 ? fd : 0);
+	return fd;
+}
+
+static int cmd_restore(const char *name, const char *bdf)
+{
+	long acq = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
+	long rel = proc_value("/proc/vmstat", "nr_foll_pin_released");
+	long lck = vmlck_kb(), pages = 0;
+	struct dma_region regions[NR_MAPS] = {}, ordinary = {}, *r;
+	int luo, s, fd, again, container, ret, memfd[TOKEN_DATA + 1];
+	u8 *mem[TOKEN_DATA + 1], *buf[NR_MAPS], *expect, *shifted, *anon;
+	struct vfio_pci_device *device;
+	struct iommu *iommu;
+	struct stat st1, st2;
+	struct carry c;
+	unsigned int i;
+	u64 tx_ring, unmapped;
+
+	luo = luo_open_device();
+	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
+	s = luo_retrieve_session(luo, name);
+	printf("session %d\n", s < 0 ? s : 0);
+	ret = carry_io(&c, false);
+	printf("carry %d\n", ret);
+	if (s < 0 || ret)
+		return 1;
+	memfd[TOKEN_DRIVER] = retrieve(s, TOKEN_DRIVER, "memfd-driver");
+	memfd[TOKEN_DATA] = retrieve(s, TOKEN_DATA, "memfd-data");
+	/* The device first: either order is allowed. */
+	fd = retrieve(s, TOKEN_DEVICE, "device");
+	container = retrieve(s, TOKEN_CONTAINER, "container");
+	if (memfd[TOKEN_DRIVER] < 0 || memfd[TOKEN_DATA] < 0 || fd < 0 ||
+	    container < 0)
+		return 1;
+	for (i = TOKEN_DRIVER; i <= TOKEN_DATA; i++)
+		mem[i] = map_memfd(memfd[i], MEMFD_SIZE, 0);
+	for (i = 0; i < NR_MAPS; i++)
+		buf[i] = mem[maps[i].token] + maps[i].offset;
+	expect = malloc_assert(2 * COPY_SIZE);
+	fill_pattern(expect, 2 * COPY_SIZE, c.seed);
+	printf("data %zu/%u\n", count_equal(expect, buf[DST], 2 * COPY_SIZE), 2 * COPY_SIZE);
+
+	printf("retrieve-unknown %d\n", luo_session_retrieve_fd(s, 99));
+	again = luo_session_retrieve_fd(s, TOKEN_CONTAINER);
+	printf("container-again %d same-file %d\n", again < 0 ? again : 0,
+	       again >= 0 && !fstat(again, &st1) && !fstat(container, &st2) &&
+	       st1.st_ino == st2.st_ino && st1.st_dev == st2.st_dev);
+	if (again >= 0)
+		close(again);
+
+	device = wrap_device(bdf, container, fd, &c);
+	printf("marker 0x%08x 0x%08x\n", bar0_read(device, E1000_TDBAL(1)),
+	       bar0_read(device, E1000_TDBAH(1)));
+	tx_ring = (u64)bar0_read(device, E1000_TDBAH(0)) << 32 |
+		  bar0_read(device, E1000_TDBAL(0));
+	printf("tx-ring-kept %d\n", tx_ring == c.tx_ring &&
+	       bar0_read(device, E1000_TDLEN(0)) == c.tx_len);
+	printf("bus-master %d\n", bus_master(bdf));
+	printf("set-irqs %d\n", set_irqs(device));
+
+	/*
+	 * Refused before every mapping has its new address, or with pages
+	 * other than the ones the IOMMU maps; nothing pinned meanwhile.
+	 */
+	printf("finish-no-vaddr %d\n", luo_session_finish(s));
+	shifted = map_memfd(memfd[maps[SRC].token], maps[SRC].size,
+			    maps[SRC].offset + SZ_4K);
+	printf("vaddr-other-memfd %d\n", update_vaddr(container, &maps[0], mem[TOKEN_DATA]));
+	printf("vaddr-shifted %d\n", update_vaddr(container, &maps[SRC], shifted));
+	printf("vmlck-before-vaddr-kb %ld\n", vmlck_kb() - lck);
+	for (i = 0; i < NR_MAPS; i++) {
+		printf("vaddr-%u %d\n", i, update_vaddr(container, &maps[i], buf[i]));
+		if (!i)
+			printf("finish-partial %d\n", luo_session_finish(s));
+		pages += maps[i].size / getpagesize();
+	}
+	printf("vmlck-pinned-kb %ld\n", vmlck_kb() - lck);
+
+	/* The driver goes on where the old kernel left it. */
+	for (i = 0; i < NR_MAPS; i++) {
+		r = i ? &regions[i] : &device->driver.region;
+		set_region(r, buf[i], maps[i].iova, maps[i].size);
+		list_add(&r->link, &device->iommu->dma_regions);
+	}
+	device->driver.initialized = true;
+	fill_pattern(buf[SRC], COPY_SIZE, ~c.seed);
+	copy_and_check(device, buf, 0, "memcpy");
+	printf("finish %d\n", luo_session_finish(s));
+
+	vfio_pci_driver_remove(device);
+	for (i = 0; i < NR_MAPS; i++) {
+		r = i ? &regions[i] : &device->driver.region;
+		unmapped = 0;
+		ret = __iommu_unmap(device->iommu, r, &unmapped);
+		printf("unmap-%u %d %llu\n", i, ret,
+		       (unsigned long long)unmapped);
+	}
+	printf("vmlck-unmapped-kb %ld\n", vmlck_kb() - lck);
+	acq = proc_value("/proc/vmstat", "nr_foll_pin_acquired") - acq;
+	rel = proc_value("/proc/vmstat", "nr_foll_pin_released") - rel;
+	printf("pins-unreleased %ld\n", acq - rel);
+	printf("pins-cover-mappings %d\n", acq >= pages);
+
+	/* Now an ordinary container: anonymous memory maps again. */
+	anon = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	VFIO_ASSERT_NE(anon, MAP_FAILED);
+	set_region(&ordinary, anon, IOVA_BASE + 3ULL * SZ_1G, SZ_2M);
+	printf("ordinary-map %d\n", __iommu_map(device->iommu, &ordinary));
+	printf("ordinary-unmap %d\n", __iommu_unmap(device->iommu, &ordinary, NULL));
+	iommu = device->iommu;
+	vfio_pci_device_cleanup(device);
+	iommu_cleanup(iommu);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "misuse"))
+		return cmd_misuse(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "preserve"))
+		return cmd_preserve(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "restore"))
+		return cmd_restore(argv[2], argv[3]);
+	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
+	return 2;
+}
