@@ -37,6 +37,7 @@ line "VFIO device fd" "$(info lu_device_fd)"
 line "BARs" "$(info lu_bars)"
 line "command register" "$(info lu_command_after)"
 line "device marker" "$(grep -a '^kho-info lu_marker' "$dir/results.log" | sed -n 2p | sed 's/^kho-info lu_marker //' | tr -d '\r')"
+line "container mapping" "$(info lu_vaddr)"
 line "DMA after the update" "$(info lu_dma_after)"
 line "LUO session finish" "$(info lu_session_finish)"
 echo

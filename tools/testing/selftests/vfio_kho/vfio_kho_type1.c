@@ -59,6 +59,7 @@
 
 #include "../vfio/lib/drivers/igb/e1000_regs.h"
 #include "kho_sysfs.h"
+#include "kho_vfio.h"
 
 #define PCI_FUNCTIONS	"/sys/kernel/debug/kho_devices/pci/functions"
 #define IOMMU_DEVICES	"/sys/kernel/debug/kho_devices/iommu/devices"
@@ -69,8 +70,6 @@
 #define IOVA_BASE	0x10000000000ULL	/* 1 TiB, far above RAM */
 #define MEMFD_SIZE	SZ_2M
 #define COPY_SIZE	SZ_64K
-/* The driver's state holds BAR0's address: same address in both stages. */
-#define BAR0_VADDR	0x500000000000UL
 
 /* Queue 1 is never enabled: its ring base is a marker that reset clears. */
 #define MARKER_LO	0x4b484f80	/* 128-byte aligned, as TDBAL wants */
@@ -205,20 +204,6 @@ static void set_region(struct dma_region *r, void *vaddr, u64 iova, u64 size)
 	r->vaddr = vaddr;
 	r->iova = iova;
 	r->size = size;
-}
-
-/* BAR0 at BAR0_VADDR, through the device file's region mmap. */
-static void map_bar0(struct vfio_pci_device *device)
-{
-	struct vfio_pci_bar *bar = &device->bars[0];
-	void *p;
-
-	if (bar->vaddr)
-		VFIO_ASSERT_EQ(munmap(bar->vaddr, bar->info.size), 0);
-	p = mmap((void *)BAR0_VADDR, bar->info.size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED_NOREPLACE, device->fd, bar->info.offset);
-	VFIO_ASSERT_EQ(p, (void *)BAR0_VADDR);
-	bar->vaddr = p;
 }
 
 static u32 bar0_read(struct vfio_pci_device *device, u32 reg)
@@ -390,7 +375,7 @@ static int cmd_preserve(const char *name, const char *bdf)
 	memfd[TOKEN_DATA] = new_memfd("vt1-data", &mem[TOKEN_DATA]);
 	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
 	device = vfio_pci_device_init(bdf, iommu);
-	map_bar0(device);
+	kho_vfio_map_bar0(device);
 	for (i = 0; i < NR_MAPS; i++) {
 		r = i ? &regions[i] : &device->driver.region;
 		buf[i] = mem[maps[i].token] + maps[i].offset;
@@ -442,15 +427,7 @@ static int cmd_preserve(const char *name, const char *bdf)
 
 static int update_vaddr(int container, const struct mapping *m, void *vaddr)
 {
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_VADDR,
-		.vaddr = (uintptr_t)vaddr,
-		.iova = m->iova,
-		.size = m->size,
-	};
-
-	return ioctl(container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+	return kho_vfio_update_vaddr(container, m->iova, m->size, vaddr);
 }
 
 /* MSI-X vector 0 to a new eventfd, as the igb driver uses it. */
@@ -476,49 +453,6 @@ static int set_irqs(struct vfio_pci_device *device)
 	}
 	device->msi_eventfds[0] = efd;
 	return 0;
-}
-
-static void region_info(int fd, u32 index, struct vfio_region_info *info)
-{
-	*info = (struct vfio_region_info){ .argsz = sizeof(*info), .index = index };
-	ioctl_assert(fd, VFIO_DEVICE_GET_REGION_INFO, info);
-}
-
-/*
- * The retrieved container and device as the library's objects, filled as
- * vfio_pci_device_init() would (no group fd: the device file holds the
- * group), with the igb driver's state taken over from the memfd.
- */
-static struct vfio_pci_device *wrap_device(const char *bdf, int container,
-					   int fd, const struct carry *c)
-{
-	static const struct iommu_mode type1v2 = {
-		.name = MODE_VFIO_TYPE1V2_IOMMU,
-		.container_path = "/dev/vfio/vfio",
-		.iommu_type = VFIO_TYPE1v2_IOMMU,
-	};
-	struct vfio_pci_device *device;
-	struct iommu *iommu;
-	unsigned int i;
-
-	iommu = calloc_assert(1, sizeof(*iommu));
-	INIT_LIST_HEAD(&iommu->dma_regions);
-	iommu->mode = &type1v2;
-	iommu->container_fd = container;
-	device = vfio_pci_device_alloc(bdf, iommu);
-	device->fd = fd;
-	device->info.argsz = sizeof(device->info);
-	ioctl_assert(fd, VFIO_DEVICE_GET_INFO, &device->info);
-	region_info(fd, VFIO_PCI_CONFIG_REGION_INDEX, &device->config_space);
-	region_info(fd, VFIO_PCI_BAR0_REGION_INDEX, &device->bars[0].info);
-	map_bar0(device);
-	for (i = 0; i < ARRAY_SIZE(device->msi_eventfds); i++)
-		device->msi_eventfds[i] = -1;
-	vfio_pci_driver_probe(device);
-	device->driver.msi = c->msi;
-	device->driver.max_memcpy_size = c->max_memcpy_size;
-	device->driver.max_memcpy_count = c->max_memcpy_count;
-	return device;
 }
 
 static int retrieve(int s, int token, const char *name)
@@ -576,7 +510,10 @@ static int cmd_restore(const char *name, const char *bdf)
 	if (again >= 0)
 		close(again);
 
-	device = wrap_device(bdf, container, fd, &c);
+	device = kho_vfio_wrap(bdf, container, fd);
+	device->driver.msi = c.msi;
+	device->driver.max_memcpy_size = c.max_memcpy_size;
+	device->driver.max_memcpy_count = c.max_memcpy_count;
 	printf("marker 0x%08x 0x%08x\n", bar0_read(device, E1000_TDBAL(1)),
 	       bar0_read(device, E1000_TDBAH(1)));
 	tx_ring = (u64)bar0_read(device, E1000_TDBAH(0)) << 32 |

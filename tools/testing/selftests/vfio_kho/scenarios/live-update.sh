@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-# The main job (make run): a VMM-like program owns igb through VFIO, DMAs
-# into memfd memory, preserves what LUO can keep, kexecs, and reports what
-# survived. Checks here are what must hold today; the rest is reported.
+# The main job (make run): a VMM-like program owns igb through a VFIO type1
+# container, DMAs into memfd memory, preserves the memfd, the container and
+# the device in a LUO session, kexecs, gets them back, gives the mapping its
+# new address and DMAs again through the same IOVA with the same device,
+# not reset. The report shows each step.
 KHO_MACHINE="igb edu"
 IGB=0000:00:04.0
 
@@ -17,18 +19,18 @@ lu_step() {
 stage1() {
 	kho_check "igb bound to vfio-pci" kho_bind_vfio $IGB || return
 	if lu_step before; then
-		kho_ok "DMA into memfd memory before the update; memfd preserved"
+		kho_ok "DMA into memfd memory before the update; memfd, container and device preserved"
 	else
-		kho_fail "DMA into memfd memory before the update; memfd preserved" \
+		kho_fail "DMA into memfd memory before the update; memfd, container and device preserved" \
 			"see the console log"
 	fi
 }
 
 stage2() {
 	if lu_step after; then
-		kho_ok "memfd data survives; the device DMAs again through the same IOVA"
+		kho_ok "memfd, container and device back, not reset; DMA again through the same IOVA; session finished"
 	else
-		kho_fail "memfd data survives; the device DMAs again through the same IOVA" \
+		kho_fail "memfd, container and device back, not reset; DMA again through the same IOVA; session finished" \
 			"see the console log"
 	fi
 }

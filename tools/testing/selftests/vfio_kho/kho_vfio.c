@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What a VMM does with the VFIO files it gets back from a LUO session:
+ * see kho_vfio.h.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <linux/vfio.h>
+
+#include "kho_vfio.h"
+
+/* BAR0 at KHO_VFIO_BAR0_VADDR, through the device file's region mmap. */
+void kho_vfio_map_bar0(struct vfio_pci_device *device)
+{
+	struct vfio_pci_bar *bar = &device->bars[0];
+	void *p;
+
+	if (bar->vaddr)
+		VFIO_ASSERT_EQ(munmap(bar->vaddr, bar->info.size), 0);
+	p = mmap((void *)KHO_VFIO_BAR0_VADDR, bar->info.size,
+		 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+		 device->fd, bar->info.offset);
+	VFIO_ASSERT_EQ(p, (void *)KHO_VFIO_BAR0_VADDR);
+	bar->vaddr = p;
+}
+
+static void region_info(int fd, u32 index, struct vfio_region_info *info)
+{
+	*info = (struct vfio_region_info){ .argsz = sizeof(*info), .index = index };
+	ioctl_assert(fd, VFIO_DEVICE_GET_REGION_INFO, info);
+}
+
+/*
+ * The retrieved container and device as the library's objects, filled as
+ * vfio_pci_device_init() would (no group fd: the device file holds the
+ * group). The caller takes the driver's state over (msi, memcpy limits).
+ */
+struct vfio_pci_device *kho_vfio_wrap(const char *bdf, int container_fd,
+				      int device_fd)
+{
+	static const struct iommu_mode type1v2 = {
+		.name = MODE_VFIO_TYPE1V2_IOMMU,
+		.container_path = "/dev/vfio/vfio",
+		.iommu_type = VFIO_TYPE1v2_IOMMU,
+	};
+	struct vfio_pci_device *device;
+	struct iommu *iommu;
+	unsigned int i;
+
+	iommu = calloc_assert(1, sizeof(*iommu));
+	INIT_LIST_HEAD(&iommu->dma_regions);
+	iommu->mode = &type1v2;
+	iommu->container_fd = container_fd;
+	device = vfio_pci_device_alloc(bdf, iommu);
+	device->fd = device_fd;
+	device->info.argsz = sizeof(device->info);
+	ioctl_assert(device_fd, VFIO_DEVICE_GET_INFO, &device->info);
+	region_info(device_fd, VFIO_PCI_CONFIG_REGION_INDEX,
+		    &device->config_space);
+	region_info(device_fd, VFIO_PCI_BAR0_REGION_INDEX,
+		    &device->bars[0].info);
+	kho_vfio_map_bar0(device);
+	for (i = 0; i < ARRAY_SIZE(device->msi_eventfds); i++)
+		device->msi_eventfds[i] = -1;
+	vfio_pci_driver_probe(device);
+	return device;
+}
+
+/* VFIO_DMA_MAP_FLAG_VADDR: the mapping at @iova gets its new address. */
+int kho_vfio_update_vaddr(int container_fd, uint64_t iova, uint64_t size,
+			  void *vaddr)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_VADDR,
+		.vaddr = (uintptr_t)vaddr,
+		.iova = iova,
+		.size = size,
+	};
+
+	return ioctl(container_fd, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+}
