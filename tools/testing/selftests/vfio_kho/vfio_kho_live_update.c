@@ -334,7 +334,8 @@ static int after(const char *bdf)
 		lu_report("vaddr", "FAILED: VFIO_DMA_MAP_FLAG_VADDR: %s", strerror(-ret));
 		return 1;
 	}
-	lu_report("vaddr", "ok: IOVA 0x%llx (%lu MiB) given the memfd's new address, same pages, in %ld ms",
+	lu_report("vaddr",
+		  "ok: IOVA 0x%llx (%lu MiB) given the memfd's new address, same pages, in %ld ms",
 		  (unsigned long long)DMA_IOVA, MEMFD_SIZE >> 20, now_ms() - t0);
 
 	/* The igb driver goes on where the old kernel left it. */
