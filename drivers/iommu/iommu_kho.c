@@ -1411,6 +1411,26 @@ err_free:
 EXPORT_SYMBOL_GPL(iommu_kho_adopt_domain);
 
 /**
+ * iommu_kho_free_adopted_domain() - free a domain that was never attached
+ * @domain: a domain from iommu_kho_adopt_domain() that its owner refuses
+ *
+ * The device goes on translating through the kept table; the kept domain
+ * ID stays reserved for it.
+ */
+void iommu_kho_free_adopted_domain(struct iommu_domain *domain)
+{
+	struct dmar_domain *dmar = to_dmar_domain(domain);
+	struct iommu_domain_info *did_info;
+	unsigned long i;
+
+	xa_for_each(&dmar->iommu_array, i, did_info)
+		kfree(did_info);
+	xa_destroy(&dmar->iommu_array);
+	iommu_domain_free(domain);
+}
+EXPORT_SYMBOL_GPL(iommu_kho_free_adopted_domain);
+
+/**
  * iommu_kho_switch_context() - switch a kept context entry to a new table
  * @iommu: the unit
  * @ce: the device's context entry, copied from the previous kernel

@@ -47,12 +47,20 @@
  * refused with a log line naming the device: the retrieve fails with the
  * errno and the device's bus mastering is turned off.
  *
+ * debugfs ``kho_devices/vfio/containers`` lists the containers preserved
+ * by this kernel (``out``) and those rebuilt from the previous one
+ * (``in``), with their mappings. With CONFIG_KHO_DEVICES_TEST_HOOKS,
+ * writing ``version`` or ``mapping`` to ``kho_devices/vfio/forge`` damages
+ * every outgoing container block (unknown version; first mapping one page
+ * longer than what the IOMMU maps) so that the next kernel must refuse it.
+ *
  * Limits of this version: one group with one device per container, type1
  * only (not iommufd), VT-d legacy mode (iommu_kho).
  */
 
 #define pr_fmt(fmt) "vfio_kho: " fmt
 
+#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/init.h>
@@ -60,12 +68,15 @@
 #include <linux/iommu_kho.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/vfio.h>
+#include <linux/kho_dma_policy.h>
 #include <linux/liveupdate.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/pci_kho.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/vfio.h>
 
 #include "vfio.h"
@@ -99,6 +110,7 @@ static LIST_HEAD(vfio_kho_out);
  * @group_file: the internal group file, until the device file holds it
  * @device: the VFIO device (registration reference) until its file is open
  * @device_opened: the device file was handed out
+ * @err: the errno the handover was refused with, 0 if it was not
  */
 struct vfio_kho_in_container {
 	struct list_head node;
@@ -109,6 +121,7 @@ struct vfio_kho_in_container {
 	struct file *group_file;
 	struct vfio_device *device;
 	bool device_opened;
+	int err;
 };
 
 static LIST_HEAD(vfio_kho_in);
@@ -310,7 +323,7 @@ static int vfio_kho_adopt(struct vfio_kho_in_container *in)
 	return err;
 }
 
-static void vfio_kho_in_free(struct vfio_kho_in_container *in)
+static void vfio_kho_in_release(struct vfio_kho_in_container *in)
 {
 	if (in->group_file)
 		fput(in->group_file);
@@ -319,10 +332,22 @@ static void vfio_kho_in_free(struct vfio_kho_in_container *in)
 	if (in->device)
 		vfio_device_put_registration(in->device);
 	pci_dev_put(in->pdev);
+	in->group_file = NULL;
+	in->file = NULL;
+	in->device = NULL;
+	in->pdev = NULL;
+}
+
+static void vfio_kho_in_free(struct vfio_kho_in_container *in)
+{
+	vfio_kho_in_release(in);
 	kfree(in);
 }
 
-/* Find, or rebuild, the container whose block is at @phys. */
+/*
+ * Find, or rebuild, the container whose block is at @phys. A refusal is
+ * remembered: retrieving the other file of the pair gets the same errno.
+ */
 static struct vfio_kho_in_container *vfio_kho_in_get(phys_addr_t phys)
 {
 	const struct vfio_kho_container_ser *ser = phys_to_virt(phys);
@@ -333,18 +358,18 @@ static struct vfio_kho_in_container *vfio_kho_in_get(phys_addr_t phys)
 	lockdep_assert_held(&vfio_kho_lock);
 	list_for_each_entry(in, &vfio_kho_in, node)
 		if (in->phys == phys)
-			return in;
+			return in->err ? ERR_PTR(in->err) : in;
 
-	err = vfio_kho_container_validate(ser);
-	if (err) {
-		why = "the container's handover block does not validate";
-		goto out_refuse;
-	}
 	in = kzalloc_obj(*in);
 	if (!in)
 		return ERR_PTR(-ENOMEM);
 	in->phys = phys;
 	in->ser = ser;
+	err = vfio_kho_container_validate(ser);
+	if (err) {
+		why = "the container's handover block does not validate";
+		goto out_refuse;
+	}
 	err = pci_kho_find_claimed(ser->segment, ser->bus, ser->devfn,
 				   &in->pdev);
 	if (err) {
@@ -382,9 +407,11 @@ static struct vfio_kho_in_container *vfio_kho_in_get(phys_addr_t phys)
 	return in;
 
 out_free:
-	vfio_kho_in_free(in);
+	vfio_kho_in_release(in);
 out_refuse:
 	vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err, why);
+	in->err = err;
+	list_add(&in->node, &vfio_kho_in);
 	return ERR_PTR(err);
 }
 
@@ -418,6 +445,8 @@ static bool vfio_kho_container_can_finish(struct liveupdate_file_op_args *args)
 		return true;	/* refused: the device is quiesced */
 	guard(mutex)(&vfio_kho_lock);
 	in = vfio_kho_in_find(args->serialized_data);
+	if (in && in->err)
+		return true;	/* refused: the device is quiesced */
 	if (!in || !in->device_opened) {
 		pr_warn("session cannot finish: retrieve the container and its device first\n");
 		return false;
@@ -640,6 +669,91 @@ static struct liveupdate_file_handler vfio_kho_device_handler = {
 	.compatible = VFIO_KHO_DEVICE_COMPATIBLE,
 };
 
+/* debugfs: kho_devices/vfio/ */
+
+static int vfio_kho_containers_show(struct seq_file *m, void *unused)
+{
+	struct vfio_kho_out_container *out;
+	struct vfio_kho_in_container *in;
+	const struct vfio_kho_container_ser *ser;
+	u64 bytes;
+	u32 i;
+
+	guard(mutex)(&vfio_kho_lock);
+	list_for_each_entry(out, &vfio_kho_out, node) {
+		ser = out->ser;
+		for (bytes = 0, i = 0; i < ser->nr_mappings; i++)
+			bytes += ser->mappings[i].size;
+		seq_printf(m, "out %04x:%02x:%02x.%d mappings=%u bytes=%llu frozen\n",
+			   ser->segment, ser->bus, PCI_SLOT(ser->devfn),
+			   PCI_FUNC(ser->devfn), ser->nr_mappings, bytes);
+	}
+	list_for_each_entry(in, &vfio_kho_in, node) {
+		ser = in->ser;
+		if (in->err) {
+			seq_printf(m, "refused %04x:%02x:%02x.%d %pe\n",
+				   ser->segment, ser->bus, PCI_SLOT(ser->devfn),
+				   PCI_FUNC(ser->devfn), ERR_PTR(in->err));
+			continue;
+		}
+		seq_printf(m, "in %s mappings=%u device=%s vaddr=%s\n",
+			   pci_name(in->pdev), ser->nr_mappings,
+			   in->device_opened ? "retrieved" : "waiting",
+			   vfio_container_kho_pending(vfio_container_from_file(in->file)) ?
+			   "waiting" : "done");
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vfio_kho_containers);
+
+#ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
+static ssize_t vfio_kho_forge_write(struct file *file, const char __user *ubuf,
+				    size_t len, loff_t *ppos)
+{
+	struct vfio_kho_out_container *out;
+	char buf[16];
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	guard(mutex)(&vfio_kho_lock);
+	if (list_empty(&vfio_kho_out))
+		return -ENOENT;
+	list_for_each_entry(out, &vfio_kho_out, node) {
+		if (sysfs_streq(buf, "version"))
+			out->ser->version = 0xdead;
+		else if (sysfs_streq(buf, "mapping") && out->ser->nr_mappings)
+			out->ser->mappings[0].size += PAGE_SIZE;
+		else
+			return -EINVAL;
+		pr_warn("test hook: container block damaged (%s)\n", strim(buf));
+	}
+	return len;
+}
+
+static const struct file_operations vfio_kho_forge_fops = {
+	.owner = THIS_MODULE,
+	.write = vfio_kho_forge_write,
+};
+#endif
+
+static void __init vfio_kho_debugfs_init(void)
+{
+	struct dentry *root = kho_devices_debugfs_root();
+	struct dentry *dir;
+
+	if (IS_ERR_OR_NULL(root))
+		return;
+	dir = debugfs_create_dir("vfio", root);
+	debugfs_create_file("containers", 0400, dir, NULL,
+			    &vfio_kho_containers_fops);
+#ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
+	debugfs_create_file("forge", 0200, dir, NULL, &vfio_kho_forge_fops);
+#endif
+}
+
 static int __init vfio_kho_register(struct liveupdate_file_handler *fh)
 {
 	int err;
@@ -663,6 +777,7 @@ static int __init vfio_kho_init(void)
 	if (err)
 		pr_info("live update of VFIO files not available: %pe\n",
 			ERR_PTR(err));
+	vfio_kho_debugfs_init();
 	return 0;
 }
 late_initcall(vfio_kho_init);

@@ -29,6 +29,18 @@
  *	memfd (only MSI-X set up again) and copies new data through the same
  *	IOVAs; the session finishes, the mappings unmap in full and locked
  *	memory and page pins are back where they were.
+ *   refused SESSION BDF
+ *	new kernel, after the old one damaged the container's handover block
+ *	(debugfs kho_devices/vfio/forge): the device and the container are
+ *	refused with -EINVAL whichever comes first, bus mastering is off, the
+ *	session still finishes.
+ *   dies SESSION BDF before-vaddr|after-vaddr
+ *	new kernel: a VMM retrieves everything, gives the mappings their
+ *	vaddrs or not, and is killed without finishing. After the vaddrs
+ *	its death finishes the session: the igb opens again from scratch and
+ *	every page pin is released. Before them the session cannot finish:
+ *	LUO keeps it (a second retrieve is -EINVAL) and the igb stays kept,
+ *	bus mastering on.
  *
  * Prints "NAME VALUE..." lines, VALUE an errno (0 or negative) or a count;
  * the scenario judges them. The exit status is 0 unless a step the others
@@ -63,6 +75,7 @@
 
 #define PCI_FUNCTIONS	"/sys/kernel/debug/kho_devices/pci/functions"
 #define IOMMU_DEVICES	"/sys/kernel/debug/kho_devices/iommu/devices"
+#define VFIO_CONTAINERS	"/sys/kernel/debug/kho_devices/vfio/containers"
 #define CARRY_DIR	"/carry"	/* in the rootfs: the next stage gets it */
 #define CARRY_PATH	CARRY_DIR "/vfio-type1"
 #define CARRY_MAGIC	0x4b484f5654310001ULL
@@ -167,8 +180,8 @@ static long proc_value(const char *path, const char *key)
 
 #define vmlck_kb()	proc_value("/proc/self/status", "VmLck")
 
-/* "out BDF ..." lines of a kho_devices debugfs file, or -errno. */
-static int out_lines(const char *path, const char *bdf)
+/* "WHAT BDF ..." lines of a kho_devices debugfs file, or -errno. */
+static int bdf_lines(const char *path, const char *what, const char *bdf)
 {
 	char line[256], prefix[32];
 	int n = 0;
@@ -177,11 +190,16 @@ static int out_lines(const char *path, const char *bdf)
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;
-	snprintf(prefix, sizeof(prefix), "out %s ", bdf);
+	snprintf(prefix, sizeof(prefix), "%s %s ", what, bdf);
 	while (fgets(line, sizeof(line), f))
 		n += !strncmp(line, prefix, strlen(prefix));
 	fclose(f);
 	return n;
+}
+
+static int out_lines(const char *path, const char *bdf)
+{
+	return bdf_lines(path, "out", bdf);
 }
 
 /* Print both debugfs counts, waiting up to 2 s for them to reach @want. */
@@ -579,6 +597,76 @@ static int cmd_restore(const char *name, const char *bdf)
 	return 0;
 }
 
+/* A VMM that dies after the kexec, with or without having given vaddrs. */
+static int cmd_dies(const char *name, const char *bdf, bool vaddr)
+{
+	long acq = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
+	long rel = proc_value("/proc/vmstat", "nr_foll_pin_released");
+	struct vfio_pci_device *device;
+	int luo, status, ret = 0;
+	pid_t pid;
+
+	luo = luo_open_device();
+	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
+	pid = fork();
+	VFIO_ASSERT_GE(pid, 0);
+	if (!pid) {
+		int s, fd[TOKEN_DEVICE + 1], i;
+		u8 *mem[TOKEN_DATA + 1];
+
+		s = luo_retrieve_session(luo, name);
+		for (i = TOKEN_DRIVER; i <= TOKEN_DEVICE; i++)
+			fd[i] = luo_session_retrieve_fd(s, i);
+		for (i = TOKEN_DRIVER; i <= TOKEN_DEVICE && s >= 0; i++)
+			if (fd[i] < 0)
+				s = fd[i];
+		printf("dies-retrieve %d\n", s < 0 ? s : 0);
+		for (i = TOKEN_DRIVER; i <= TOKEN_DATA && s >= 0; i++)
+			mem[i] = map_memfd(fd[i], MEMFD_SIZE, 0);
+		for (i = 0; vaddr && s >= 0 && i < NR_MAPS; i++)
+			ret = ret ?: update_vaddr(fd[TOKEN_CONTAINER], &maps[i],
+						  mem[maps[i].token] + maps[i].offset);
+		printf("dies-vaddr %d\n", ret);
+		fflush(stdout);
+		raise(SIGKILL);
+	}
+	printf("dies-killed %d\n", waitpid(pid, &status, 0) == pid &&
+	       WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	printf("session-again %d\n", luo_retrieve_session(luo, name));
+	printf("bus-master %d\n", bus_master(bdf));
+	if (vaddr) {
+		device = vfio_pci_device_init(bdf, iommu_init(MODE_VFIO_TYPE1V2_IOMMU));
+		printf("reopen 0\n");
+		vfio_pci_device_cleanup(device);
+		acq = proc_value("/proc/vmstat", "nr_foll_pin_acquired") - acq;
+		rel = proc_value("/proc/vmstat", "nr_foll_pin_released") - rel;
+		printf("pins-unreleased %ld\n", acq - rel);
+	}
+	return 0;
+}
+
+/* The previous kernel damaged the container's handover block on purpose. */
+static int cmd_refused(const char *name, const char *bdf)
+{
+	int luo, s, fd;
+
+	luo = luo_open_device();
+	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
+	s = luo_retrieve_session(luo, name);
+	printf("session %d\n", s < 0 ? s : 0);
+	if (s < 0)
+		return 1;
+	fd = luo_session_retrieve_fd(s, TOKEN_DEVICE);
+	printf("device %d\n", fd < 0 ? fd : 0);
+	fd = luo_session_retrieve_fd(s, TOKEN_CONTAINER);
+	printf("container %d\n", fd < 0 ? fd : 0);
+	printf("bus-master %d\n", bus_master(bdf));
+	printf("debugfs %d %d\n", bdf_lines(VFIO_CONTAINERS, "refused", bdf),
+	       bdf_lines(VFIO_CONTAINERS, "in", bdf));
+	printf("finish %d\n", luo_session_finish(s));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -588,6 +676,10 @@ int main(int argc, char **argv)
 		return cmd_preserve(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "restore"))
 		return cmd_restore(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "refused"))
+		return cmd_refused(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "dies"))
+		return cmd_dies(argv[2], argv[3], !strcmp(argv[4], "after-vaddr"));
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
 	return 2;
 }

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+# A damaged VFIO handover is refused and the device quiesced. The VMM of
+# vfio-type1 preserves its igb; before the kexec the test hook
+# kho_devices/vfio/forge damages the container's handover block: an
+# unknown version (stage 2), then a first mapping one page longer than
+# what the kept IOMMU table maps (stage 3). The next kernel refuses the
+# device and the container with -EINVAL, whichever is retrieved first,
+# turns the igb's bus mastering off, rebuilds nothing, and the session
+# still finishes.
+KHO_MACHINE="igb"
+KHO_CMDLINE="transparent_hugepage_shmem=always"
+
+IGB=0000:00:04.0
+FORGE=/sys/kernel/debug/kho_devices/vfio/forge
+CONTAINERS=/sys/kernel/debug/kho_devices/vfio/containers
+
+# preserve_and_forge SESSION HOW: the igb's VMM preserves, HOW damages it.
+preserve_and_forge() {
+	local out
+
+	kho_check "igb bound to vfio-pci" kho_bind_vfio $IGB || return
+	out=$(vfio_kho_type1 preserve "$1" $IGB)
+	echo "$out"
+	kho_expect "$1: container preserved" "preserve-container 0" \
+		"$(echo "$out" | grep '^preserve-container ')"
+	kho_expect "$1: device preserved" "preserve-device 0" \
+		"$(echo "$out" | grep '^preserve-device ')"
+	kho_expect "$1: debugfs lists the preserved container" 1 \
+		"$(grep -c "^out $IGB mappings=3 bytes=4194304 frozen" $CONTAINERS)"
+	kho_check "$1: container block damaged ($2)" sh -c "echo $2 >$FORGE" ||
+		return
+	kho_say "kho-stage-done $KHO_STAGE"
+	kho_load_next || return
+	kho-kexec exec
+	kho_fail "$1: kexec" "reboot(KEXEC) returned"
+}
+
+# check_refused SESSION WHY: the damaged handover was refused.
+check_refused() {
+	local out
+
+	out=$(vfio_kho_type1 refused "$1" $IGB)
+	echo "$out"
+	kho_expect "$1: device refused ($2): -EINVAL" "device -22" \
+		"$(echo "$out" | grep '^device ')"
+	kho_expect "$1: container refused as well: -EINVAL" "container -22" \
+		"$(echo "$out" | grep '^container ')"
+	kho_expect "$1: bus mastering turned off" "bus-master 0" \
+		"$(echo "$out" | grep '^bus-master ')"
+	kho_expect "$1: the session still finishes" "finish 0" \
+		"$(echo "$out" | grep '^finish ')"
+	kho_expect "$1: the refusal is logged with the device" 1 \
+		"$(dmesg | grep -c "$IGB: live update refused: $2")"
+	kho_expect "$1: debugfs lists the refusal, no container rebuilt" \
+		"debugfs 1 0" "$(echo "$out" | grep '^debugfs ')"
+	kho_expect "$1: nothing left in debugfs after finish" 0 \
+		"$(grep -c . $CONTAINERS)"
+}
+
+stage1() {
+	preserve_and_forge vfio-bad-version version
+}
+
+stage2() {
+	check_refused vfio-bad-version "the container's handover block does not validate"
+	rm -f /carry/vfio-type1
+	preserve_and_forge vfio-bad-mapping mapping
+}
+
+stage3() {
+	check_refused vfio-bad-mapping "the container could not take the kept translation over"
+}
