@@ -15,7 +15,7 @@
  * Old kernel. Preserve the memfds first, then the container, then the
  * device, all in one session:
  *
- * - the container (%VFIO_KHO_CONTAINER_COMPATIBLE) must use type1 and hold
+ * - the container (%VFIO_KHO_CONTAINER_COMPATIBLE) must use type1 v2 and hold
  *   exactly one group with one PCI device. Every mapping must be a shared
  *   mapping of a memfd preserved in the same session (-EINVAL for anything
  *   else, -ENOENT for a memfd that is not in the session). From then on
@@ -605,9 +605,11 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 	struct vfio_kho_in_container *in;
 	struct file *file;
 
-	if (ser->version != VFIO_KHO_VERSION) {
+	/* The container's block must at least be a page of this machine's RAM */
+	if (ser->version != VFIO_KHO_VERSION || !PAGE_ALIGNED(ser->container) ||
+	    !pfn_valid(PHYS_PFN(ser->container))) {
 		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, -EINVAL,
-				 "unknown version of the device's handover block");
+				 "the device's handover block does not validate");
 		return -EINVAL;
 	}
 	guard(mutex)(&vfio_kho_lock);

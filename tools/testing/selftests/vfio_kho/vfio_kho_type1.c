@@ -6,7 +6,8 @@
  *
  *   misuse BDF
  *	old kernel, one LUO session per case, each closed again. Preserving
- *	the container is refused without IOMMU and group (-EOPNOTSUPP), with
+ *	the container is refused without IOMMU and group, or with type1 v1
+ *	(-EOPNOTSUPP), with
  *	anonymous memory mapped (-EINVAL; once unmapped, the container is
  *	taken), with a memfd preserved nowhere or in another session
  *	(-ENOENT); the device before its container, -ENOENT. A preserved
@@ -289,6 +290,23 @@ static int cmd_misuse(const char *bdf)
 	printf("no-iommu %d\n", luo_session_preserve_fd(s, fd, TOKEN_CONTAINER));
 	close(s);
 	close(fd);
+
+	/* A type1 v1 container: the next kernel rebuilds v2 ones only. */
+	iommu = iommu_init(MODE_VFIO_TYPE1_IOMMU);
+	device = vfio_pci_device_init(bdf, iommu);
+	memfd = new_memfd("vt1-v1", &buf);
+	set_region(&mem, buf, IOVA_BASE, MEMFD_SIZE);
+	iommu_map(iommu, &mem);
+	s = new_session(luo, "vt1-type1-v1");
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
+	printf("type1-v1 %d\n", luo_session_preserve_fd(s, iommu->container_fd,
+							TOKEN_CONTAINER));
+	close(s);
+	vfio_pci_device_cleanup(device);
+	iommu_cleanup(iommu);
+	munmap(buf, MEMFD_SIZE);
+	close(memfd);
+	mem = (struct dma_region){};
 
 	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
 	device = vfio_pci_device_init(bdf, iommu);

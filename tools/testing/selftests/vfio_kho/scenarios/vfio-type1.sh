@@ -49,6 +49,7 @@ stage1() {
 	echo "$out"
 	judge "$out" \
 		"no-iommu -95|a container without IOMMU and group: -EOPNOTSUPP" \
+		"type1-v1 -95|a type1 v1 container: -EOPNOTSUPP" \
 		"anonymous -22|a container mapping anonymous memory: -EINVAL" \
 		"anonymous-unmap 0|a refused container is not frozen: it unmaps" \
 		"anonymous-retry 0|nothing kept from a refusal: preserved once the anonymous mapping is gone" \
