@@ -28,15 +28,22 @@
  * Closing the session before the kexec (or the VMM dying) unpreserves
  * both: the container thaws and the device is an ordinary one again.
  *
- * New kernel. Whichever of the two files is retrieved first rebuilds both:
- * a container file with type1 that has taken over the adopted IOMMU domain
- * (same mappings, same domain ID, the context entry switched in place) and
- * every mapping with its IOVA, size and permissions but no user address
- * and no pinned page; the group attached through an internal group file.
- * Retrieving the device opens the device file as VFIO_GROUP_GET_DEVICE_FD
- * would, without reset. The VMM then gives each mapping its new user
- * address with VFIO_IOMMU_MAP_DMA and %VFIO_DMA_MAP_FLAG_VADDR; type1
- * checks that it maps the very same pages, pins them and accounts them.
+ * New kernel. Retrieving the container, or the device (which retrieves its
+ * container first), rebuilds both: a container file with type1 that has
+ * taken over the adopted IOMMU domain (same mappings, same domain ID, the
+ * context entry switched in place) and every mapping with its IOVA, size
+ * and permissions but no user address; the group attached through an
+ * internal group file. The memfds behind the mappings are retrieved at the
+ * same time (liveupdate_get_file_incoming()) and type1 pins, through them,
+ * every page the kept translation maps, refusing a memfd that does not
+ * hold those pages: from then on the pages cannot be truncated, migrated
+ * or swapped out under the device, yet nothing is charged to the VMM's
+ * locked memory. Retrieving the device opens the device file as
+ * VFIO_GROUP_GET_DEVICE_FD would, without reset. The VMM then gives each
+ * mapping its new user address with VFIO_IOMMU_MAP_DMA and
+ * %VFIO_DMA_MAP_FLAG_VADDR; type1 checks that it maps the very same pages
+ * and charges them to the VMM's locked memory, the pins becoming the
+ * VMM's.
  * The session cannot finish (-EBUSY) before both files are retrieved and
  * every mapping has its address. Finish releases the PCI claim (resets
  * work again) and frees the handover blocks: the container and device are
@@ -49,7 +56,8 @@
  *
  * debugfs ``kho_devices/vfio/containers`` lists the containers preserved
  * by this kernel (``out``) and those rebuilt from the previous one
- * (``in``), with their mappings. With CONFIG_KHO_DEVICES_TEST_HOOKS,
+ * (``in``), with their mappings and the pages pinned for the handover
+ * that no VMM has been charged for yet (``handover_pins``). With CONFIG_KHO_DEVICES_TEST_HOOKS,
  * writing ``version`` or ``mapping`` to ``kho_devices/vfio/forge`` damages
  * every outgoing container block (unknown version; first mapping one page
  * longer than what the IOMMU maps) so that the next kernel must refuse it.
@@ -186,11 +194,14 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 
 	guard(mutex)(&vfio_kho_lock);
 	err = vfio_container_kho_freeze(container, &group, &ranges, &nr);
-	if (err) {
-		pr_warn("container not preserved: it needs the type1 IOMMU, one group and no change in progress (%pe)\n",
-			ERR_PTR(err));
+	if (err == -EOPNOTSUPP)
+		pr_warn("container not preserved: it needs the type1 v2 IOMMU and exactly one group\n");
+	else if (err == -EBUSY)
+		pr_warn("container not preserved: it is preserved already\n");
+	else if (err)
+		pr_warn("container not preserved (%pe)\n", ERR_PTR(err));
+	if (err)
 		return err;
-	}
 	pdev = vfio_kho_group_pci_dev(group);
 	if (!pdev) {
 		pr_warn("container not preserved: its group must hold exactly one PCI device\n");
@@ -293,32 +304,50 @@ static void vfio_kho_quiesce(u16 segment, u8 bus, u8 devfn, int err,
 	}
 }
 
-static int vfio_kho_adopt(struct vfio_kho_in_container *in)
+/*
+ * Hand the mappings, each with the memfd behind it (retrieved now if the
+ * VMM has not yet), to the IOMMU driver, which takes the kept translation
+ * over and pins the memfd pages it maps.
+ */
+static int vfio_kho_adopt(struct liveupdate_file_op_args *args,
+			  struct vfio_kho_in_container *in)
 {
 	const struct vfio_kho_container_ser *ser = in->ser;
 	struct vfio_container *container;
 	struct vfio_kho_range *ranges;
 	struct vfio_group *group;
 	u32 i;
-	int err;
+	int err = 0;
 
 	ranges = kvcalloc(max(ser->nr_mappings, 1U), sizeof(*ranges),
 			  GFP_KERNEL);
 	if (!ranges)
 		return -ENOMEM;
-	for (i = 0; i < ser->nr_mappings; i++) {
+	for (i = 0; i < ser->nr_mappings && !err; i++) {
+		err = liveupdate_get_file_incoming(args,
+						   ser->mappings[i].memfd_token,
+						   &ranges[i].file);
+		if (err)
+			pci_warn(in->pdev, "live update refused: no memfd with token %llu behind IOVA %#llx (%pe)\n",
+				 ser->mappings[i].memfd_token,
+				 ser->mappings[i].iova, ERR_PTR(err));
 		ranges[i].iova = ser->mappings[i].iova;
 		ranges[i].size = ser->mappings[i].size;
 		ranges[i].offset = ser->mappings[i].memfd_offset;
 		ranges[i].prot = (ser->mappings[i].prot & 1 ? IOMMU_READ : 0) |
 				 (ser->mappings[i].prot & 2 ? IOMMU_WRITE : 0);
 	}
-	group = in->device->group;
-	container = vfio_container_from_file(in->file);
-	mutex_lock(&group->group_lock);
-	err = vfio_container_kho_adopt(container, group, ranges,
-				       ser->nr_mappings);
-	mutex_unlock(&group->group_lock);
+	if (!err) {
+		group = in->device->group;
+		container = vfio_container_from_file(in->file);
+		mutex_lock(&group->group_lock);
+		err = vfio_container_kho_adopt(container, group, ranges,
+					       ser->nr_mappings);
+		mutex_unlock(&group->group_lock);
+	}
+	for (i = 0; i < ser->nr_mappings; i++)
+		if (ranges[i].file)
+			fput(ranges[i].file);
 	kvfree(ranges);
 	return err;
 }
@@ -348,7 +377,8 @@ static void vfio_kho_in_free(struct vfio_kho_in_container *in)
  * Find, or rebuild, the container whose block is at @phys. A refusal is
  * remembered: retrieving the other file of the pair gets the same errno.
  */
-static struct vfio_kho_in_container *vfio_kho_in_get(phys_addr_t phys)
+static struct vfio_kho_in_container *
+vfio_kho_in_get(struct liveupdate_file_op_args *args, phys_addr_t phys)
 {
 	const struct vfio_kho_container_ser *ser = phys_to_virt(phys);
 	struct vfio_kho_in_container *in;
@@ -396,7 +426,7 @@ static struct vfio_kho_in_container *vfio_kho_in_get(phys_addr_t phys)
 		why = "its group is in use";
 		goto out_free;
 	}
-	err = vfio_kho_adopt(in);
+	err = vfio_kho_adopt(args, in);
 	if (err) {
 		why = "the container could not take the kept translation over";
 		goto out_free;
@@ -425,12 +455,23 @@ static struct vfio_kho_in_container *vfio_kho_in_find(phys_addr_t phys)
 	return NULL;
 }
 
+static struct vfio_kho_in_container *vfio_kho_in_find_file(struct file *file)
+{
+	struct vfio_kho_in_container *in;
+
+	lockdep_assert_held(&vfio_kho_lock);
+	list_for_each_entry(in, &vfio_kho_in, node)
+		if (!in->err && in->file == file)
+			return in;
+	return NULL;
+}
+
 static int vfio_kho_container_retrieve(struct liveupdate_file_op_args *args)
 {
 	struct vfio_kho_in_container *in;
 
 	guard(mutex)(&vfio_kho_lock);
-	in = vfio_kho_in_get(args->serialized_data);
+	in = vfio_kho_in_get(args, args->serialized_data);
 	if (IS_ERR(in))
 		return PTR_ERR(in);
 	args->file = get_file(in->file);
@@ -451,7 +492,8 @@ static bool vfio_kho_container_can_finish(struct liveupdate_file_op_args *args)
 		pr_warn("session cannot finish: retrieve the container and its device first\n");
 		return false;
 	}
-	if (vfio_container_kho_pending(vfio_container_from_file(in->file))) {
+	if (vfio_container_kho_pending(vfio_container_from_file(in->file),
+				       NULL)) {
 		pci_warn(in->pdev, "session cannot finish: a mapping has no user address yet (VFIO_DMA_MAP_FLAG_VADDR)\n");
 		return false;
 	}
@@ -603,22 +645,35 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 	const struct vfio_kho_device_ser *ser =
 		phys_to_virt(args->serialized_data);
 	struct vfio_kho_in_container *in;
-	struct file *file;
+	struct file *container_file, *file;
+	int err;
 
-	/* The container's block must at least be a page of this machine's RAM */
-	if (ser->version != VFIO_KHO_VERSION || !PAGE_ALIGNED(ser->container) ||
-	    !pfn_valid(PHYS_PFN(ser->container))) {
+	if (ser->version != VFIO_KHO_VERSION) {
 		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, -EINVAL,
 				 "the device's handover block does not validate");
 		return -EINVAL;
 	}
+	/*
+	 * The container comes first (retrieved now if the VMM has not yet):
+	 * it rebuilds the device's group and domain. A container that was
+	 * refused has quiesced the device already.
+	 */
+	err = liveupdate_get_file_incoming(args, ser->container_token,
+					   &container_file);
+	if (err) {
+		if (err == -ENOENT || err == -ELOOP)
+			vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err,
+					 "the device's container is not in its session");
+		return err;
+	}
 	guard(mutex)(&vfio_kho_lock);
-	in = vfio_kho_in_get(ser->container);
-	if (IS_ERR(in))
-		return PTR_ERR(in);
-	if (in->ser->segment != ser->segment || in->ser->bus != ser->bus ||
-	    in->ser->devfn != ser->devfn || in->device_opened) {
-		pci_warn(in->pdev, "device file not retrieved: its handover block names another device\n");
+	in = vfio_kho_in_find_file(container_file);
+	fput(container_file);
+	if (!in || in->phys != ser->container || in->ser->segment != ser->segment ||
+	    in->ser->bus != ser->bus || in->ser->devfn != ser->devfn ||
+	    in->device_opened) {
+		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, -EINVAL,
+				 "the device's handover block names another container");
 		return -EINVAL;
 	}
 	file = vfio_device_kho_open_file(in->device);
@@ -678,7 +733,8 @@ static int vfio_kho_containers_show(struct seq_file *m, void *unused)
 	struct vfio_kho_out_container *out;
 	struct vfio_kho_in_container *in;
 	const struct vfio_kho_container_ser *ser;
-	u64 bytes;
+	u64 bytes, pins;
+	bool pending;
 	u32 i;
 
 	guard(mutex)(&vfio_kho_lock);
@@ -698,11 +754,12 @@ static int vfio_kho_containers_show(struct seq_file *m, void *unused)
 				   PCI_FUNC(ser->devfn), ERR_PTR(in->err));
 			continue;
 		}
-		seq_printf(m, "in %s mappings=%u device=%s vaddr=%s\n",
+		pending = vfio_container_kho_pending(vfio_container_from_file(in->file),
+						     &pins);
+		seq_printf(m, "in %s mappings=%u device=%s vaddr=%s handover_pins=%llu\n",
 			   pci_name(in->pdev), ser->nr_mappings,
 			   in->device_opened ? "retrieved" : "waiting",
-			   vfio_container_kho_pending(vfio_container_from_file(in->file)) ?
-			   "waiting" : "done");
+			   pending ? "waiting" : "done", pins);
 	}
 	return 0;
 }

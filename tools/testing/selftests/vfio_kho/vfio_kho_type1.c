@@ -7,10 +7,10 @@
  *   misuse BDF
  *	old kernel, one LUO session per case, each closed again. Preserving
  *	the container is refused without IOMMU and group, or with type1 v1
- *	(-EOPNOTSUPP), with
- *	anonymous memory mapped (-EINVAL; once unmapped, the container is
- *	taken), with a memfd preserved nowhere or in another session
- *	(-ENOENT); the device before its container, -ENOENT. A preserved
+ *	(-EOPNOTSUPP), with anonymous memory mapped (-EINVAL; once unmapped,
+ *	the container is taken), with a memfd preserved nowhere or in
+ *	another session (-ENOENT); the device before its container or with
+ *	its container in another session, -ENOENT. A preserved
  *	container neither maps nor unmaps (-EBUSY); closing the session, or
  *	killing the VMM that holds it, gives everything up (debugfs), thaws
  *	the container and the device opens again.
@@ -22,14 +22,17 @@
  *	SESSION across the kexec; the next stage's state goes to CARRY_PATH.
  *   restore SESSION BDF
  *	new kernel: all is retrieved (the device before its container), the
- *	memfds hold both copies, marker and rings are in the igb (no reset).
- *	An unknown token is -ENOENT, the container again the same file;
+ *	memfds hold both copies, marker and rings are in the igb (no reset),
+ *	VFIO_DEVICE_RESET is -EBUSY and every mapped page is pinned for the
+ *	handover, charged to nobody. An unknown session or token is -ENOENT,
+ *	the container again the same file;
  *	finish before every mapping has its new vaddr is -EBUSY, a vaddr of
  *	other pages -EINVAL. With the vaddrs given (VFIO_DMA_MAP_FLAG_VADDR)
  *	the pages are locked, the igb driver goes on from its state in the
  *	memfd (only MSI-X set up again) and copies new data through the same
- *	IOVAs; the session finishes, the mappings unmap in full and locked
- *	memory and page pins are back where they were.
+ *	IOVAs; the session finishes, the mappings unmap in full, locked
+ *	memory and page pins are back where they were, and a reset works
+ *	again.
  *   refused SESSION BDF
  *	new kernel, after the old one damaged the container's handover block
  *	(debugfs kho_devices/vfio/forge): the device and the container are
@@ -198,6 +201,28 @@ static int bdf_lines(const char *path, const char *what, const char *bdf)
 	return n;
 }
 
+#define PINS_FIELD	" handover_pins="
+
+/* The handover_pins= value of the "in BDF" line of kho_devices/vfio. */
+static long pins_for_handover(const char *bdf)
+{
+	char line[256], prefix[32], *p;
+	long val = -1;
+	FILE *f;
+
+	f = fopen(VFIO_CONTAINERS, "r");
+	if (!f)
+		return -errno;
+	snprintf(prefix, sizeof(prefix), "in %s ", bdf);
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, PINS_FIELD);
+		if (!strncmp(line, prefix, strlen(prefix)) && p)
+			val = strtol(p + strlen(PINS_FIELD), NULL, 10);
+	}
+	fclose(f);
+	return val;
+}
+
 static int out_lines(const char *path, const char *bdf)
 {
 	return bdf_lines(path, "out", bdf);
@@ -340,6 +365,15 @@ static int cmd_misuse(const char *bdf)
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
 	printf("device-before-container %d\n",
 	       luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+	close(s);
+
+	s = new_session(luo, "vt1-device-other");
+	s2 = new_session(luo, "vt1-container-other");
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s2, memfd, TOKEN_DATA), 0);
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s2, cfd, TOKEN_CONTAINER), 0);
+	printf("device-other-session %d\n",
+	       luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+	close(s2);
 	close(s);
 
 	s = new_session(luo, "vt1-good");
@@ -518,6 +552,7 @@ static int cmd_restore(const char *name, const char *bdf)
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
 	s = luo_retrieve_session(luo, name);
 	printf("session %d\n", s < 0 ? s : 0);
+	printf("session-unknown %d\n", luo_retrieve_session(luo, "vfio-type1-none"));
 	ret = carry_io(&c, false);
 	printf("carry %d\n", ret);
 	if (s < 0 || ret)
@@ -558,6 +593,7 @@ static int cmd_restore(const char *name, const char *bdf)
 	       bar0_read(device, E1000_TDLEN(0)) == c.tx_len);
 	printf("bus-master %d\n", bus_master(bdf));
 	printf("set-irqs %d\n", set_irqs(device));
+	printf("reset-kept %d\n", ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0);
 
 	/*
 	 * Refused before every mapping has its new address, or with pages
@@ -569,6 +605,7 @@ static int cmd_restore(const char *name, const char *bdf)
 	printf("vaddr-other-memfd %d\n", update_vaddr(container, &maps[0], mem[TOKEN_DATA]));
 	printf("vaddr-shifted %d\n", update_vaddr(container, &maps[SRC], shifted));
 	printf("vmlck-before-vaddr-kb %ld\n", vmlck_kb() - lck);
+	printf("handover-pins-before-vaddr %ld\n", pins_for_handover(bdf));
 	for (i = 0; i < NR_MAPS; i++) {
 		printf("vaddr-%u %d\n", i, update_vaddr(container, &maps[i], buf[i]));
 		if (!i)
@@ -576,6 +613,7 @@ static int cmd_restore(const char *name, const char *bdf)
 		pages += maps[i].size / getpagesize();
 	}
 	printf("vmlck-pinned-kb %ld\n", vmlck_kb() - lck);
+	printf("handover-pins-after-vaddr %ld\n", pins_for_handover(bdf));
 
 	/* The driver goes on where the old kernel left it. */
 	for (i = 0; i < NR_MAPS; i++) {
@@ -609,6 +647,8 @@ static int cmd_restore(const char *name, const char *bdf)
 	set_region(&ordinary, anon, IOVA_BASE + 3ULL * SZ_1G, SZ_2M);
 	printf("ordinary-map %d\n", __iommu_map(device->iommu, &ordinary));
 	printf("ordinary-unmap %d\n", __iommu_unmap(device->iommu, &ordinary, NULL));
+	printf("reset-finished %d\n", ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0);
+	printf("marker-reset 0x%08x\n", bar0_read(device, E1000_TDBAL(1)));
 	iommu = device->iommu;
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);

@@ -56,6 +56,7 @@ stage1() {
 		"memfd-unpreserved -2|a container mapping a memfd not preserved: -ENOENT" \
 		"memfd-other-session -2|a container mapping a memfd of another session: -ENOENT" \
 		"device-before-container -2|a device before its container: -ENOENT" \
+		"device-other-session -2|a device whose container is in another session: -ENOENT" \
 		"good-preserve 0 0 0|memfd, container and device preserved" \
 		"preserved-out 1 1|debugfs lists the igb's function and translation as preserved" \
 		"frozen-map -16|a preserved container maps nothing more (-EBUSY)" \
@@ -99,6 +100,7 @@ stage2() {
 	echo "$out"
 	judge "$out" \
 		"session 0|session retrieved" \
+		"session-unknown -2|an unknown session name: -ENOENT" \
 		"carry 0|state from stage 1 read" \
 		"memfd-driver 0|memfd with the driver's rings retrieved" \
 		"memfd-data 0|memfd with the copies retrieved" \
@@ -111,15 +113,18 @@ stage2() {
 		"tx-ring-kept 1|the driver's tx ring registers kept" \
 		"bus-master 1|bus mastering kept" \
 		"set-irqs 0|MSI-X set up again on the retrieved device" \
+		"reset-kept -16|VFIO_DEVICE_RESET before finish: -EBUSY" \
 		"finish-no-vaddr -16|finish before any new vaddr: -EBUSY" \
 		"vaddr-other-memfd -22|a vaddr of another memfd: -EINVAL" \
 		"vaddr-shifted -22|a vaddr one page off in the memfd: -EINVAL" \
-		"vmlck-before-vaddr-kb 0|nothing pinned or locked before the new vaddrs" \
+		"vmlck-before-vaddr-kb 0|nothing locked before the new vaddrs" \
+		"handover-pins-before-vaddr 1024|every mapped page pinned through its memfd since the retrieve" \
 		"vaddr-0 0|new vaddr for the rings' mapping" \
 		"finish-partial -16|finish with one mapping still without vaddr: -EBUSY" \
 		"vaddr-1 0|new vaddr for the source mapping" \
 		"vaddr-2 0|new vaddr for the destination mapping" \
 		"vmlck-pinned-kb 4096|every mapped page locked once it has its vaddr" \
+		"handover-pins-after-vaddr 0|the handover's pins are the VMM's now" \
 		"memcpy 0|the igb driver goes on and copies through the same IOVAs" \
 		"memcpy-data 65536/65536|the copy after the live update is right" \
 		"finish 0|session finished" \
@@ -130,7 +135,9 @@ stage2() {
 		"pins-unreleased 0|every page pinned since the retrieve is unpinned" \
 		"pins-cover-mappings 1|the new vaddrs pinned every mapped page" \
 		"ordinary-map 0|after finish, an ordinary container: map" \
-		"ordinary-unmap 0|after finish, an ordinary container: unmap"
+		"ordinary-unmap 0|after finish, an ordinary container: unmap" \
+		"reset-finished 0|after finish, an ordinary device: VFIO_DEVICE_RESET" \
+		"marker-reset 0x00000000|the reset cleared the register marker"
 	kho_expect "stage 2: no DMAR fault logged before the upstream test" 0 \
 		"$(dmesg | grep -c "$DMAR_FAULT")"
 	kho_expect "igb still bound to vfio-pci" vfio-pci "$(driver_of $IGB)"
