@@ -57,10 +57,12 @@
  * debugfs ``kho_devices/vfio/containers`` lists the containers preserved
  * by this kernel (``out``) and those rebuilt from the previous one
  * (``in``), with their mappings and the pages pinned for the handover
- * that no VMM has been charged for yet (``handover_pins``). With CONFIG_KHO_DEVICES_TEST_HOOKS,
- * writing ``version`` or ``mapping`` to ``kho_devices/vfio/forge`` damages
- * every outgoing container block (unknown version; first mapping one page
- * longer than what the IOMMU maps) so that the next kernel must refuse it.
+ * that no VMM has been charged for yet (``handover_pins``). With
+ * CONFIG_KHO_DEVICES_TEST_HOOKS, writing ``version``, ``mapping``, ``memfd-offset`` or ``memfd-token`` to
+ * ``kho_devices/vfio/forge`` damages every outgoing container block
+ * (unknown version; first mapping one page longer than what the IOMMU
+ * maps; second mapping one page further into its memfd; first mapping's
+ * memfd token one no file has) so that the next kernel must refuse it.
  *
  * Limits of this version: one group with one device per container, type1
  * only (not iommufd), VT-d legacy mode (iommu_kho).
@@ -304,51 +306,87 @@ static void vfio_kho_quiesce(u16 segment, u8 bus, u8 devfn, int err,
 	}
 }
 
-/*
- * Hand the mappings, each with the memfd behind it (retrieved now if the
- * VMM has not yet), to the IOMMU driver, which takes the kept translation
- * over and pins the memfd pages it maps.
+/**
+ * struct vfio_kho_in_ranges - a handed-over container's mappings
+ * @ranges: one per mapping, with the memfd behind it (referenced) once
+ *	retrieved
+ * @nr: the number of mappings
+ * @err: 0, or why the memfd of mapping @failed could not be retrieved
+ * @failed: see @err
  */
-static int vfio_kho_adopt(struct liveupdate_file_op_args *args,
-			  struct vfio_kho_in_container *in)
-{
-	const struct vfio_kho_container_ser *ser = in->ser;
-	struct vfio_container *container;
+struct vfio_kho_in_ranges {
 	struct vfio_kho_range *ranges;
-	struct vfio_group *group;
-	u32 i;
-	int err = 0;
+	u32 nr;
+	int err;
+	u32 failed;
+};
 
-	ranges = kvcalloc(max(ser->nr_mappings, 1U), sizeof(*ranges),
-			  GFP_KERNEL);
-	if (!ranges)
-		return -ENOMEM;
-	for (i = 0; i < ser->nr_mappings && !err; i++) {
-		err = liveupdate_get_file_incoming(args,
-						   ser->mappings[i].memfd_token,
-						   &ranges[i].file);
-		if (err)
+/*
+ * The mappings of a container block, each with the memfd behind it,
+ * retrieved now if the VMM has not yet. Called before vfio_kho_lock is
+ * taken: retrieving a memfd takes its LUO file's lock. A block that does
+ * not validate gets no ranges (vfio_kho_in_get() refuses it).
+ */
+static void vfio_kho_in_ranges_get(struct liveupdate_file_op_args *args,
+				   const struct vfio_kho_container_ser *ser,
+				   struct vfio_kho_in_ranges *r)
+{
+	const struct vfio_kho_mapping_ser *m;
+	u32 i;
+
+	*r = (struct vfio_kho_in_ranges){};
+	if (vfio_kho_container_validate(ser))
+		return;
+	r->ranges = kvcalloc(max(ser->nr_mappings, 1U), sizeof(*r->ranges),
+			     GFP_KERNEL);
+	if (!r->ranges) {
+		r->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < ser->nr_mappings && !r->err; i++, r->nr++) {
+		m = &ser->mappings[i];
+		r->err = liveupdate_get_file_incoming(args, m->memfd_token,
+						      &r->ranges[i].file);
+		r->failed = i;
+		r->ranges[i].iova = m->iova;
+		r->ranges[i].size = m->size;
+		r->ranges[i].offset = m->memfd_offset;
+		r->ranges[i].prot = (m->prot & 1 ? IOMMU_READ : 0) |
+				    (m->prot & 2 ? IOMMU_WRITE : 0);
+	}
+}
+
+static void vfio_kho_in_ranges_put(struct vfio_kho_in_ranges *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->nr; i++)
+		if (r->ranges[i].file)
+			fput(r->ranges[i].file);
+	kvfree(r->ranges);
+}
+
+/*
+ * Hand the mappings and their memfds to the IOMMU driver, which takes the
+ * kept translation over and pins the memfd pages it maps.
+ */
+static int vfio_kho_adopt(struct vfio_kho_in_container *in,
+			  const struct vfio_kho_in_ranges *r)
+{
+	const struct vfio_kho_mapping_ser *m = &in->ser->mappings[r->failed];
+	struct vfio_group *group = in->device->group;
+	int err;
+
+	if (r->err) {
+		if (in->ser->nr_mappings)
 			pci_warn(in->pdev, "live update refused: no memfd with token %llu behind IOVA %#llx (%pe)\n",
-				 ser->mappings[i].memfd_token,
-				 ser->mappings[i].iova, ERR_PTR(err));
-		ranges[i].iova = ser->mappings[i].iova;
-		ranges[i].size = ser->mappings[i].size;
-		ranges[i].offset = ser->mappings[i].memfd_offset;
-		ranges[i].prot = (ser->mappings[i].prot & 1 ? IOMMU_READ : 0) |
-				 (ser->mappings[i].prot & 2 ? IOMMU_WRITE : 0);
+				 m->memfd_token, m->iova, ERR_PTR(r->err));
+		return r->err;
 	}
-	if (!err) {
-		group = in->device->group;
-		container = vfio_container_from_file(in->file);
-		mutex_lock(&group->group_lock);
-		err = vfio_container_kho_adopt(container, group, ranges,
-					       ser->nr_mappings);
-		mutex_unlock(&group->group_lock);
-	}
-	for (i = 0; i < ser->nr_mappings; i++)
-		if (ranges[i].file)
-			fput(ranges[i].file);
-	kvfree(ranges);
+	mutex_lock(&group->group_lock);
+	err = vfio_container_kho_adopt(vfio_container_from_file(in->file),
+				       group, r->ranges, r->nr);
+	mutex_unlock(&group->group_lock);
 	return err;
 }
 
@@ -374,11 +412,13 @@ static void vfio_kho_in_free(struct vfio_kho_in_container *in)
 }
 
 /*
- * Find, or rebuild, the container whose block is at @phys. A refusal is
- * remembered: retrieving the other file of the pair gets the same errno.
+ * Rebuild the container whose block is at @phys, with its device, or
+ * refuse it: the device is quiesced and the refusal listed in debugfs.
+ * LUO calls the container's .retrieve() once and keeps its errno, which
+ * the device's .retrieve() gets too.
  */
 static struct vfio_kho_in_container *
-vfio_kho_in_get(struct liveupdate_file_op_args *args, phys_addr_t phys)
+vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_in_ranges *ranges)
 {
 	const struct vfio_kho_container_ser *ser = phys_to_virt(phys);
 	struct vfio_kho_in_container *in;
@@ -386,10 +426,6 @@ vfio_kho_in_get(struct liveupdate_file_op_args *args, phys_addr_t phys)
 	int err;
 
 	lockdep_assert_held(&vfio_kho_lock);
-	list_for_each_entry(in, &vfio_kho_in, node)
-		if (in->phys == phys)
-			return in->err ? ERR_PTR(in->err) : in;
-
 	in = kzalloc_obj(*in);
 	if (!in)
 		return ERR_PTR(-ENOMEM);
@@ -426,7 +462,7 @@ vfio_kho_in_get(struct liveupdate_file_op_args *args, phys_addr_t phys)
 		why = "its group is in use";
 		goto out_free;
 	}
-	err = vfio_kho_adopt(args, in);
+	err = vfio_kho_adopt(in, ranges);
 	if (err) {
 		why = "the container could not take the kept translation over";
 		goto out_free;
@@ -469,13 +505,17 @@ static struct vfio_kho_in_container *vfio_kho_in_find_file(struct file *file)
 static int vfio_kho_container_retrieve(struct liveupdate_file_op_args *args)
 {
 	struct vfio_kho_in_container *in;
+	struct vfio_kho_in_ranges ranges;
 
-	guard(mutex)(&vfio_kho_lock);
-	in = vfio_kho_in_get(args, args->serialized_data);
-	if (IS_ERR(in))
-		return PTR_ERR(in);
-	args->file = get_file(in->file);
-	return 0;
+	vfio_kho_in_ranges_get(args, phys_to_virt(args->serialized_data),
+			       &ranges);
+	scoped_guard(mutex, &vfio_kho_lock) {
+		in = vfio_kho_in_get(args->serialized_data, &ranges);
+		if (!IS_ERR(in))
+			args->file = get_file(in->file);
+	}
+	vfio_kho_in_ranges_put(&ranges);
+	return PTR_ERR_OR_ZERO(in);
 }
 
 static bool vfio_kho_container_can_finish(struct liveupdate_file_op_args *args)
@@ -785,6 +825,11 @@ static ssize_t vfio_kho_forge_write(struct file *file, const char __user *ubuf,
 			out->ser->version = 0xdead;
 		else if (sysfs_streq(buf, "mapping") && out->ser->nr_mappings)
 			out->ser->mappings[0].size += PAGE_SIZE;
+		else if (sysfs_streq(buf, "memfd-offset") &&
+			 out->ser->nr_mappings > 1)
+			out->ser->mappings[1].memfd_offset += PAGE_SIZE;
+		else if (sysfs_streq(buf, "memfd-token") && out->ser->nr_mappings)
+			out->ser->mappings[0].memfd_token = U64_MAX;
 		else
 			return -EINVAL;
 		pr_warn("test hook: container block damaged (%s)\n", strim(buf));

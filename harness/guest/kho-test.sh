@@ -35,6 +35,18 @@ kho_expect() {
 	fi
 }
 
+# kho_judge OUT "LINE|WHAT"...: for each check, pass WHAT when OUT (a test
+# program's "NAME VALUE..." lines) has LINE, found by its first word.
+kho_judge() {
+	local out=$1 c line
+	shift
+	for c in "$@"; do
+		line=${c%%|*}
+		kho_expect "${c#*|}" "$line" \
+			"$(echo "$out" | grep "^${line%% *} " | head -n 1)"
+	done
+}
+
 # kho_check NAME CMD...: pass when CMD exits 0.
 kho_check() {
 	local name=$1 out rc

@@ -33,11 +33,14 @@
  *	IOVAs; the session finishes, the mappings unmap in full, locked
  *	memory and page pins are back where they were, and a reset works
  *	again.
+ *   restore SESSION BDF NEXT
+ *	the same, up to the finish; then a second live update: new copies,
+ *	and everything is preserved again into session NEXT, as by preserve.
  *   refused SESSION BDF
  *	new kernel, after the old one damaged the container's handover block
  *	(debugfs kho_devices/vfio/forge): the device and the container are
- *	refused with -EINVAL whichever comes first, bus mastering is off, the
- *	session still finishes.
+ *	refused with the same errno whichever comes first, bus mastering is
+ *	off, no page stays pinned, the session still finishes.
  *   dies SESSION BDF before-vaddr|after-vaddr
  *	new kernel: a VMM retrieves everything, gives the mappings their
  *	vaddrs or not, and is killed without finishing. After the vaddrs
@@ -183,6 +186,22 @@ static long proc_value(const char *path, const char *key)
 }
 
 #define vmlck_kb()	proc_value("/proc/self/status", "VmLck")
+
+/*
+ * Page pins held in the whole system: acquired minus released. The
+ * counters are folded first (vm.stat_refresh), or per-CPU deltas not yet
+ * added up would make two readings differ by a few pins either way.
+ */
+static long pins_held(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	VFIO_ASSERT_GE(fd, 0);
+	VFIO_ASSERT_EQ(write(fd, "1", 1), 1);
+	close(fd);
+	return proc_value("/proc/vmstat", "nr_foll_pin_acquired") -
+	       proc_value("/proc/vmstat", "nr_foll_pin_released");
+}
 
 /* "WHAT BDF ..." lines of a kho_devices debugfs file, or -errno. */
 static int bdf_lines(const char *path, const char *what, const char *bdf)
@@ -533,11 +552,43 @@ static int retrieve(int s, int token, const char *name)
 	return fd;
 }
 
-static int cmd_restore(const char *name, const char *bdf)
+/*
+ * A second live update right after the first: the VMM that got everything
+ * back hands it over again, into session @name. Both copies are made anew
+ * with a new pattern, so that the next stage sees this kernel's DMA and
+ * not the previous one's.
+ */
+static int preserve_again(int luo, const char *name, const char *bdf,
+			  struct vfio_pci_device *device, const int *memfd,
+			  u8 **buf, struct carry *c)
 {
-	long acq = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
-	long rel = proc_value("/proc/vmstat", "nr_foll_pin_released");
-	long lck = vmlck_kb(), pages = 0;
+	int s;
+
+	c->seed = ~c->seed ^ getpid();
+	fill_pattern(buf[SRC], 2 * COPY_SIZE, c->seed);
+	if (copy_and_check(device, buf, 0, "again-memcpy"))
+		return 1;
+	s = new_session(luo, name);
+	printf("again-preserve-memfd-driver %d\n",
+	       luo_session_preserve_fd(s, memfd[TOKEN_DRIVER], TOKEN_DRIVER));
+	printf("again-preserve-memfd-data %d\n",
+	       luo_session_preserve_fd(s, memfd[TOKEN_DATA], TOKEN_DATA));
+	printf("again-preserve-container %d\n",
+	       luo_session_preserve_fd(s, device->iommu->container_fd,
+				       TOKEN_CONTAINER));
+	printf("again-preserve-device %d\n",
+	       luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+	copy_and_check(device, buf, COPY_SIZE, "again-memcpy-preserved");
+	printf("again-bus-master %d\n", bus_master(bdf));
+	printf("again-carry %d\n", carry_io(c, true));
+	fflush(stdout);
+	daemonize_and_wait();
+	return 0;
+}
+
+static int cmd_restore(const char *name, const char *bdf, const char *next)
+{
+	long pins = pins_held(), lck = vmlck_kb();
 	struct dma_region regions[NR_MAPS] = {}, ordinary = {}, *r;
 	int luo, s, fd, again, container, ret, memfd[TOKEN_DATA + 1];
 	u8 *mem[TOKEN_DATA + 1], *buf[NR_MAPS], *expect, *shifted, *anon;
@@ -606,14 +657,15 @@ static int cmd_restore(const char *name, const char *bdf)
 	printf("vaddr-shifted %d\n", update_vaddr(container, &maps[SRC], shifted));
 	printf("vmlck-before-vaddr-kb %ld\n", vmlck_kb() - lck);
 	printf("handover-pins-before-vaddr %ld\n", pins_for_handover(bdf));
+	printf("pins-held-before-vaddr %ld\n", pins_held() - pins);
 	for (i = 0; i < NR_MAPS; i++) {
 		printf("vaddr-%u %d\n", i, update_vaddr(container, &maps[i], buf[i]));
 		if (!i)
 			printf("finish-partial %d\n", luo_session_finish(s));
-		pages += maps[i].size / getpagesize();
 	}
 	printf("vmlck-pinned-kb %ld\n", vmlck_kb() - lck);
 	printf("handover-pins-after-vaddr %ld\n", pins_for_handover(bdf));
+	printf("pins-held-after-vaddr %ld\n", pins_held() - pins);
 
 	/* The driver goes on where the old kernel left it. */
 	for (i = 0; i < NR_MAPS; i++) {
@@ -625,6 +677,8 @@ static int cmd_restore(const char *name, const char *bdf)
 	fill_pattern(buf[SRC], COPY_SIZE, ~c.seed);
 	copy_and_check(device, buf, 0, "memcpy");
 	printf("finish %d\n", luo_session_finish(s));
+	if (next)
+		return preserve_again(luo, next, bdf, device, memfd, buf, &c);
 
 	vfio_pci_driver_remove(device);
 	for (i = 0; i < NR_MAPS; i++) {
@@ -635,10 +689,7 @@ static int cmd_restore(const char *name, const char *bdf)
 		       (unsigned long long)unmapped);
 	}
 	printf("vmlck-unmapped-kb %ld\n", vmlck_kb() - lck);
-	acq = proc_value("/proc/vmstat", "nr_foll_pin_acquired") - acq;
-	rel = proc_value("/proc/vmstat", "nr_foll_pin_released") - rel;
-	printf("pins-unreleased %ld\n", acq - rel);
-	printf("pins-cover-mappings %d\n", acq >= pages);
+	printf("pins-unreleased %ld\n", pins_held() - pins);
 
 	/* Now an ordinary container: anonymous memory maps again. */
 	anon = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
@@ -658,8 +709,7 @@ static int cmd_restore(const char *name, const char *bdf)
 /* A VMM that dies after the kexec, with or without having given vaddrs. */
 static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 {
-	long acq = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
-	long rel = proc_value("/proc/vmstat", "nr_foll_pin_released");
+	long pins = pins_held();
 	struct vfio_pci_device *device;
 	int luo, status, ret = 0;
 	pid_t pid;
@@ -696,9 +746,7 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 		device = vfio_pci_device_init(bdf, iommu_init(MODE_VFIO_TYPE1V2_IOMMU));
 		printf("reopen 0\n");
 		vfio_pci_device_cleanup(device);
-		acq = proc_value("/proc/vmstat", "nr_foll_pin_acquired") - acq;
-		rel = proc_value("/proc/vmstat", "nr_foll_pin_released") - rel;
-		printf("pins-unreleased %ld\n", acq - rel);
+		printf("pins-unreleased %ld\n", pins_held() - pins);
 	}
 	return 0;
 }
@@ -706,6 +754,7 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 /* The previous kernel damaged the container's handover block on purpose. */
 static int cmd_refused(const char *name, const char *bdf)
 {
+	long pins = pins_held();
 	int luo, s, fd;
 
 	luo = luo_open_device();
@@ -722,6 +771,7 @@ static int cmd_refused(const char *name, const char *bdf)
 	printf("debugfs %d %d\n", bdf_lines(VFIO_CONTAINERS, "refused", bdf),
 	       bdf_lines(VFIO_CONTAINERS, "in", bdf));
 	printf("finish %d\n", luo_session_finish(s));
+	printf("pins-unreleased %ld\n", pins_held() - pins);
 	return 0;
 }
 
@@ -732,8 +782,8 @@ int main(int argc, char **argv)
 		return cmd_misuse(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "preserve"))
 		return cmd_preserve(argv[2], argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "restore"))
-		return cmd_restore(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "restore"))
+		return cmd_restore(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "refused"))
 		return cmd_refused(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "dies"))

@@ -2,11 +2,14 @@
 # A damaged VFIO handover is refused and the device quiesced. The VMM of
 # vfio-type1 preserves its igb; before the kexec the test hook
 # kho_devices/vfio/forge damages the container's handover block: an
-# unknown version (stage 2), then a first mapping one page longer than
-# what the kept IOMMU table maps (stage 3). The next kernel refuses the
-# device and the container with -EINVAL, whichever is retrieved first,
-# turns the igb's bus mastering off, rebuilds nothing, and the session
-# still finishes.
+# unknown version (stage 2), a first mapping one page longer than what
+# the kept IOMMU table maps (stage 3), a second mapping one page further
+# into its memfd, which therefore does not hold the pages the table maps
+# (stage 4), a memfd token that no file of the session has (stage 5).
+# The next kernel refuses the device and the container, whichever is
+# retrieved first, with -EINVAL (-ENOENT for the token), turns the igb's
+# bus mastering off, rebuilds nothing, leaves no page pinned, and the
+# session still finishes.
 KHO_MACHINE="igb"
 KHO_CMDLINE="transparent_hugepage_shmem=always"
 
@@ -35,16 +38,19 @@ preserve_and_forge() {
 	kho_fail "$1: kexec" "reboot(KEXEC) returned"
 }
 
-# check_refused SESSION WHY: the damaged handover was refused.
+# check_refused SESSION WHY [ERRNO]: the damaged handover was refused
+# with ERRNO (-22 unless given).
 check_refused() {
-	local out
+	local out err=${3:--22}
 
 	out=$(vfio_kho_type1 refused "$1" $IGB)
 	echo "$out"
-	kho_expect "$1: device refused ($2): -EINVAL" "device -22" \
+	kho_expect "$1: device refused ($2): $err" "device $err" \
 		"$(echo "$out" | grep '^device ')"
-	kho_expect "$1: container refused as well: -EINVAL" "container -22" \
+	kho_expect "$1: container refused as well: $err" "container $err" \
 		"$(echo "$out" | grep '^container ')"
+	kho_expect "$1: no page left pinned by the refused handover" \
+		"pins-unreleased 0" "$(echo "$out" | grep '^pins-unreleased ')"
 	kho_expect "$1: bus mastering turned off" "bus-master 0" \
 		"$(echo "$out" | grep '^bus-master ')"
 	kho_expect "$1: the session still finishes" "finish 0" \
@@ -69,4 +75,20 @@ stage2() {
 
 stage3() {
 	check_refused vfio-bad-mapping "the container could not take the kept translation over"
+	rm -f /carry/vfio-type1
+	preserve_and_forge vfio-bad-memfd-offset memfd-offset
+}
+
+stage4() {
+	check_refused vfio-bad-memfd-offset "the container could not take the kept translation over"
+	kho_expect "vfio-bad-memfd-offset: the memfd's pages named in the log" 1 \
+		"$(dmesg | grep -c "$IGB: live update refused: the memfd does not hold the pages the kept translation maps at IOVA 0x10040000000")"
+	rm -f /carry/vfio-type1
+	preserve_and_forge vfio-bad-memfd-token memfd-token
+}
+
+stage5() {
+	check_refused vfio-bad-memfd-token "the container could not take the kept translation over" -2
+	kho_expect "vfio-bad-memfd-token: the missing memfd named in the log" 1 \
+		"$(dmesg | grep -c "$IGB: live update refused: no memfd with token 18446744073709551615 behind IOVA 0x10000000000")"
 }

@@ -16,6 +16,10 @@
 KHO_MACHINE="igb"
 # vfio_pci_driver_test as in upstream-vfio-driver.sh (420 s), plus ours.
 KHO_TIMEOUT=480
+# vfio_pci_driver_test's unmapped-IOVA cases can stop the guest dead under
+# TCG amid a DMAR fault storm, with stock 7.3 code too (upstream-vfio-
+# driver.sh): a hang is retried once and reported, a failure is not.
+KHO_RETRY_ON_HANG=1
 KHO_CMDLINE="transparent_hugepage_shmem=always"
 # vfio_pci_driver_test's unmapped-IOVA case makes the device fault on purpose.
 KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
@@ -30,24 +34,13 @@ driver_of() {
 	basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null
 }
 
-# judge OUT "LINE|WHAT"...: OUT has LINE, found by its first word.
-judge() {
-	local out=$1 c line
-	shift
-	for c in "$@"; do
-		line=${c%%|*}
-		kho_expect "${c#*|}" "$line" \
-			"$(echo "$out" | grep "^${line%% *} " | head -n 1)"
-	done
-}
-
 stage1() {
 	local out
 
 	kho_check "igb bound to vfio-pci" kho_bind_vfio $IGB || return
 	out=$(vfio_kho_type1 misuse $IGB)
 	echo "$out"
-	judge "$out" \
+	kho_judge "$out" \
 		"no-iommu -95|a container without IOMMU and group: -EOPNOTSUPP" \
 		"type1-v1 -95|a type1 v1 container: -EOPNOTSUPP" \
 		"anonymous -22|a container mapping anonymous memory: -EINVAL" \
@@ -72,7 +65,7 @@ stage1() {
 
 	out=$(vfio_kho_type1 preserve $SESSION $IGB)
 	echo "$out"
-	judge "$out" \
+	kho_judge "$out" \
 		"memcpy 0|igb copies between memfds mapped at 1 TiB" \
 		"memcpy-data 65536/65536|the copy is right" \
 		"marker 0x4b484f80 0x4c555031|register marker written" \
@@ -98,7 +91,7 @@ stage2() {
 
 	out=$(vfio_kho_type1 restore $SESSION $IGB)
 	echo "$out"
-	judge "$out" \
+	kho_judge "$out" \
 		"session 0|session retrieved" \
 		"session-unknown -2|an unknown session name: -ENOENT" \
 		"carry 0|state from stage 1 read" \
@@ -119,12 +112,14 @@ stage2() {
 		"vaddr-shifted -22|a vaddr one page off in the memfd: -EINVAL" \
 		"vmlck-before-vaddr-kb 0|nothing locked before the new vaddrs" \
 		"handover-pins-before-vaddr 1024|every mapped page pinned through its memfd since the retrieve" \
+		"pins-held-before-vaddr 1024|page pins in the system: one per mapped page since the retrieve" \
 		"vaddr-0 0|new vaddr for the rings' mapping" \
 		"finish-partial -16|finish with one mapping still without vaddr: -EBUSY" \
 		"vaddr-1 0|new vaddr for the source mapping" \
 		"vaddr-2 0|new vaddr for the destination mapping" \
 		"vmlck-pinned-kb 4096|every mapped page locked once it has its vaddr" \
 		"handover-pins-after-vaddr 0|the handover's pins are the VMM's now" \
+		"pins-held-after-vaddr 1024|page pins in the system: still one per mapped page" \
 		"memcpy 0|the igb driver goes on and copies through the same IOVAs" \
 		"memcpy-data 65536/65536|the copy after the live update is right" \
 		"finish 0|session finished" \
@@ -133,7 +128,6 @@ stage2() {
 		"unmap-2 0 1048576|destination mapping unmapped in full" \
 		"vmlck-unmapped-kb 0|locked memory back to its value before the vaddrs" \
 		"pins-unreleased 0|every page pinned since the retrieve is unpinned" \
-		"pins-cover-mappings 1|the new vaddrs pinned every mapped page" \
 		"ordinary-map 0|after finish, an ordinary container: map" \
 		"ordinary-unmap 0|after finish, an ordinary container: unmap" \
 		"reset-finished 0|after finish, an ordinary device: VFIO_DEVICE_RESET" \
