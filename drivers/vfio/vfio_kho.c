@@ -57,12 +57,14 @@
  * debugfs ``kho_devices/vfio/containers`` lists the containers preserved
  * by this kernel (``out``) and those rebuilt from the previous one
  * (``in``), with their mappings and the pages pinned for the handover
- * that no VMM has been charged for yet (``handover_pins``). With
- * CONFIG_KHO_DEVICES_TEST_HOOKS, writing ``version``, ``mapping``, ``memfd-offset`` or ``memfd-token`` to
- * ``kho_devices/vfio/forge`` damages every outgoing container block
- * (unknown version; first mapping one page longer than what the IOMMU
- * maps; second mapping one page further into its memfd; first mapping's
- * memfd token one no file has) so that the next kernel must refuse it.
+ * that no VMM has been charged for yet (``handover_pins``).
+ *
+ * With CONFIG_KHO_DEVICES_TEST_HOOKS, writing ``version``, ``mapping``,
+ * ``memfd-offset`` or ``memfd-token`` to ``kho_devices/vfio/forge``
+ * damages every outgoing container block (unknown version; first mapping
+ * one page longer than what the IOMMU maps; second mapping one page
+ * further into its memfd; first mapping's memfd token one no file has) so
+ * that the next kernel must refuse it.
  *
  * Limits of this version: one group with one device per container, type1
  * only (not iommufd), VT-d legacy mode (iommu_kho).

@@ -316,6 +316,21 @@ static void preserve_all(const char *name, int s, int memfd,
 	printf("%s %d %d %d\n", name, r[0], r[1], r[2]);
 }
 
+/* The VMM's memfds, container and device into @s: "PREFIXpreserve-..." */
+static void preserve_vmm(int s, const char *prefix, const int *memfd,
+			 struct vfio_pci_device *device)
+{
+	printf("%spreserve-memfd-driver %d\n", prefix,
+	       luo_session_preserve_fd(s, memfd[TOKEN_DRIVER], TOKEN_DRIVER));
+	printf("%spreserve-memfd-data %d\n", prefix,
+	       luo_session_preserve_fd(s, memfd[TOKEN_DATA], TOKEN_DATA));
+	printf("%spreserve-container %d\n", prefix,
+	       luo_session_preserve_fd(s, device->iommu->container_fd,
+				       TOKEN_CONTAINER));
+	printf("%spreserve-device %d\n", prefix,
+	       luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+}
+
 static int cmd_misuse(const char *bdf)
 {
 	struct dma_region mem = {}, anon = {}, extra = {};
@@ -455,7 +470,7 @@ static int cmd_preserve(const char *name, const char *bdf)
 	struct dma_region regions[NR_MAPS] = {}, *r;
 	struct vfio_pci_device *device;
 	struct carry c = { .magic = CARRY_MAGIC };
-	int luo, s, memfd[TOKEN_DATA + 1];
+	int luo, memfd[TOKEN_DATA + 1];
 	u8 *mem[TOKEN_DATA + 1], *buf[NR_MAPS];
 	struct iommu *iommu;
 	unsigned int i;
@@ -495,14 +510,7 @@ static int cmd_preserve(const char *name, const char *bdf)
 
 	luo = luo_open_device();
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
-	s = new_session(luo, name);
-	printf("preserve-memfd-driver %d\n",
-	       luo_session_preserve_fd(s, memfd[TOKEN_DRIVER], TOKEN_DRIVER));
-	printf("preserve-memfd-data %d\n",
-	       luo_session_preserve_fd(s, memfd[TOKEN_DATA], TOKEN_DATA));
-	printf("preserve-container %d\n",
-	       luo_session_preserve_fd(s, iommu->container_fd, TOKEN_CONTAINER));
-	printf("preserve-device %d\n", luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+	preserve_vmm(new_session(luo, name), "", memfd, device);
 
 	/* Preserving neither resets the device nor stops its DMA. */
 	copy_and_check(device, buf, COPY_SIZE, "memcpy-preserved");
@@ -562,22 +570,11 @@ static int preserve_again(int luo, const char *name, const char *bdf,
 			  struct vfio_pci_device *device, const int *memfd,
 			  u8 **buf, struct carry *c)
 {
-	int s;
-
 	c->seed = ~c->seed ^ getpid();
 	fill_pattern(buf[SRC], 2 * COPY_SIZE, c->seed);
 	if (copy_and_check(device, buf, 0, "again-memcpy"))
 		return 1;
-	s = new_session(luo, name);
-	printf("again-preserve-memfd-driver %d\n",
-	       luo_session_preserve_fd(s, memfd[TOKEN_DRIVER], TOKEN_DRIVER));
-	printf("again-preserve-memfd-data %d\n",
-	       luo_session_preserve_fd(s, memfd[TOKEN_DATA], TOKEN_DATA));
-	printf("again-preserve-container %d\n",
-	       luo_session_preserve_fd(s, device->iommu->container_fd,
-				       TOKEN_CONTAINER));
-	printf("again-preserve-device %d\n",
-	       luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+	preserve_vmm(new_session(luo, name), "again-", memfd, device);
 	copy_and_check(device, buf, COPY_SIZE, "again-memcpy-preserved");
 	printf("again-bus-master %d\n", bus_master(bdf));
 	printf("again-carry %d\n", carry_io(c, true));
