@@ -18,9 +18,12 @@
  *   &struct vfio_kho_container_ser followed by ``nr_mappings`` &struct
  *   vfio_kho_mapping_ser, sorted by IOVA, not overlapping. Each mapping
  *   says which memfd of the same session backs it (by its LUO token) and
- *   where in that memfd;
+ *   where in that memfd: the next kernel retrieves that memfd and pins the
+ *   pages the kept translation maps through it, or refuses the container
+ *   if the memfd does not hold them there;
  * - the device (LUO compatible %VFIO_KHO_DEVICE_COMPATIBLE):
- *   &struct vfio_kho_device_ser, which names the container's block.
+ *   &struct vfio_kho_device_ser, which names its container by LUO token;
+ *   the next kernel retrieves the container first.
  *
  * The IOMMU translation and the PCI function themselves travel in the
  * iommu_kho and pci_kho handovers (include/linux/kho/abi/iommu.h and
@@ -83,7 +86,8 @@ struct vfio_kho_container_ser {
  * @segment: PCI segment of the device
  * @bus: its bus number
  * @devfn: its device and function number
- * @container: physical address of its container's block
+ * @container: physical address of its container's block (cross-checked
+ *	against the block of the container found by @container_token)
  * @container_token: LUO token of the container, in the same session
  */
 struct vfio_kho_device_ser {
