@@ -324,10 +324,9 @@ struct vfio_kho_in_ranges {
 };
 
 /*
- * The mappings of a container block, each with the memfd behind it,
- * retrieved now if the VMM has not yet. Called before vfio_kho_lock is
- * taken: retrieving a memfd takes its LUO file's lock. A block that does
- * not validate gets no ranges (vfio_kho_in_get() refuses it).
+ * The mappings of a container block that validated, each with the memfd
+ * behind it, retrieved now if the VMM has not yet. Called before
+ * vfio_kho_lock is taken: retrieving a memfd takes its LUO file's lock.
  */
 static void vfio_kho_in_ranges_get(struct liveupdate_file_op_args *args,
 				   const struct vfio_kho_container_ser *ser,
@@ -337,8 +336,6 @@ static void vfio_kho_in_ranges_get(struct liveupdate_file_op_args *args,
 	u32 i;
 
 	*r = (struct vfio_kho_in_ranges){};
-	if (vfio_kho_container_validate(ser))
-		return;
 	r->ranges = kvcalloc(max(ser->nr_mappings, 1U), sizeof(*r->ranges),
 			     GFP_KERNEL);
 	if (!r->ranges) {
@@ -414,8 +411,9 @@ static void vfio_kho_in_free(struct vfio_kho_in_container *in)
 }
 
 /*
- * Rebuild the container whose block is at @phys, with its device, or
- * refuse it: the device is quiesced and the refusal listed in debugfs.
+ * Rebuild the container whose block is at @phys, with its device and the
+ * mappings in @ranges (NULL: the block does not validate), or refuse it:
+ * the device is quiesced and the refusal listed in debugfs.
  * LUO calls the container's .retrieve() once and keeps its errno, which
  * the device's .retrieve() gets too.
  */
@@ -433,8 +431,8 @@ vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_in_ranges *ranges)
 		return ERR_PTR(-ENOMEM);
 	in->phys = phys;
 	in->ser = ser;
-	err = vfio_kho_container_validate(ser);
-	if (err) {
+	if (!ranges) {
+		err = -EINVAL;
 		why = "the container's handover block does not validate";
 		goto out_refuse;
 	}
@@ -493,26 +491,19 @@ static struct vfio_kho_in_container *vfio_kho_in_find(phys_addr_t phys)
 	return NULL;
 }
 
-static struct vfio_kho_in_container *vfio_kho_in_find_file(struct file *file)
-{
-	struct vfio_kho_in_container *in;
-
-	lockdep_assert_held(&vfio_kho_lock);
-	list_for_each_entry(in, &vfio_kho_in, node)
-		if (!in->err && in->file == file)
-			return in;
-	return NULL;
-}
-
 static int vfio_kho_container_retrieve(struct liveupdate_file_op_args *args)
 {
+	const struct vfio_kho_container_ser *ser =
+		phys_to_virt(args->serialized_data);
+	struct vfio_kho_in_ranges ranges = {};
 	struct vfio_kho_in_container *in;
-	struct vfio_kho_in_ranges ranges;
+	bool valid = !vfio_kho_container_validate(ser);
 
-	vfio_kho_in_ranges_get(args, phys_to_virt(args->serialized_data),
-			       &ranges);
+	if (valid)
+		vfio_kho_in_ranges_get(args, ser, &ranges);
 	scoped_guard(mutex, &vfio_kho_lock) {
-		in = vfio_kho_in_get(args->serialized_data, &ranges);
+		in = vfio_kho_in_get(args->serialized_data,
+				     valid ? &ranges : NULL);
 		if (!IS_ERR(in))
 			args->file = get_file(in->file);
 	}
@@ -709,9 +700,12 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 		return err;
 	}
 	guard(mutex)(&vfio_kho_lock);
-	in = vfio_kho_in_find_file(container_file);
+	/* The container by token must be the one the block names, ours. */
+	in = vfio_kho_in_find(ser->container);
+	if (in && (in->err || in->file != container_file))
+		in = NULL;
 	fput(container_file);
-	if (!in || in->phys != ser->container || in->ser->segment != ser->segment ||
+	if (!in || in->ser->segment != ser->segment ||
 	    in->ser->bus != ser->bus || in->ser->devfn != ser->devfn ||
 	    in->device_opened) {
 		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, -EINVAL,
