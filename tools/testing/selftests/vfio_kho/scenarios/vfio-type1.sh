@@ -18,8 +18,8 @@ KHO_MACHINE="igb"
 KHO_TIMEOUT=480
 # vfio_pci_driver_test's unmapped-IOVA cases can stop the guest dead under
 # TCG amid a DMAR fault storm, with stock 7.3 code too (upstream-vfio-
-# driver.sh): a hang is retried once and reported, a failure is not.
-KHO_RETRY_ON_HANG=1
+# driver.sh): a hang is retried up to twice and reported, a failure is not.
+KHO_RETRY_ON_HANG=2
 KHO_CMDLINE="transparent_hugepage_shmem=always"
 # vfio_pci_driver_test's unmapped-IOVA case makes the device fault on purpose.
 KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
