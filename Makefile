@@ -10,6 +10,8 @@
 #   make checkpatch       checkpatch --strict on our files and patches
 #   make export-patches   the whole suite as a git format-patch series
 #   make compile-series   compile what each commit of that series touches
+#   make fuzz             run each libFuzzer target long (FUZZ_SECONDS, 600)
+#                         and keep the new inputs in its corpus
 #
 # Needs root on Debian 12 for the first run (installs packages).
 
@@ -21,7 +23,7 @@ H := $(CURDIR)/harness
 T ?=
 
 .PHONY: all deps fetch tree kernel tests initramfs check run \
-	checkpatch export-patches compile-series clean distclean
+	checkpatch export-patches compile-series fuzz clean distclean
 
 all: initramfs
 
@@ -57,6 +59,9 @@ export-patches: tree
 
 compile-series: kernel export-patches
 	@$(H)/compile-series.sh
+
+fuzz: deps
+	@$(H)/fuzz.sh long $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(KHO_BUILD)/obj $(KHO_BUILD)/tests $(KHO_BUILD)/initramfs* \

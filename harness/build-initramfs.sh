@@ -20,6 +20,9 @@ cp "$repo"/tools/testing/selftests/vfio_kho/scenarios/*.sh "$root/scenarios/"
 cp "$build"/tests/bin/* "$root/tests/"
 mv "$root/tests/kho-kexec" "$root/bin/"
 cp "$kernel" "$root/boot/bzImage"
+# Debian's stock kernel, if fetched: a next kernel without the suite.
+[ -s "${KHO_CACHE:-$build/cache}/stock-bzImage" ] &&
+	cp "${KHO_CACHE:-$build/cache}/stock-bzImage" "$root/boot/stock-bzImage"
 # Shared libraries of the dynamically linked tools, and pci.ids for names.
 for f in "$root"/tests/*; do
 	file -b "$f" | grep -q "dynamically linked" || continue

@@ -16,10 +16,34 @@ out=$cache/$pkg.tar.xz
 
 log() { echo "[fetch] $*"; }
 
-if [ -f "$out" ] && [ -s "$cache/linux-source.version" ]; then
-	log "$pkg $(cat "$cache/linux-source.version") already in cache"
-	exit 0
-fi
+stock=$cache/stock-bzImage
+
+# fetch_stock: Debian's own kernel image built from the same 7.3 source,
+# without the suite: the next kernel that safety-next-kernel must refuse.
+# Best effort: without it that test's checks are skipped, never passed.
+fetch_stock() {
+	local bin deb
+	[ -s "$stock" ] && return 0
+	bin=$(apt-cache "${apt_opts[@]}" pkgnames "linux-binary-${version%%-*}" |
+		grep -- '-cloud-amd64$' | sort | tail -n 1)
+	if [ -z "$bin" ]; then
+		log "no Debian linux-binary package for $version: stock-kernel checks will be skipped"
+		return 0
+	fi
+	log "downloading $bin (a stock kernel for the safety tests)"
+	(cd "$apt_dir/deb" && rm -f ./*.deb &&
+		apt-get "${apt_opts[@]}" download "$bin" -qq) || {
+		log "download of $bin failed: stock-kernel checks will be skipped"
+		return 0
+	}
+	deb=$(ls "$apt_dir"/deb/*.deb)
+	rm -rf "$apt_dir/x"
+	dpkg-deb -x "$deb" "$apt_dir/x"
+	cp "$(ls "$apt_dir"/x/boot/vmlinuz-* "$apt_dir"/x/usr/lib/modules/*/vmlinuz 2>/dev/null | head -n 1)" "$stock"
+	rm -rf "$apt_dir/x" "$deb"
+	echo "$bin" >"$cache/stock-bzImage.package"
+	log "stock kernel $bin -> $stock"
+}
 
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" \
 	"$apt_dir/deb"
@@ -36,6 +60,13 @@ apt_opts=(
 	-o "Debug::NoLocking=1"
 	-o "APT::Sandbox::User=root"
 )
+
+if [ -f "$out" ] && [ -s "$cache/linux-source.version" ]; then
+	log "$pkg $(cat "$cache/linux-source.version") already in cache"
+	version=$(cat "$cache/linux-source.version")
+	[ -s "$stock" ] || [ ! -d "$apt_dir/lists" ] || fetch_stock
+	exit 0
+fi
 
 log "updating private apt lists for trixie-backports"
 apt-get "${apt_opts[@]}" update -qq
@@ -55,3 +86,4 @@ mv "$apt_dir/x/usr/src/$pkg.tar.xz" "$out"
 rm -rf "$apt_dir/x" "$deb"
 echo "$version" >"$cache/linux-source.version"
 log "$pkg $version -> $out"
+fetch_stock

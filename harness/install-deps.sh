@@ -17,7 +17,7 @@ pkgs_main=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio
 	rsync kmod xz-utils zstd python3 perl ccache git file
 	busybox-static kexec-tools libfdt-dev pciutils libpci-dev uuid-dev
-	ca-certificates debian-archive-keyring
+	ca-certificates debian-archive-keyring clang libclang-rt-14-dev
 )
 pkgs_bpo=(qemu-system-x86 qemu-utils)
 

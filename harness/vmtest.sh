@@ -3,7 +3,9 @@
 #
 # Run test scenarios in QEMU and report them as KTAP.
 #
-#   vmtest.sh [SCENARIO...]      default: every scenario, in name order
+#   vmtest.sh [SCENARIO...]      default: every scenario, in name order,
+#                                then "fuzz" (harness/fuzz.sh check, on
+#                                the host)
 #
 # A scenario is tools/testing/selftests/vfio_kho/scenarios/NAME.sh. Its host
 # side is a few variables:
@@ -156,9 +158,11 @@ main() {
 	}
 	if [ ${#names[@]} -eq 0 ]; then
 		mapfile -t names < <(cd "$scen_dir" && ls ./*.sh | sed 's|^\./||; s|\.sh$||')
+		names+=(fuzz)
 	fi
 	for n in "${names[@]}"; do
-		[ -f "$scen_dir/$n.sh" ] || { echo "vmtest: no scenario '$n'" >&2; exit 2; }
+		[ "$n" = fuzz ] || [ -f "$scen_dir/$n.sh" ] ||
+			{ echo "vmtest: no scenario '$n'" >&2; exit 2; }
 	done
 	mkdir -p "$logs"
 	: >"$counts"
@@ -171,6 +175,12 @@ main() {
 	i=1
 	for n in "${names[@]}"; do
 		i=$((i + 1))
+		if [ "$n" = fuzz ]; then
+			mkdir -p "$logs/fuzz"
+			"$repo/harness/fuzz.sh" check "$i" "$counts" |
+				tee "$logs/fuzz/ktap.txt"
+			continue
+		fi
 		run_one "$i" "$n"
 	done
 	while read -r a b c; do

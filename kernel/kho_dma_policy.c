@@ -49,11 +49,15 @@
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
+#include <linux/kexec.h>
 #include <linux/kexec_handover.h>
+#include <linux/kho/abi/image.h>
 #include <linux/kho_dma_policy.h>
+#include <linux/kho_next_kernel.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/pfn.h>
+#include <linux/seq_file.h>
 #include <linux/swiotlb.h>
 #include <linux/sysfs.h>
 
@@ -572,7 +576,119 @@ const struct attribute_group kho_dma_policy_pci_attr_group = {
 	.attrs = kho_dma_policy_pci_attrs,
 };
 
+/* The next kernel: can it take the devices handed over? */
+
+/* Test hook: let a refused kexec happen, to test the next kernel's side. */
+static bool kho_dma_next_kernel_ignored;
+/* A unit that translates a kept device could run in scalable mode. */
+static bool kho_dma_scalable_capable;
+
+/**
+ * kho_dma_note_scalable_capable() - a kept device's IOMMU can do scalable mode
+ *
+ * Called by the IOMMU part when it keeps the translation of a device whose
+ * unit supports scalable mode (run in legacy mode here): a next kernel
+ * asking for scalable mode would then change the translation format under
+ * the device, and the kexec is refused. Without such a unit, scalable mode
+ * on the next command line changes nothing and is accepted.
+ */
+void kho_dma_note_scalable_capable(void)
+{
+	WRITE_ONCE(kho_dma_scalable_capable, true);
+}
+EXPORT_SYMBOL_GPL(kho_dma_note_scalable_capable);
+
+/**
+ * kho_dma_judge_next_kernel() - judge a kernel loaded with kexec_file_load()
+ * @image: the image being loaded, its kernel and command line still there
+ *
+ * Called by kexec_file_load() once the image is read. Records in @image
+ * whether the kernel it holds can take the devices this kernel hands over
+ * (kho_next_kernel_judge()), for kho_dma_check_next_kernel() at the kexec.
+ */
+void kho_dma_judge_next_kernel(struct kimage *image)
+{
+	image->kho_devices_err =
+		kho_next_kernel_judge(image->kernel_buf, image->kernel_buf_len,
+				      image->cmdline_buf,
+				      image->cmdline_buf_len,
+				      KHO_DEVICES_FORMATS,
+				      &image->kho_devices_why);
+	image->kho_devices_judged = true;
+	if (image->kho_devices_err)
+		pr_info("the kernel loaded for kexec cannot take a device handover: %s (%pe)\n",
+			image->kho_devices_why, ERR_PTR(image->kho_devices_err));
+}
+
+/* The verdict on the loaded kernel; kexec_lock held, or for a report. */
+static int kho_dma_next_kernel_verdict(const char **why)
+{
+	struct kimage *image = READ_ONCE(kexec_image);
+
+	if (!image) {
+		*why = "no kernel is loaded for kexec";
+		return -ENOEXEC;
+	}
+	if (!image->kho_devices_judged) {
+		*why = "it was not loaded with kexec_file_load(): no image to check";
+		return -ENOEXEC;
+	}
+	*why = image->kho_devices_why;
+	if (image->kho_devices_why == kho_next_kernel_sm_reason &&
+	    !READ_ONCE(kho_dma_scalable_capable))
+		return 0;
+	return image->kho_devices_err;
+}
+
+/**
+ * kho_dma_check_next_kernel() - may @dev go on doing DMA into the kexec?
+ * @dev: a device handed over with its translation
+ *
+ * To be called from the freeze callback of the LUO file that carries the
+ * device, when the kexec is about to happen (kexec_lock held). A device
+ * keeps mastering DMA across the kexec only if the next kernel will keep
+ * its translation: its image must carry the suite's note, read every
+ * handover format this kernel writes, and its command line keep KHO, LUO
+ * and the Intel IOMMU (legacy mode) on. Otherwise the freeze fails, and
+ * with it the kexec: the device goes on running in this kernel.
+ *
+ * Return: 0, or the errno of kho_next_kernel_judge() (-ENOEXEC,
+ * -EPROTONOSUPPORT, -EINVAL) with a log line naming the device and why.
+ */
+int kho_dma_check_next_kernel(struct device *dev)
+{
+	const char *why;
+	int err;
+
+	err = kho_dma_next_kernel_verdict(&why);
+	if (!err)
+		return 0;
+	if (IS_ENABLED(CONFIG_KHO_DEVICES_TEST_HOOKS) &&
+	    READ_ONCE(kho_dma_next_kernel_ignored)) {
+		dev_warn(dev, "test hook: kexec allowed although the next kernel cannot take the handover: %s\n",
+			 why);
+		return 0;
+	}
+	dev_warn(dev, "live update refused, the device keeps running here: the next kernel cannot take it: %s (%pe)\n",
+		 why, ERR_PTR(err));
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_dma_check_next_kernel);
+
 /* debugfs: /sys/kernel/debug/kho_devices/policy/ */
+
+static int kho_dma_next_kernel_show(struct seq_file *m, void *unused)
+{
+	const char *why;
+	int err = kho_dma_next_kernel_verdict(&why);
+
+	if (err)
+		seq_printf(m, "refused err=%d reason=\"%s\"\n", err, why);
+	else
+		seq_puts(m, "accepted\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_dma_next_kernel);
 
 static int kho_dma_preserved_pages_get(void *data, u64 *val)
 {
@@ -698,6 +814,28 @@ static const struct file_operations kho_dma_test_fops = {
 	.owner = THIS_MODULE,
 	.write = kho_dma_test_write,
 };
+
+/*
+ * next_kernel_ignore: 1 lets a kexec happen although the next kernel
+ * cannot take the handover (to test that kernel's side), 0 restores the
+ * check.
+ */
+static int kho_dma_next_kernel_ignore_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(kho_dma_next_kernel_ignored);
+	return 0;
+}
+
+static int kho_dma_next_kernel_ignore_set(void *data, u64 val)
+{
+	if (val > 1)
+		return -EINVAL;
+	WRITE_ONCE(kho_dma_next_kernel_ignored, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(kho_dma_next_kernel_ignore_fops,
+			 kho_dma_next_kernel_ignore_get,
+			 kho_dma_next_kernel_ignore_set, "%llu\n");
 #endif /* CONFIG_KHO_DEVICES_TEST_HOOKS */
 
 static struct dentry *kho_devices_debugfs;
@@ -724,9 +862,13 @@ static int __init kho_dma_policy_init(void)
 			    &kho_dma_preserved_pages_fops);
 	debugfs_create_file("refused_requests", 0400, dir, NULL,
 			    &kho_dma_refused_requests_fops);
+	debugfs_create_file("next_kernel", 0400, dir, NULL,
+			    &kho_dma_next_kernel_fops);
 #ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
 	debugfs_create_file("preserve_test", 0200, dir, NULL,
 			    &kho_dma_test_fops);
+	debugfs_create_file("next_kernel_ignore", 0600, dir, NULL,
+			    &kho_dma_next_kernel_ignore_fops);
 #endif
 	return 0;
 }

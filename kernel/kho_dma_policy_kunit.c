@@ -2,12 +2,19 @@
 /*
  * KUnit tests for kernel/kho_dma_policy.c: every device rule accepts a good
  * device and refuses each way of breaking it with the documented errno and
- * reason; the memory rule refuses anything below 4 GiB.
+ * reason; the memory rule refuses anything below 4 GiB; the next-kernel
+ * check reads a bzImage's note and command line as the next kernel will.
  */
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
+#include <linux/kho/abi/image.h>
+#include <linux/kho/abi/iommu.h>
+#include <linux/kho/abi/pci.h>
+#include <linux/kho/abi/vfio.h>
 #include <linux/kho_dma_policy.h>
+#include <linux/kho_next_kernel.h>
 #include <linux/sizes.h>
+#include <linux/string.h>
 
 /* A device that qualifies: 64-bit reach, alone in its group, 8 GiB of RAM. */
 static void kho_dma_good_facts(struct kho_dma_facts *f)
@@ -256,7 +263,161 @@ static void kho_dma_test_refused_preserves_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kho_dma_preserved_pages(), before);
 }
 
+/* A minimal bzImage: setup header, kernel_info, and (if @formats) a note. */
+#define FAKE_KI		(5 * 512 + 0x100)
+#define FAKE_LEN	(FAKE_KI + 0x200)
+
+static void kho_next_put32(u8 *p, u32 v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static u8 *kho_next_fake_image(struct kunit *test, const char *formats,
+			       u32 version, u32 flags)
+{
+	u8 *img = kunit_kzalloc(test, FAKE_LEN, GFP_KERNEL);
+	u8 *ki = img + FAKE_KI, *note = ki + 0x20;
+	u32 nsize = KHO_DEVICES_NOTE_HEADER_SIZE + strlen(formats ?: "") + 1;
+
+	KUNIT_ASSERT_NOT_NULL(test, img);
+	img[0x1f1] = 4;				/* setup_sects */
+	memcpy(img + 0x202, "HdrS", 4);
+	img[0x206] = 0x0f;			/* protocol 2.15 */
+	img[0x207] = 0x02;
+	kho_next_put32(img + 0x268, 0x100);	/* kernel_info_offset */
+	memcpy(ki, "LToP", 4);
+	if (!formats) {				/* a stock kernel_info */
+		kho_next_put32(ki + 4, 0x10);
+		kho_next_put32(ki + 8, 0x10);
+		return img;
+	}
+	kho_next_put32(ki + 4, 0x14);
+	kho_next_put32(ki + 8, 0x20 + nsize);
+	kho_next_put32(ki + KHO_DEVICES_NOTE_KERNEL_INFO_FIELD, 0x20);
+	kho_next_put32(note, KHO_DEVICES_NOTE_MAGIC);
+	kho_next_put32(note + 4, nsize);
+	kho_next_put32(note + 8, version);
+	kho_next_put32(note + 12, flags);
+	memcpy(note + KHO_DEVICES_NOTE_HEADER_SIZE, formats, strlen(formats) + 1);
+	return img;
+}
+
+#define ALL_FORMATS "pci-kho-v1 iommu-kho-vtd-legacy-v1"
+#define GOOD_CMDLINE "console=ttyS0 kho=on liveupdate=on intel_iommu=on"
+
+static int kho_next_judge(struct kunit *test, const u8 *img, size_t len,
+			  const char *cmdline)
+{
+	const char *why = NULL;
+	int err;
+
+	err = kho_next_kernel_judge(img, len, cmdline,
+				    cmdline ? strlen(cmdline) + 1 : 0,
+				    ALL_FORMATS, &why);
+	if (err)
+		KUNIT_EXPECT_NOT_NULL(test, why);
+	return err;
+}
+
+static const char *kho_next_judge_why(const u8 *img, const char *cmdline)
+{
+	const char *why = NULL;
+
+	kho_next_kernel_judge(img, FAKE_LEN, cmdline, strlen(cmdline) + 1,
+			      ALL_FORMATS, &why);
+	return why;
+}
+
+static void kho_next_test_judge(struct kunit *test)
+{
+	u8 *img = kho_next_fake_image(test, ALL_FORMATS " vfio-pci-device-v1",
+				      KHO_DEVICES_NOTE_VERSION, 0);
+	u8 *stock = kho_next_fake_image(test, NULL, 0, 0);
+	u8 *v2 = kho_next_fake_image(test, ALL_FORMATS, 2, 0);
+	u8 *fewer = kho_next_fake_image(test, "pci-kho-v1",
+					KHO_DEVICES_NOTE_VERSION, 0);
+	u8 *defaults = kho_next_fake_image(test, ALL_FORMATS,
+					   KHO_DEVICES_NOTE_VERSION,
+					   KHO_DEVICES_NOTE_KHO_ON |
+					   KHO_DEVICES_NOTE_INTEL_IOMMU_ON);
+
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN, GOOD_CMDLINE), 0);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, stock, FAKE_LEN, GOOD_CMDLINE),
+			-ENOEXEC);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, v2, FAKE_LEN, GOOD_CMDLINE),
+			-EPROTONOSUPPORT);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, fewer, FAKE_LEN, GOOD_CMDLINE),
+			-EPROTONOSUPPORT);
+	/* truncated images never read past their end */
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_KI + 0x28, GOOD_CMDLINE),
+			-ENOEXEC);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, 0x100, GOOD_CMDLINE),
+			-ENOEXEC);
+
+	/* the last occurrence wins; "--" ends the kernel's parameters */
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN,
+					     GOOD_CMDLINE " liveupdate=off"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN,
+					     "liveupdate=off " GOOD_CMDLINE), 0);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN,
+					     GOOD_CMDLINE " -- liveupdate=off"), 0);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN,
+					     GOOD_CMDLINE " kho=0"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN,
+					     GOOD_CMDLINE " intel_iommu=off"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN,
+					     GOOD_CMDLINE " iommu=pt,off"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN,
+					     GOOD_CMDLINE " intel_iommu=on,sm_on"), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test,
+			    kho_next_judge_why(img, GOOD_CMDLINE " intel_iommu=on,sm_on"),
+			    (const char *)kho_next_kernel_sm_reason);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN,
+					     GOOD_CMDLINE " intel_iommu=sm_on,sm_off"), 0);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN,
+					     GOOD_CMDLINE " \"liveupdate=off\""), -EINVAL);
+	/* defaults come from the note */
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, img, FAKE_LEN, "liveupdate=on"),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, defaults, FAKE_LEN,
+					     "liveupdate=on"), 0);
+	KUNIT_EXPECT_EQ(test, kho_next_judge(test, defaults, FAKE_LEN, NULL),
+			-EINVAL);
+}
+
+/* Is @word a whole word of the formats this kernel's note lists? */
+static bool kho_next_lists(const char *word)
+{
+	const char *formats = KHO_DEVICES_FORMATS, *p = formats;
+	size_t n = strlen(word);
+
+	while ((p = strstr(p, word))) {
+		if ((p == formats || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* What this kernel's note lists is what its parts write. */
+static void kho_next_test_own_formats(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, kho_next_lists(PCI_KHO_COMPATIBLE),
+			IS_ENABLED(CONFIG_PCI_KHO));
+	KUNIT_EXPECT_EQ(test, kho_next_lists(IOMMU_KHO_COMPATIBLE),
+			IS_ENABLED(CONFIG_IOMMU_KHO));
+	KUNIT_EXPECT_EQ(test, kho_next_lists(VFIO_KHO_CONTAINER_COMPATIBLE),
+			IS_ENABLED(CONFIG_VFIO_KHO));
+	KUNIT_EXPECT_EQ(test, kho_next_lists(VFIO_KHO_DEVICE_COMPATIBLE),
+			IS_ENABLED(CONFIG_VFIO_KHO));
+}
+
 static struct kunit_case kho_dma_policy_cases[] = {
+	KUNIT_CASE(kho_next_test_judge),
+	KUNIT_CASE(kho_next_test_own_formats),
 	KUNIT_CASE(kho_dma_test_good_device),
 	KUNIT_CASE_PARAM(kho_dma_test_bad_device, kho_dma_bad_gen_params),
 	KUNIT_CASE(kho_dma_test_reasons_distinct),

@@ -81,6 +81,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/pci_kho.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -119,6 +120,7 @@ static int iommu_kho_walk_level(struct iommu_kho_walk *w, phys_addr_t table,
 		return -EINVAL;
 	if (w->nr == w->max)
 		return -E2BIG;
+	cond_resched();		/* a big table has millions of entries */
 	ptes = w->map(table, w->ctx);
 	if (!ptes)
 		return -EFAULT;
@@ -508,6 +510,35 @@ static int iommu_kho_check_high(struct device *dev, const u64 *pages, u32 nr,
 }
 
 /**
+ * iommu_kho_check_device() - could this device's translation be kept?
+ * @dev: a device about to be handed over
+ *
+ * The checks of iommu_kho_preserve_device() that need nothing preserved
+ * yet: an owner that hands over more than the device (VFIO's container)
+ * calls it first, so that it does not keep anything for a device whose
+ * translation cannot follow.
+ *
+ * Return: 0; -ENODEV if no Intel IOMMU translates it; -EOPNOTSUPP if the
+ * unit is in scalable mode. The reason is logged.
+ */
+int iommu_kho_check_device(struct device *dev)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+
+	if (!dev_is_pci(dev) || !info || !info->iommu) {
+		dev_warn(dev, "translation not preserved: no Intel IOMMU translates it\n");
+		return -ENODEV;
+	}
+	if (sm_supported(info->iommu)) {
+		dev_warn(dev, "translation not preserved: %s is in scalable mode, which is not supported yet\n",
+			 info->iommu->name);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iommu_kho_check_device);
+
+/**
  * iommu_kho_preserve_device() - keep a device's IOMMU translation across kexec
  * @dev: a PCI device behind an Intel IOMMU in legacy mode, with a paging
  *	domain attached
@@ -533,16 +564,10 @@ int iommu_kho_preserve_device(struct device *dev)
 	u32 nr = 0;
 	int err;
 
-	if (!dev_is_pci(dev) || !info || !info->iommu) {
-		dev_warn(dev, "translation not preserved: no Intel IOMMU translates it\n");
-		return -ENODEV;
-	}
+	err = iommu_kho_check_device(dev);
+	if (err)
+		return err;
 	iommu = info->iommu;
-	if (sm_supported(iommu)) {
-		dev_warn(dev, "translation not preserved: %s is in scalable mode, which is not supported yet\n",
-			 iommu->name);
-		return -EOPNOTSUPP;
-	}
 	guard(mutex)(&iommu_kho_lock);
 	if (!iommu_kho_out) {
 		dev_warn(dev, "translation not preserved: no LUO file that depends on %s is being preserved\n",
@@ -598,6 +623,8 @@ int iommu_kho_preserve_device(struct device *dev)
 	if (err)
 		goto err_root;
 
+	if (ecap_smts(iommu->ecap))
+		kho_dma_note_scalable_capable();
 	rec.unit_reg_base = iommu->reg_phys;
 	rec.root_table = root;
 	rec.context_table = context;
@@ -824,9 +851,15 @@ static const char *iommu_kho_check_record(struct iommu_kho_incoming *in,
 		if (in->page_list[r->first_page + i] <=
 		    in->page_list[r->first_page + i - 1])
 			return "its page list is not sorted";
-	for (i = 0; i < r->nr_pages; i++)
+	for (i = 0; i < r->nr_pages; i++) {
 		if (in->page_list[r->first_page + i] < KHO_DMA_MIN_PHYS)
 			return "a page-table page is below 4 GiB";
+		if (!kho_is_preserved(in->page_list[r->first_page + i],
+				      PAGE_SIZE))
+			return "a page-table page is not preserved memory";
+	}
+	if (r->domain_id < IDA_START_DID)
+		return "its domain ID is one intel-iommu reserves";
 	found = kvmalloc_array(r->nr_pages, sizeof(u64), GFP_KERNEL);
 	if (!found)
 		return "out of memory";
@@ -850,6 +883,59 @@ static const char *iommu_kho_check_record(struct iommu_kho_incoming *in,
 	}
 }
 
+struct iommu_kho_page_owner {
+	u64 page;
+	u32 dev;
+};
+
+static int iommu_kho_cmp_page_owner(const void *a, const void *b)
+{
+	const struct iommu_kho_page_owner *x = a, *y = b;
+
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
+/*
+ * Each kept page-table page belongs to one record: it is restored once and
+ * freed once. Records that claim the same page are both refused.
+ */
+static void iommu_kho_refuse_overlaps(struct iommu_kho_incoming *in)
+{
+	struct iommu_kho_page_owner *all;
+	u32 i, j, n = 0;
+
+	all = kvmalloc_array(max_t(u32, in->nr_pages, 1), sizeof(*all),
+			     GFP_KERNEL);
+	for (i = 0; i < in->nr; i++) {
+		const struct iommu_kho_device_ser *r = in->devs[i].rec;
+
+		if (!in->devs[i].accepted)
+			continue;
+		if (!all) {
+			in->devs[i].accepted = false;
+			in->devs[i].reason = "out of memory";
+			continue;
+		}
+		for (j = 0; j < r->nr_pages && n < in->nr_pages; j++)
+			all[n++] = (struct iommu_kho_page_owner) {
+				.page = in->page_list[r->first_page + j],
+				.dev = i,
+			};
+	}
+	if (!all)
+		return;
+	sort(all, n, sizeof(*all), iommu_kho_cmp_page_owner, NULL);
+	for (i = 1; i < n; i++) {
+		if (all[i].page != all[i - 1].page)
+			continue;
+		in->devs[all[i].dev].accepted = false;
+		in->devs[all[i].dev].reason = "its page-table pages overlap another record's";
+		in->devs[all[i - 1].dev].accepted = false;
+		in->devs[all[i - 1].dev].reason = "its page-table pages overlap another record's";
+	}
+	kvfree(all);
+}
+
 static int iommu_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
 {
 	struct folio *fdt, *devices = NULL, *pages = NULL;
@@ -858,7 +944,8 @@ static int iommu_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
 	int refused = 0;
 	u32 i;
 
-	fdt = kho_restore_folio(args->data);
+	fdt = kho_is_preserved(args->data, PAGE_SIZE) ?
+	      kho_restore_folio(args->data) : NULL;
 	if (!fdt) {
 		refused = -EFAULT;
 		goto build;
@@ -866,6 +953,15 @@ static int iommu_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
 	refused = iommu_kho_fdt_parse(folio_address(fdt), folio_size(fdt), &l);
 	if (refused)
 		goto build;
+	/* Both arrays are allocated whole, even when empty. */
+	if (!kho_is_preserved(l.devices,
+			      max_t(size_t, 1, l.nr_devices *
+				    sizeof(struct iommu_kho_device_ser))) ||
+	    !kho_is_preserved(l.pages, max_t(size_t, 1,
+					     l.nr_pages * sizeof(u64)))) {
+		refused = -EFAULT;
+		goto build;
+	}
 	devices = kho_restore_folio(l.devices);
 	pages = kho_restore_folio(l.pages);
 	if (!devices || !pages ||
@@ -895,6 +991,7 @@ build:
 		in->devs[i].reason = iommu_kho_check_record(in, in->devs[i].rec);
 		in->devs[i].accepted = !in->devs[i].reason;
 	}
+	iommu_kho_refuse_overlaps(in);
 	args->obj = in;
 	return 0;
 
@@ -918,7 +1015,9 @@ static void iommu_kho_flb_finish(struct liveupdate_flb_op_args *args)
 	 */
 	scoped_guard(mutex, &iommu_kho_lock)
 		if (iommu_kho_in == in)
-			iommu_kho_in = NULL;
+			WRITE_ONCE(iommu_kho_in, NULL);
+	/* iommu_kho_switch_context() reads it under RCU, not the mutex */
+	synchronize_rcu();
 	if (in->pages)
 		folio_put(in->pages);
 	if (in->devices)
@@ -971,7 +1070,7 @@ static void iommu_kho_lookup_incoming(void)
 		return;
 	liveupdate_flb_put_incoming(&iommu_kho_flb);
 	guard(mutex)(&iommu_kho_lock);
-	iommu_kho_in = obj;
+	WRITE_ONCE(iommu_kho_in, obj);
 }
 
 /**
@@ -1039,7 +1138,17 @@ bool iommu_kho_keep_translation(struct intel_iommu *iommu)
 			continue;
 		}
 		for (j = 0; j < r->nr_pages; j++)
-			kho_restore_pages(in->page_list[r->first_page + j], 1);
+			if (!kho_restore_pages(in->page_list[r->first_page + j], 1))
+				break;
+		if (j < r->nr_pages) {
+			/* checked preserved at retrieve: should not happen */
+			d->accepted = false;
+			d->reason = "a page-table page could not be restored";
+			pr_err("%04x:%02x:%02x.%d: IOMMU translation refused: %s; blocked\n",
+			       r->segment, r->bus, PCI_SLOT(r->devfn),
+			       PCI_FUNC(r->devfn), d->reason);
+			continue;
+		}
 		kept++;
 	}
 	if (handed_over)
@@ -1078,6 +1187,52 @@ static bool iommu_kho_pci_kept(const struct iommu_kho_device_ser *r)
 	return true;
 }
 
+/*
+ * The copied context entry of a kept device must be the recorded one: a
+ * translated type, the recorded table, levels and domain ID, an ID the
+ * copy reserved (below max_domain_id), and no other kept record of the
+ * unit with that ID and another table. NULL if it is.
+ */
+static const char *iommu_kho_check_context(struct intel_iommu *iommu,
+					   struct context_entry *ce,
+					   const struct iommu_kho_in_device *d)
+{
+	const struct iommu_kho_device_ser *r = d->rec;
+	unsigned int tt = (ce->lo >> 2) & 3;
+	u32 i;
+
+	if ((ce->lo & VTD_PAGE_MASK) != r->top_table ||
+	    context_domain_id(ce) != r->domain_id ||
+	    (ce->hi & 7) + 2 != r->levels)
+		return "its context entry differs from the record";
+	if (tt != CONTEXT_TT_MULTI_LEVEL && tt != CONTEXT_TT_DEV_IOTLB)
+		return "its context entry is not a translated type";
+	if (r->domain_id >= iommu->max_domain_id)
+		return "its domain ID is beyond the unit's";
+	for (i = 0; i < iommu_kho_in->nr; i++) {
+		const struct iommu_kho_in_device *o = &iommu_kho_in->devs[i];
+
+		if (o != d && o->kept && o->rec->unit_reg_base == r->unit_reg_base &&
+		    o->rec->domain_id == r->domain_id &&
+		    o->rec->top_table != r->top_table)
+			return "its domain ID is another kept table's";
+	}
+	return NULL;
+}
+
+/* A refused record: the function it names must stop its DMA too. */
+static void iommu_kho_quiesce_recorded(const struct iommu_kho_device_ser *r,
+				       const char *why)
+{
+	struct pci_dev *pdev;
+
+	pdev = pci_get_domain_bus_and_slot(r->segment, r->bus, r->devfn);
+	if (!pdev)
+		return;
+	pci_kho_quiesce(pdev, why);
+	pci_dev_put(pdev);
+}
+
 /**
  * iommu_kho_adopt_contexts() - keep only the recorded copied context entries
  * @iommu: a unit for which iommu_kho_keep_translation() returned true,
@@ -1114,25 +1269,28 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 				d->accepted = false;
 				d->reason = "its PCI function was not kept (refused or missing)";
 			}
-			if (d && d->accepted &&
-			    (ce->lo & VTD_PAGE_MASK) == d->rec->top_table &&
-			    context_domain_id(ce) == d->rec->domain_id &&
-			    (ce->hi & 7) + 2 == d->rec->levels) {
+			if (d && d->accepted) {
+				const char *why = iommu_kho_check_context(iommu, ce, d);
+
+				if (why) {
+					d->accepted = false;
+					d->reason = why;
+				}
+			}
+			if (d && d->accepted) {
 				d->kept = true;
 				pr_info("%02x:%02x.%d: IOMMU translation kept: domain %u, %u page-table pages\n",
 					bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
 					d->rec->domain_id, d->rec->nr_pages);
 				continue;
 			}
-			if (d && d->accepted) {
-				d->accepted = false;
-				d->reason = "its context entry differs from the record";
-			}
 			pr_warn("%02x:%02x.%d: context entry left by the previous kernel blocked: %s\n",
 				bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
 				d ? d->reason : "not a kept device");
 			context_clear_entry(ce);
 			__iommu_flush_cache(iommu, ce, sizeof(*ce));
+			if (d)
+				iommu_kho_quiesce_recorded(d->rec, d->reason);
 		}
 	}
 }
@@ -1261,6 +1419,7 @@ static int __init iommu_kho_boot_done(void)
 		pr_err("%04x:%02x:%02x.%d: translation not kept: no IOMMU unit at %#llx\n",
 		       r->segment, r->bus, PCI_SLOT(r->devfn), PCI_FUNC(r->devfn),
 		       r->unit_reg_base);
+		iommu_kho_quiesce_recorded(r, d->reason);
 	}
 	return 0;
 }
@@ -1453,11 +1612,14 @@ EXPORT_SYMBOL_GPL(iommu_kho_free_adopted_domain);
 bool iommu_kho_switch_context(struct intel_iommu *iommu, struct context_entry *ce,
 			      u8 bus, u8 devfn, u16 did, u64 top, u8 aw)
 {
-	struct iommu_kho_incoming *in = READ_ONCE(iommu_kho_in);
+	struct iommu_kho_incoming *in;
 	struct iommu_kho_in_device *d = NULL;
 	u32 i;
 
 	assert_spin_locked(&iommu->lock);
+	/* Under a spinlock: iommu_kho_flb_finish() waits for us to free it. */
+	guard(rcu)();
+	in = READ_ONCE(iommu_kho_in);
 	for (i = 0; in && i < in->nr; i++) {
 		const struct iommu_kho_device_ser *r = in->devs[i].rec;
 

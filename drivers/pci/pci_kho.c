@@ -181,6 +181,15 @@ static bool pci_kho_zeroed(const void *p, size_t len)
  * Return: 0 if every field is in range and every reserved field is zero,
  * -EINVAL otherwise.
  */
+/*
+ * The drivers the next kernel may bind a kept function to: a recorded name
+ * becomes the function's driver_override, so nothing else is accepted.
+ */
+static bool pci_kho_driver_supported(const char *driver)
+{
+	return !driver[0] || !strcmp(driver, "vfio-pci");
+}
+
 int pci_kho_function_validate(const struct pci_kho_function_ser *f)
 {
 	unsigned int i;
@@ -190,7 +199,8 @@ int pci_kho_function_validate(const struct pci_kho_function_ser *f)
 	    f->nr_bridges > PCI_KHO_MAX_BRIDGES ||
 	    f->vendor == 0xffff || !f->vendor || f->class >> 24 ||
 	    !pci_kho_zeroed(f->reserved, sizeof(f->reserved)) || f->reserved2 ||
-	    strnlen(f->driver, sizeof(f->driver)) == sizeof(f->driver))
+	    strnlen(f->driver, sizeof(f->driver)) == sizeof(f->driver) ||
+	    !pci_kho_driver_supported(f->driver))
 		return -EINVAL;
 	for (i = 0; i < PCI_KHO_MAX_BRIDGES; i++) {
 		const struct pci_kho_bridge_ser *b = &f->bridges[i];
@@ -310,6 +320,10 @@ static int pci_kho_snapshot(struct pci_dev *pdev, const char *driver,
 		*why = "driver name too long";
 		return -ENAMETOOLONG;
 	}
+	if (!pci_kho_driver_supported(f->driver)) {
+		*why = "the next kernel binds a kept function only to vfio-pci, or to nothing";
+		return -EINVAL;
+	}
 	n = pci_kho_bridge_path(pdev, path);
 	if (n < 0) {
 		*why = n == -E2BIG ? "too many bridges above it" :
@@ -333,6 +347,8 @@ static int pci_kho_snapshot(struct pci_dev *pdev, const char *driver,
  * @fdt: the FDT top layer, one page preserved with KHO
  * @functions: the records, preserved with KHO, room for all of them
  * @devs: the preserved functions, referenced, in the order of @functions
+ * @translated: which of them have their IOMMU translation handed over too
+ *	(pci_kho_set_translated()), in the same order
  * @nr: number of records
  * @test_compatible: compatible string written instead of the real one
  *	(test hook, NULL normally)
@@ -341,6 +357,7 @@ struct pci_kho_outgoing {
 	void *fdt;
 	struct pci_kho_function_ser *functions;
 	struct pci_dev *devs[PCI_KHO_MAX_FUNCTIONS];
+	bool translated[PCI_KHO_MAX_FUNCTIONS];
 	u32 nr;
 	const char *test_compatible;
 };
@@ -538,6 +555,7 @@ int pci_kho_preserve(struct pci_dev *pdev, const char *driver)
 		return err;
 	}
 	pci_kho_out->functions[pci_kho_out->nr] = rec;
+	pci_kho_out->translated[pci_kho_out->nr] = false;
 	pci_kho_out->devs[pci_kho_out->nr++] = pci_dev_get(pdev);
 	pci_kho_outgoing_sync_fdt(pci_kho_out);
 	pdev->kho_preserved = 1;
@@ -556,6 +574,8 @@ static void pci_kho_outgoing_remove(unsigned int i)
 	out->nr--;
 	out->functions[i] = out->functions[out->nr];
 	out->devs[i] = out->devs[out->nr];
+	out->translated[i] = out->translated[out->nr];
+	out->translated[out->nr] = false;
 	memset(&out->functions[out->nr], 0, sizeof(out->functions[0]));
 	out->devs[out->nr] = NULL;
 	pci_kho_outgoing_sync_fdt(out);
@@ -563,6 +583,25 @@ static void pci_kho_outgoing_remove(unsigned int i)
 	pci_kho_update_bridges(pdev);
 	pci_dev_put(pdev);
 }
+
+/**
+ * pci_kho_set_translated() - the function's IOMMU translation goes with it
+ * @pdev: a function pci_kho_preserve() accepted
+ *
+ * For the owner that handed the function over, once the IOMMU part kept
+ * its translation too (iommu_kho_preserve_device()): only then does the
+ * function keep mastering DMA across the kexec (pci_kho_keeps_mastering()).
+ */
+void pci_kho_set_translated(struct pci_dev *pdev)
+{
+	int i;
+
+	guard(mutex)(&pci_kho_lock);
+	i = pci_kho_outgoing_find(pdev);
+	if (i >= 0)
+		pci_kho_out->translated[i] = true;
+}
+EXPORT_SYMBOL_GPL(pci_kho_set_translated);
 
 /**
  * pci_kho_unpreserve() - stop handing a PCI function over
@@ -653,6 +692,9 @@ static struct folio *pci_kho_read_handover(struct folio *fdt, u32 *nr)
 	}
 	if (!*nr)
 		return NULL;
+	if (!kho_is_preserved(functions_phys,
+			      *nr * sizeof(struct pci_kho_function_ser)))
+		goto not_preserved;
 	functions = kho_restore_folio(functions_phys);
 	if (!functions)
 		goto not_preserved;
@@ -675,7 +717,8 @@ static int pci_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
 	u32 nr = 0, i;
 	int refused = 0;
 
-	fdt = kho_restore_folio(args->data);
+	fdt = kho_is_preserved(args->data, PAGE_SIZE) ?
+	      kho_restore_folio(args->data) : NULL;
 	if (!fdt) {
 		pr_err("handover refused: its FDT at %#llx is not preserved memory\n",
 		       args->data);
@@ -791,8 +834,13 @@ static void pci_kho_lookup_incoming(void)
 		return;
 	pci_kho_in_looked_up = true;
 	err = liveupdate_flb_get_incoming(&pci_kho_flb, &obj);
-	if (err == -ENOENT || err == -ENODATA || err == -EOPNOTSUPP)
-		return;		/* nothing handed over */
+	/*
+	 * Nothing handed over. Not so when LUO is off (-EOPNOTSUPP) in a KHO
+	 * boot: what the previous kernel handed over cannot be read, and a
+	 * function it left mastering DMA must be stopped.
+	 */
+	if (err == -ENOENT || err == -ENODATA)
+		return;
 	if (!err)
 		/* Our reference is not needed: the files own the handover. */
 		liveupdate_flb_put_incoming(&pci_kho_flb);
@@ -901,13 +949,15 @@ void pci_kho_device_found(struct pci_dev *pdev)
 		if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
 			return;
 		pci_read_config_word(pdev, PCI_COMMAND, &cmd);
-		if (!(cmd & PCI_COMMAND_MASTER) ||
-		    pci_kho_nr_quiesced == ARRAY_SIZE(pci_kho_quiesced))
+		if (PCI_POSSIBLE_ERROR(cmd) || !(cmd & PCI_COMMAND_MASTER))
 			return;
+		/* Every one is stopped; the first ones are also reset. */
 		pci_kho_stop_dma(pdev);
+		pci_err(pdev, "left mastering DMA by a refused handover: bus mastering turned off\n");
+		if (pci_kho_nr_quiesced == ARRAY_SIZE(pci_kho_quiesced))
+			return;
 		pci_kho_quiesced[pci_kho_nr_quiesced].pdev = pdev;
 		pci_kho_quiesced[pci_kho_nr_quiesced++].reset_pending = true;
-		pci_err(pdev, "left mastering DMA by a refused handover: bus mastering turned off\n");
 		return;
 	}
 	fn = pci_kho_incoming_find(pci_domain_nr(pdev->bus), pdev->bus->number,
@@ -1075,6 +1125,82 @@ int pci_kho_check_reset(struct pci_dev *pdev)
 	dev_warn_ratelimited(&pdev->dev, "reset refused: kept for a live update\n");
 	return -EBUSY;
 }
+
+/**
+ * pci_kho_keeps_mastering() - may this function master DMA across the kexec?
+ * @pdev: a function shut down for kexec
+ *
+ * Called by pci_device_shutdown(). Translate or quiesce: a function handed
+ * over keeps bus mastering only if its IOMMU translation is handed over
+ * with it (its owner said so with pci_kho_set_translated()), so that its
+ * DMA never reaches memory untranslated; a bridge above such a function
+ * keeps it to forward that DMA. A function handed over without its
+ * translation, or kept from the previous kernel and not handed over
+ * again, is stopped like any other.
+ *
+ * Return: true if bus mastering stays on.
+ */
+bool pci_kho_keeps_mastering(struct pci_dev *pdev)
+{
+	bool handed_over, translated = false;
+	int i;
+
+	if (!pci_kho_is_preserved(pdev))
+		return false;
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
+		return true;	/* a bridge above a kept function */
+	scoped_guard(mutex, &pci_kho_lock) {
+		i = pci_kho_outgoing_find(pdev);
+		handed_over = i >= 0;
+		if (handed_over)
+			translated = pci_kho_out->translated[i];
+	}
+	if (translated)
+		return true;
+	pci_warn(pdev, "bus mastering turned off at kexec: %s\n",
+		 handed_over ? "handed over without its IOMMU translation" :
+		 "kept from the previous kernel but not handed over again");
+	return false;
+}
+
+/**
+ * pci_kho_quiesce() - stop a function whose handover cannot be honoured
+ * @pdev: a function the previous kernel may have left doing DMA
+ * @why: what it lost, for the log
+ *
+ * The one way the suite stops such a function in the next kernel, used
+ * when its translation is about to change (intel-iommu turning translation
+ * off, a refused IOMMU record): bus mastering goes off at once, and if the
+ * PCI part had claimed the function, the claim is refused, so that its
+ * owner gets -ESTALE and nothing treats it as kept any more.
+ */
+void pci_kho_quiesce(struct pci_dev *pdev, const char *why)
+{
+	struct pci_kho_incoming_function *fn;
+	bool claimed = false;
+	u16 cmd;
+
+	guard(mutex)(&pci_kho_lock);
+	fn = pci_kho_incoming_find(pci_domain_nr(pdev->bus), pdev->bus->number,
+				   pdev->devfn);
+	if (fn && fn->pdev == pdev && fn->state == PCI_KHO_CLAIMED) {
+		fn->state = PCI_KHO_REFUSED;
+		fn->err = -ESTALE;
+		fn->reason = why;
+		pdev->kho_preserved = 0;
+		pci_kho_update_bridges(pdev);
+		claimed = true;
+	}
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (!PCI_POSSIBLE_ERROR(cmd) && (cmd & PCI_COMMAND_MASTER)) {
+		pci_kho_stop_dma(pdev);
+		pci_err(pdev, "bus mastering turned off%s: %s\n",
+			claimed ? ", kept function refused" : "", why);
+	} else if (claimed) {
+		pci_err(pdev, "kept function refused: %s\n", why);
+	}
+}
+EXPORT_SYMBOL_GPL(pci_kho_quiesce);
 
 /* End of boot: report what never showed up */
 static int __init pci_kho_boot_done(void)

@@ -169,6 +169,7 @@ static void pci_kho_test_function_validate(struct kunit *test)
 	EXPECT_INVALID(f.reserved[1] = 1);
 	EXPECT_INVALID(f.reserved2 = 1);
 	EXPECT_INVALID(memset(f.driver, 'x', sizeof(f.driver)));
+	EXPECT_INVALID(strscpy(f.driver, "igb", sizeof(f.driver)));
 	EXPECT_INVALID(f.bridges[0].reserved = 1);
 	EXPECT_INVALID(f.bridges[0].secondary = 3);
 	EXPECT_INVALID(f.bridges[0].subordinate = 1);

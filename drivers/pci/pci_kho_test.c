@@ -36,6 +36,7 @@
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/iommu_kho.h>
+#include <linux/kho_dma_policy.h>
 #include <linux/liveupdate.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -217,6 +218,7 @@ static int pci_kho_test_preserve(struct liveupdate_file_op_args *args)
 			pci_kho_unpreserve(tf->pdev);
 			return err;
 		}
+		pci_kho_set_translated(tf->pdev);
 	}
 	args->serialized_data = pci_kho_test_encode(tf->pdev);
 	args->private_data = pci_dev_get(tf->pdev);
@@ -230,6 +232,14 @@ static void pci_kho_test_unpreserve(struct liveupdate_file_op_args *args)
 	pci_kho_test_unpreserve_iommu(pdev);
 	pci_kho_unpreserve(pdev);
 	pci_dev_put(pdev);
+}
+
+/* The kexec is near: will the next kernel take the function? */
+static int pci_kho_test_freeze(struct liveupdate_file_op_args *args)
+{
+	struct pci_dev *pdev = args->private_data;
+
+	return kho_dma_check_next_kernel(&pdev->dev);
 }
 
 static int pci_kho_test_retrieve(struct liveupdate_file_op_args *args)
@@ -279,6 +289,7 @@ static const struct liveupdate_file_ops pci_kho_test_file_ops = {
 	.can_preserve = pci_kho_test_can_preserve,
 	.preserve = pci_kho_test_preserve,
 	.unpreserve = pci_kho_test_unpreserve,
+	.freeze = pci_kho_test_freeze,
 	.retrieve = pci_kho_test_retrieve,
 	.finish = pci_kho_test_finish,
 	.owner = THIS_MODULE,

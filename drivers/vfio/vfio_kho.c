@@ -102,12 +102,16 @@ static DEFINE_MUTEX(vfio_kho_lock);
  * @container: the container, frozen
  * @file: its file (LUO holds a reference)
  * @ser: its handover block
+ * @pdev: the device of its group, referenced
+ * @device_preserved: the device's file is preserved too (same session)
  */
 struct vfio_kho_out_container {
 	struct list_head node;
 	struct vfio_container *container;
 	struct file *file;
 	struct vfio_kho_container_ser *ser;
+	struct pci_dev *pdev;
+	bool device_preserved;
 };
 
 static LIST_HEAD(vfio_kho_out);
@@ -212,6 +216,18 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 		err = -EOPNOTSUPP;
 		goto out_thaw;
 	}
+	/*
+	 * Nothing partial: a container is not frozen for a device that
+	 * cannot follow it (policy, IOMMU unit and mode).
+	 */
+	err = kho_dma_device_check(&pdev->dev, NULL);
+	if (!err)
+		err = iommu_kho_check_device(&pdev->dev);
+	if (err) {
+		pci_warn(pdev, "container not preserved: its device cannot be handed over (%pe)\n",
+			 ERR_PTR(err));
+		goto out_thaw;
+	}
 	if (nr > VFIO_KHO_MAX_MAPPINGS) {
 		pci_warn(pdev, "live update refused: %u mappings, at most %u\n",
 			 nr, VFIO_KHO_MAX_MAPPINGS);
@@ -241,6 +257,7 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	out->container = container;
 	out->file = args->file;
 	out->ser = ser;
+	out->pdev = pci_dev_get(pdev);
 	list_add(&out->node, &vfio_kho_out);
 	args->serialized_data = virt_to_phys(ser);
 	args->private_data = out;
@@ -267,25 +284,64 @@ static void vfio_kho_container_unpreserve(struct liveupdate_file_op_args *args)
 	list_del(&out->node);
 	vfio_container_kho_thaw(out->container);
 	kho_unpreserve_free(out->ser);
+	pci_dev_put(out->pdev);
 	kfree(out);
+}
+
+/*
+ * The kexec is near. A container goes only with its device: frozen on
+ * its own it would hand over mappings that nothing uses, and its device
+ * would be reset by the next kernel under them. Refusing the freeze
+ * refuses the kexec; the VMM closes the session or preserves the device.
+ */
+static int vfio_kho_container_freeze(struct liveupdate_file_op_args *args)
+{
+	struct vfio_kho_out_container *out = args->private_data;
+
+	guard(mutex)(&vfio_kho_lock);
+	if (out->device_preserved)
+		return 0;
+	pci_warn(out->pdev, "live update refused: its container is preserved without the device\n");
+	return -ENOENT;
 }
 
 /* New kernel: the container and the device are rebuilt together */
 
-static int vfio_kho_container_validate(const struct vfio_kho_container_ser *ser)
+/* A block of the previous kernel, if @size bytes at @phys are preserved. */
+static const void *vfio_kho_block(phys_addr_t phys, size_t size)
 {
+	return kho_is_preserved(phys, size) ? phys_to_virt(phys) : NULL;
+}
+
+/*
+ * Validate the container block at @phys; *@serp is set to it when its
+ * header can be read at all (NULL: not preserved memory), so that a
+ * refusal can name the device.
+ */
+static int vfio_kho_container_validate(phys_addr_t phys,
+				       const struct vfio_kho_container_ser **serp)
+{
+	const struct vfio_kho_container_ser *ser;
 	u64 end = 0;
 	u32 i;
 
+	ser = vfio_kho_block(phys, sizeof(*ser));
+	*serp = ser;
+	if (!ser)
+		return -EFAULT;
 	if (ser->version != VFIO_KHO_VERSION ||
 	    ser->mapping_size != sizeof(ser->mappings[0]) ||
 	    ser->nr_mappings > VFIO_KHO_MAX_MAPPINGS || ser->reserved)
 		return -EINVAL;
+	if (!vfio_kho_block(phys, struct_size(ser, mappings, ser->nr_mappings)))
+		return -EFAULT;
 	for (i = 0; i < ser->nr_mappings; i++) {
 		const struct vfio_kho_mapping_ser *m = &ser->mappings[i];
 
 		if (!m->size || (m->iova | m->size) & ~PAGE_MASK ||
 		    m->iova + m->size - 1 < m->iova || (i && m->iova < end) ||
+		    m->memfd_offset & ~PAGE_MASK ||
+		    m->memfd_offset + m->size - 1 < m->memfd_offset ||
 		    !m->prot || m->prot & ~3U || m->reserved)
 			return -EINVAL;
 		end = m->iova + m->size;
@@ -293,19 +349,23 @@ static int vfio_kho_container_validate(const struct vfio_kho_container_ser *ser)
 	return 0;
 }
 
-/* A refused handover: the device must not go on writing anywhere. */
+/*
+ * A refused handover: the device must not go on writing anywhere. Only a
+ * function the PCI part kept is stopped: a damaged block may name any
+ * address, and whatever else sits there is none of ours.
+ */
 static void vfio_kho_quiesce(u16 segment, u8 bus, u8 devfn, int err,
 			     const char *why)
 {
-	struct pci_dev *pdev = pci_get_domain_bus_and_slot(segment, bus, devfn);
+	struct pci_dev *pdev;
 
-	pr_err("%04x:%02x:%02x.%d: live update refused: %s (%pe); bus mastering turned off\n",
+	pr_err("%04x:%02x:%02x.%d: live update refused: %s (%pe)\n",
 	       segment, bus, PCI_SLOT(devfn), PCI_FUNC(devfn), why,
 	       ERR_PTR(err));
-	if (pdev) {
-		pci_clear_master(pdev);
-		pci_dev_put(pdev);
-	}
+	if (pci_kho_find_claimed(segment, bus, devfn, &pdev))
+		return;
+	pci_kho_quiesce(pdev, why);
+	pci_dev_put(pdev);
 }
 
 /**
@@ -418,9 +478,9 @@ static void vfio_kho_in_free(struct vfio_kho_in_container *in)
  * the device's .retrieve() gets too.
  */
 static struct vfio_kho_in_container *
-vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_in_ranges *ranges)
+vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_container_ser *ser,
+		const struct vfio_kho_in_ranges *ranges)
 {
-	const struct vfio_kho_container_ser *ser = phys_to_virt(phys);
 	struct vfio_kho_in_container *in;
 	const char *why;
 	int err;
@@ -475,7 +535,11 @@ vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_in_ranges *ranges)
 out_free:
 	vfio_kho_in_release(in);
 out_refuse:
-	vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err, why);
+	if (ser)
+		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err, why);
+	else
+		pr_err("live update refused: a container block at %pa is not preserved memory\n",
+		       &phys);
 	in->err = err;
 	list_add(&in->node, &vfio_kho_in);
 	return ERR_PTR(err);
@@ -493,16 +557,16 @@ static struct vfio_kho_in_container *vfio_kho_in_find(phys_addr_t phys)
 
 static int vfio_kho_container_retrieve(struct liveupdate_file_op_args *args)
 {
-	const struct vfio_kho_container_ser *ser =
-		phys_to_virt(args->serialized_data);
+	const struct vfio_kho_container_ser *ser;
 	struct vfio_kho_in_ranges ranges = {};
 	struct vfio_kho_in_container *in;
-	bool valid = !vfio_kho_container_validate(ser);
+	bool valid;
 
+	valid = !vfio_kho_container_validate(args->serialized_data, &ser);
 	if (valid)
 		vfio_kho_in_ranges_get(args, ser, &ranges);
 	scoped_guard(mutex, &vfio_kho_lock) {
-		in = vfio_kho_in_get(args->serialized_data,
+		in = vfio_kho_in_get(args->serialized_data, ser,
 				     valid ? &ranges : NULL);
 		if (!IS_ERR(in))
 			args->file = get_file(in->file);
@@ -544,13 +608,16 @@ static void vfio_kho_container_finish(struct liveupdate_file_op_args *args)
 	}
 	if (in)
 		vfio_kho_in_free(in);
-	kho_restore_free(phys_to_virt(args->serialized_data));
+	if (vfio_kho_block(args->serialized_data,
+			   sizeof(struct vfio_kho_container_ser)))
+		kho_restore_free(phys_to_virt(args->serialized_data));
 }
 
 static const struct liveupdate_file_ops vfio_kho_container_ops = {
 	.can_preserve = vfio_kho_container_can_preserve,
 	.preserve = vfio_kho_container_preserve,
 	.unpreserve = vfio_kho_container_unpreserve,
+	.freeze = vfio_kho_container_freeze,
 	.retrieve = vfio_kho_container_retrieve,
 	.can_finish = vfio_kho_container_can_finish,
 	.finish = vfio_kho_container_finish,
@@ -598,10 +665,12 @@ vfio_kho_out_find(struct vfio_container *container)
  * struct vfio_kho_out_device - a device file preserved in this kernel
  * @pdev: the device, referenced
  * @ser: its handover block
+ * @container: its container, preserved in the same session
  */
 struct vfio_kho_out_device {
 	struct pci_dev *pdev;
 	struct vfio_kho_device_ser *ser;
+	struct vfio_kho_out_container *container;
 };
 
 static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
@@ -641,6 +710,7 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 		pci_kho_unpreserve(pdev);
 		goto out_free;
 	}
+	pci_kho_set_translated(pdev);
 	ser->version = VFIO_KHO_VERSION;
 	ser->segment = pci_domain_nr(pdev->bus);
 	ser->bus = pdev->bus->number;
@@ -649,6 +719,8 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 	ser->container_token = token;
 	out->pdev = pci_dev_get(pdev);
 	out->ser = ser;
+	out->container = out_container;
+	out_container->device_preserved = true;
 	args->serialized_data = virt_to_phys(ser);
 	args->private_data = out;
 	pci_info(pdev, "device preserved with its container (token %llu)\n",
@@ -666,6 +738,7 @@ static void vfio_kho_device_unpreserve(struct liveupdate_file_op_args *args)
 	struct vfio_kho_out_device *out = args->private_data;
 
 	guard(mutex)(&vfio_kho_lock);
+	out->container->device_preserved = false;
 	iommu_kho_unpreserve_device(&out->pdev->dev);
 	pci_kho_unpreserve(out->pdev);
 	kho_unpreserve_free(out->ser);
@@ -673,14 +746,27 @@ static void vfio_kho_device_unpreserve(struct liveupdate_file_op_args *args)
 	kfree(out);
 }
 
+/* The kexec is near: will the next kernel keep the device's translation? */
+static int vfio_kho_device_freeze(struct liveupdate_file_op_args *args)
+{
+	struct vfio_kho_out_device *out = args->private_data;
+
+	return kho_dma_check_next_kernel(&out->pdev->dev);
+}
+
 static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 {
 	const struct vfio_kho_device_ser *ser =
-		phys_to_virt(args->serialized_data);
+		vfio_kho_block(args->serialized_data, sizeof(*ser));
 	struct vfio_kho_in_container *in;
 	struct file *container_file, *file;
 	int err;
 
+	if (!ser) {
+		pr_err("live update refused: a device block at %#llx is not preserved memory\n",
+		       args->serialized_data);
+		return -EINVAL;
+	}
 	if (ser->version != VFIO_KHO_VERSION) {
 		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, -EINVAL,
 				 "the device's handover block does not validate");
@@ -736,21 +822,25 @@ static bool vfio_kho_device_can_finish(struct liveupdate_file_op_args *args)
 
 static void vfio_kho_device_finish(struct liveupdate_file_op_args *args)
 {
-	struct vfio_kho_device_ser *ser = phys_to_virt(args->serialized_data);
+	const struct vfio_kho_device_ser *ser =
+		vfio_kho_block(args->serialized_data, sizeof(*ser));
 	struct pci_dev *pdev;
 
+	if (!ser)
+		return;
 	pdev = pci_get_domain_bus_and_slot(ser->segment, ser->bus, ser->devfn);
 	if (pdev) {
 		pci_kho_release(pdev);
 		pci_dev_put(pdev);
 	}
-	kho_restore_free(ser);
+	kho_restore_free((void *)ser);
 }
 
 static const struct liveupdate_file_ops vfio_kho_device_ops = {
 	.can_preserve = vfio_kho_device_can_preserve,
 	.preserve = vfio_kho_device_preserve,
 	.unpreserve = vfio_kho_device_unpreserve,
+	.freeze = vfio_kho_device_freeze,
 	.retrieve = vfio_kho_device_retrieve,
 	.can_finish = vfio_kho_device_can_finish,
 	.finish = vfio_kho_device_finish,
@@ -784,6 +874,11 @@ static int vfio_kho_containers_show(struct seq_file *m, void *unused)
 	}
 	list_for_each_entry(in, &vfio_kho_in, node) {
 		ser = in->ser;
+		if (in->err && !ser) {
+			seq_printf(m, "refused %pa %pe\n", &in->phys,
+				   ERR_PTR(in->err));
+			continue;
+		}
 		if (in->err) {
 			seq_printf(m, "refused %04x:%02x:%02x.%d %pe\n",
 				   ser->segment, ser->bus, PCI_SLOT(ser->devfn),

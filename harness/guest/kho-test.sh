@@ -110,16 +110,19 @@ kho_bind_vfio() {
 	[ "$(basename "$(readlink "$dev/driver")")" = vfio-pci ]
 }
 
-# kho_load_next: load this kernel again for the next stage, with this
-# rootfs (less the mounts) as its initramfs. KHO is on, so whatever was
-# preserved through LUO travels along.
+# kho_load_next [ARGS]: load this kernel again for the next stage, with
+# this rootfs (less the mounts) as its initramfs and ARGS added to its
+# command line. KHO is on, so whatever was preserved through LUO travels
+# along.
 kho_load_next() {
 	local next=$((KHO_STAGE + 1)) cmdline
-	(cd / && find . -xdev | cpio -o -H newc >"$KHO_NEXT_INITRD" 2>/dev/null) ||
+	# the stock kernel is only for the first stage's refusals
+	(cd / && find . -xdev ! -path ./boot/stock-bzImage |
+		cpio -o -H newc >"$KHO_NEXT_INITRD" 2>/dev/null) ||
 		return 1
 	cmdline=$(sed -e 's/ *kho\.stage=[0-9]*//' /proc/cmdline)
 	kho-kexec load /boot/bzImage "$KHO_NEXT_INITRD" \
-		"$cmdline kho.stage=$next"
+		"$cmdline${1:+ $1} kho.stage=$next"
 }
 
 kho_uptime_ms() {

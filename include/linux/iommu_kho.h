@@ -47,11 +47,17 @@ bool iommu_kho_keep_translation(struct intel_iommu *iommu);
 void iommu_kho_adopt_contexts(struct intel_iommu *iommu);
 struct iommu_domain *iommu_kho_adopt_domain(struct device *dev, u64 *bytes);
 bool iommu_kho_translation_kept(struct device *dev);
+int iommu_kho_check_device(struct device *dev);
 void iommu_kho_free_adopted_domain(struct iommu_domain *domain);
 bool iommu_kho_switch_context(struct intel_iommu *iommu, struct context_entry *ce,
 			      u8 bus, u8 devfn, u16 did, u64 top, u8 aw);
 unsigned int iommu_kho_release_old_tables(struct device *dev);
 #else
+static inline int iommu_kho_check_device(struct device *dev)
+{
+	return -ENODEV;
+}
+
 static inline bool iommu_kho_incoming_pending(void)
 {
 	return false;

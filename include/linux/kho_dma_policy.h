@@ -13,6 +13,7 @@
 struct attribute_group;
 struct dentry;
 struct device;
+struct kimage;
 
 /**
  * enum kho_dma_rule - the rules a device must meet to be handed over
@@ -132,6 +133,17 @@ void kho_dma_free_preserved(void *mem);
 u64 kho_dma_preserved_pages(void);
 struct dentry *kho_devices_debugfs_root(void);
 
+int kho_dma_check_next_kernel(struct device *dev);
+void kho_dma_note_scalable_capable(void);
+
 extern const struct attribute_group kho_dma_policy_pci_attr_group;
+
+#ifdef CONFIG_KHO_DEVICES
+void kho_dma_judge_next_kernel(struct kimage *image);
+#else
+static inline void kho_dma_judge_next_kernel(struct kimage *image)
+{
+}
+#endif
 
 #endif /* _LINUX_KHO_DMA_POLICY_H */

@@ -42,10 +42,13 @@ int pci_kho_register_flb(struct liveupdate_file_handler *fh);
 void pci_kho_unregister_flb(struct liveupdate_file_handler *fh);
 int pci_kho_preserve(struct pci_dev *pdev, const char *driver);
 void pci_kho_unpreserve(struct pci_dev *pdev);
+void pci_kho_set_translated(struct pci_dev *pdev);
 int pci_kho_find_claimed(u32 segment, u8 bus, u8 devfn, struct pci_dev **pdevp);
 void pci_kho_release(struct pci_dev *pdev);
 void pci_kho_device_found(struct pci_dev *pdev);
 int pci_kho_check_reset(struct pci_dev *pdev);
+bool pci_kho_keeps_mastering(struct pci_dev *pdev);
+void pci_kho_quiesce(struct pci_dev *pdev, const char *why);
 struct dentry *pci_kho_debugfs_root(void);
 int pci_kho_test_forge(struct pci_dev *pdev, const char *what);
 #else
@@ -61,6 +64,23 @@ static inline void pci_kho_device_found(struct pci_dev *pdev)
 static inline int pci_kho_check_reset(struct pci_dev *pdev)
 {
 	return 0;
+}
+
+static inline bool pci_kho_keeps_mastering(struct pci_dev *pdev)
+{
+	return false;
+}
+
+/* Without the PCI part nothing is kept: only stop the function's DMA. */
+static inline void pci_kho_quiesce(struct pci_dev *pdev, const char *why)
+{
+	u16 cmd;
+
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (PCI_POSSIBLE_ERROR(cmd) || !(cmd & PCI_COMMAND_MASTER))
+		return;
+	pci_write_config_word(pdev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
+	pci_err(pdev, "bus mastering turned off: %s\n", why);
 }
 #endif /* CONFIG_PCI_KHO */
 

@@ -5,8 +5,9 @@
  * (CONFIG_KHO_DEVICES_TEST_HOOKS), until vfio-pci's device file carries
  * functions itself.
  *
- *   preserve SESSION [--abort] BDF[=DRIVER]...
- *	put one test file per function in a new LUO session (tokens 1, 2...)
+ *   preserve SESSION [--abort] BDF[=DRIVER[,iommu]]...
+ *	put one test file per function in a new LUO session (tokens 1, 2...),
+ *	with ",iommu" keeping its IOMMU translation too,
  *	and keep the session open across the kexec; with --abort, close it
  *	instead, which unpreserves everything. Prints "preserve BDF ERRNO".
  *   retrieve SESSION N [--finish]
@@ -52,6 +53,9 @@ static int hold_function(const char *arg)
 
 	snprintf(buf, sizeof(buf), "%s", arg);
 	eq = strchr(buf, '=');
+	if (eq)
+		*eq = ' ';
+	eq = strchr(buf, ',');	/* BDF=DRIVER,iommu */
 	if (eq)
 		*eq = ' ';
 	fd = open(HOLD_PATH, O_RDWR);

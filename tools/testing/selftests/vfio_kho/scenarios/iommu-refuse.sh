@@ -4,7 +4,8 @@
 # untranslated: a device record whose page table leads outside the
 # preserved pages (stage 2), a handover of an unknown version (stage 3),
 # and a sound translation record for a PCI function that the PCI part
-# refused (its identity forged, stage 4). In each, edu is kicked to DMA
+# refused (its identity forged, stage 4). A refused record also stops
+# the function's DMA (bus mastering off). In each, edu is kicked to DMA
 # through its old IOVA after boot: the DMA faults and nothing lands in the
 # memfd.
 KHO_MACHINE="edu"
@@ -58,6 +59,13 @@ stage2() {
 		1 "$(grep -c "^in $EDU blocked" $IOMMU_DEVICES)"
 	kho_expect "the refusal is logged with its reason" 1 \
 		"$(dmesg | grep -c "$(echo $EDU | cut -c6-): IOMMU translation refused: its page table")"
+	kho_expect "the refused record's function quiesced: bus mastering off" 0 \
+		$(($(pci_kho_handover cfg $EDU 0x4) & 4))
+	kho_expect "the quiesce is logged with the reason" 1 \
+		"$(dmesg | grep -c "$EDU: bus mastering turned off.*its page table")"
+	# Mastering again, its DMA must still meet the blocked context entry.
+	kho_check "bus mastering on again" \
+		pci_kho_handover cfg $EDU 0x4 $(($(pci_kho_handover cfg $EDU 0x4) | 6))
 	blocked kho-r1
 	set_up kho-r2 compatible
 }

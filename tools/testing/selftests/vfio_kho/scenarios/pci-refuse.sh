@@ -73,8 +73,9 @@ stage2() {
 	kho_expect "session finish" "finish 0" "$(echo "$out" | grep '^finish')"
 
 	kho_check "igb: bus mastering on, marker written again" set_up $IGB
-	out=$(h preserve kho-pci-2 $IGB=vfio-pci)
-	kho_expect "igb preserved again" "preserve $IGB 0 " "$(preserved "$out")"
+	out=$(h preserve kho-pci-2 $IGB=vfio-pci,iommu)
+	kho_expect "igb preserved again, with its translation (so it keeps mastering)" \
+		"preserve $IGB 0 " "$(preserved "$out")"
 	kho_check "the handover forged to an unknown version" \
 		sh -c "echo compatible >$FORGE"
 }

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+# Translate or quiesce, next kernel's side: edu is handed over with its
+# translation and kept mastering, and the test hook lets the kexec go to
+# a kernel booted with intel_iommu=off, which the old kernel would refuse.
+# That kernel turns the translation it found on off, but stops edu first:
+# bus mastering off, the reason logged, its PCI claim refused.
+KHO_MACHINE="edu"
+
+EDU=0000:00:05.0
+
+d() { iommu_kho_dma "$@"; }
+field() { echo "$2" | grep "^$1 " | head -n 1; }
+
+stage1() {
+	local out
+
+	echo 64 >/sys/bus/pci/devices/$EDU/kho_dma_reach_bits
+	kho_check "edu bound to vfio-pci" kho_bind_vfio $EDU || return
+	out=$(d setup kho-iommu-off $EDU iommu)
+	echo "$out"
+	kho_expect "edu preserved with its translation" \
+		"preserve-device 0" "$(field preserve-device "$out")"
+	kho_check "test hook: let the next kexec happen whatever the next kernel" \
+		sh -c "echo 1 >/sys/kernel/debug/kho_devices/policy/next_kernel_ignore"
+	kho_say "kho-stage-done 1"
+	kho_load_next intel_iommu=off || return
+	d kick-kexec $EDU 0
+	kho_fail "kexec into stage 2" "reboot(KEXEC) returned"
+}
+
+stage2() {
+	kho_ksft iommu-off-quiesced vfio_kho_next_kernel quiesced $EDU
+	kho_expect "intel-iommu turned the inherited translation off after stopping edu" 1 \
+		"$(dmesg | grep -c "$EDU: bus mastering turned off, kept function refused: the translation the previous kernel left on is turned off")"
+}

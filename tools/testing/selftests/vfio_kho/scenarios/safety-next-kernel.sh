@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# Translate or quiesce, old kernel's side: edu, doing DMA through a kept
+# translation (a VFIO type1 container mapping a memfd at IOVA 1 TiB), is
+# never kexec'd into a kernel that cannot keep that translation. For each
+# such kernel (command line turning LUO, KHO or the IOMMU off; an image
+# without the suite's note or reading another format) the load works but reboot(KEXEC) is refused with the rule's
+# errno and edu goes on mastering; a DMA made after the refusals lands
+# (stage 2). Then the next kernel's side: the test hook lets a kexec into
+# a kernel booted with liveupdate=off happen, and that kernel stops edu
+# before anything else (stage 3).
+KHO_MACHINE="edu"
+
+EDU=0000:00:05.0
+NEXT_KERNEL=/sys/kernel/debug/kho_devices/policy
+STOCK=/boot/stock-bzImage	# a kernel without the suite, when the harness has one
+
+d() { iommu_kho_dma "$@"; }
+field() { echo "$2" | grep "^$1 " | head -n 1; }
+
+set_up() {
+	local out
+
+	echo 64 >/sys/bus/pci/devices/$EDU/kho_dma_reach_bits
+	kho_check "$1: edu bound to vfio-pci" kho_bind_vfio $EDU || return
+	out=$(d setup "$1" $EDU iommu)
+	echo "$out"
+	kho_expect "$1: edu preserved with its translation" \
+		"preserve-device 0" "$(field preserve-device "$out")"
+}
+
+stage1() {
+	set_up kho-next || return
+	kho_ksft next-kernel-refused vfio_kho_next_kernel refuse $EDU $STOCK
+	kho_expect "after the refused kexecs edu still copies through its kept translation" \
+		"kick 0" "$(d kick $EDU second)"
+	kho_say "kho-stage-done 1"
+	kho_load_next || return
+	d kick-kexec $EDU 0
+	kho_fail "kexec into stage 2" "reboot(KEXEC) returned"
+}
+
+stage2() {
+	local out
+
+	out=$(d check kho-next $EDU)
+	echo "$out"
+	kho_judge "$out" \
+		"dma-data 4096/4096|the DMA in flight across the accepted kexec landed in the memfd" \
+		"dma-data-second 4096/4096|the DMA made after the refused kexecs landed in the memfd" \
+		"finish 0|session finished"
+	set_up kho-next2 || return
+	kho_check "test hook: let the next kexec happen whatever the next kernel" \
+		sh -c "echo 1 >$NEXT_KERNEL/next_kernel_ignore"
+	kho_say "kho-stage-done 2"
+	kho_load_next liveupdate=off || return
+	d kick-kexec $EDU 0
+	kho_fail "kexec into stage 3" "reboot(KEXEC) returned"
+}
+
+stage3() {
+	kho_ksft next-kernel-liveupdate-off vfio_kho_next_kernel quiesced $EDU
+}
