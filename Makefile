@@ -6,7 +6,8 @@
 #   make run              the main job: live update of a QEMU host with a
 #                         passthrough device doing DMA, with a report
 #   make check            every test (KUnit, selftests, regression guards)
-#   make check T="a b"    only the named scenarios
+#   make check T="a b"    only the named scenarios ("debug:a": scenario a
+#                         on the sanitised kernel)
 #   make checkpatch       checkpatch --strict on our files and patches
 #   make export-patches   the whole suite as a git format-patch series
 #   make compile-series   compile what each commit of that series touches
@@ -23,6 +24,7 @@ H := $(CURDIR)/harness
 T ?=
 
 .PHONY: all deps fetch tree kernel tests initramfs check run \
+	debug-kernel debug-initramfs \
 	checkpatch export-patches compile-series fuzz clean distclean
 
 all: initramfs
@@ -45,7 +47,21 @@ tests: kernel
 initramfs: tests
 	@$(H)/build-initramfs.sh
 
-check: initramfs
+# The sanitised kernel is built for a full run, or when T names debug:...
+CHECK_DEPS := initramfs
+ifeq ($(strip $(T)),)
+CHECK_DEPS += debug-initramfs
+else ifneq ($(findstring debug:,$(T)),)
+CHECK_DEPS += debug-initramfs
+endif
+
+debug-kernel: tree
+	@KHO_FLAVOUR=debug $(H)/build-kernel.sh
+
+debug-initramfs: tests debug-kernel
+	@KHO_FLAVOUR=debug $(H)/build-initramfs.sh
+
+check: $(CHECK_DEPS)
 	@$(H)/vmtest.sh $(T)
 
 run: initramfs
@@ -64,8 +80,8 @@ fuzz: deps
 	@$(H)/fuzz.sh long $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(KHO_BUILD)/obj $(KHO_BUILD)/tests $(KHO_BUILD)/initramfs* \
-		$(KHO_BUILD)/logs
+	rm -rf $(KHO_BUILD)/obj $(KHO_BUILD)/obj-debug $(KHO_BUILD)/tests \
+		$(KHO_BUILD)/initramfs* $(KHO_BUILD)/logs
 
 distclean:
 	rm -rf $(KHO_BUILD)

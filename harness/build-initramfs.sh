@@ -8,8 +8,10 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${KHO_BUILD:?}
-root=$build/initramfs
-kernel=$build/obj/arch/x86/boot/bzImage
+# KHO_FLAVOUR=debug: the sanitised kernel, in initramfs-debug.cpio
+flavour=${KHO_FLAVOUR:-}
+root=$build/initramfs${flavour:+-$flavour}
+kernel=$build/obj${flavour:+-$flavour}/arch/x86/boot/bzImage
 
 rm -rf "$root"
 mkdir -p "$root"/{bin,boot,lib,scenarios,tests,proc,sys,dev,tmp,run}
@@ -33,6 +35,7 @@ for f in "$root"/tests/*; do
 done
 [ -f /usr/share/misc/pci.ids ] &&
 	install -D -m 0644 /usr/share/misc/pci.ids "$root/usr/share/misc/pci.ids"
-(cd "$root" && find . | cpio -o -H newc --quiet) >"$build/initramfs.cpio.new"
-mv "$build/initramfs.cpio.new" "$build/initramfs.cpio"
-echo "[initramfs] $(du -h "$build/initramfs.cpio" | cut -f1) $build/initramfs.cpio"
+out=$build/initramfs${flavour:+-$flavour}.cpio
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$out.new"
+mv "$out.new" "$out"
+echo "[initramfs] $(du -h "$out" | cut -f1) $out"

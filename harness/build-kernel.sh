@@ -3,6 +3,8 @@
 #
 # Configure and build the test kernel out of tree in $KHO_BUILD/obj with
 # ccache, then install its uAPI headers into $KHO_BUILD/headers.
+# KHO_FLAVOUR=debug builds the sanitised flavour in $KHO_BUILD/obj-debug
+# instead, with harness/config/debug/*.config on top.
 #
 # The config is harness/config/*.config merged into an empty .config and
 # completed with olddefconfig. Every option of the fragments must survive
@@ -12,10 +14,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${KHO_BUILD:?}
 tree=$build/linux
-obj=$build/obj
+flavour=${KHO_FLAVOUR:-}
+obj=$build/obj${flavour:+-$flavour}
 jobs=${JOBS:-$(nproc)}
 
-log() { echo "[kernel] $*"; }
+log() { echo "[kernel${flavour:+ $flavour}] $*"; }
 
 export CCACHE_BASEDIR=$repo
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
@@ -27,8 +30,9 @@ kmake=(make -s -C "$tree" O="$obj" ARCH=x86_64 -j"$jobs" CC="ccache gcc")
 
 mkdir -p "$obj"
 frag=$obj/kho-fragment.config
-cat "$repo"/harness/config/*.config | grep '^CONFIG_\|^# CONFIG_.* is not set' \
-	>"$frag.new"
+cat "$repo"/harness/config/*.config \
+	${flavour:+"$repo"/harness/config/$flavour/*.config} |
+	grep '^CONFIG_\|^# CONFIG_.* is not set' >"$frag.new"
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$obj/.config" ] ||
 	[ "$tree/.kho-series" -nt "$obj/.config" ]; then
 	log "configuring from $(grep -c . "$frag.new") fragment options"
@@ -68,4 +72,5 @@ start=$(date +%s)
 "${kmake[@]}" bzImage
 log "bzImage built in $(($(date +%s) - start)) s: $obj/arch/x86/boot/bzImage"
 
-"${kmake[@]}" headers_install INSTALL_HDR_PATH="$build/headers" >/dev/null
+[ -n "$flavour" ] ||
+	"${kmake[@]}" headers_install INSTALL_HDR_PATH="$build/headers" >/dev/null

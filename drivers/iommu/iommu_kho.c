@@ -1247,7 +1247,12 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 {
 	unsigned int bus, devfn;
 
-	guard(mutex)(&iommu_kho_lock);
+	/*
+	 * No iommu_kho_lock: this runs from intel_iommu_init(), before
+	 * anything else reads or frees the incoming state, and it calls
+	 * into the PCI part, whose locks nest inside LUO's, which nest
+	 * outside iommu_kho_lock (FLB finish).
+	 */
 	if (!iommu_kho_in)
 		return;
 	for (bus = 0; bus < 256; bus++) {
@@ -1407,15 +1412,17 @@ static int __init iommu_kho_boot_done(void)
 {
 	u32 i;
 
-	guard(mutex)(&iommu_kho_lock);
+	/* Boot: nothing frees the incoming state yet; see adopt_contexts. */
 	for (i = 0; iommu_kho_in && i < iommu_kho_in->nr; i++) {
 		struct iommu_kho_in_device *d = &iommu_kho_in->devs[i];
 		const struct iommu_kho_device_ser *r = d->rec;
 
 		if (d->unit_seen || !d->accepted)
 			continue;
-		d->accepted = false;
-		d->reason = "its IOMMU unit was not found";
+		scoped_guard(mutex, &iommu_kho_lock) {
+			d->accepted = false;
+			d->reason = "its IOMMU unit was not found";
+		}
 		pr_err("%04x:%02x:%02x.%d: translation not kept: no IOMMU unit at %#llx\n",
 		       r->segment, r->bus, PCI_SLOT(r->devfn), PCI_FUNC(r->devfn),
 		       r->unit_reg_base);

@@ -529,6 +529,14 @@ int pci_kho_preserve(struct pci_dev *pdev, const char *driver)
 	const char *why = NULL;
 	int err;
 
+	/*
+	 * The policy walks the IOMMU group (group->mutex), which is taken
+	 * before iommu_kho_lock and pci_kho_lock elsewhere: check it first,
+	 * without pci_kho_lock.
+	 */
+	err = kho_dma_device_check(&pdev->dev, NULL);
+	if (err)
+		return err;	/* the policy has logged the rule */
 	guard(mutex)(&pci_kho_lock);
 	if (!pci_kho_out) {
 		pci_warn(pdev, "not preserved: no LUO file that depends on %s is being preserved\n",
@@ -539,9 +547,6 @@ int pci_kho_preserve(struct pci_dev *pdev, const char *driver)
 		pci_warn(pdev, "not preserved: already handed over\n");
 		return -EEXIST;
 	}
-	err = kho_dma_device_check(&pdev->dev, NULL);
-	if (err)
-		return err;	/* the policy has logged the rule */
 	if (pci_kho_out->nr == PCI_KHO_MAX_FUNCTIONS) {
 		pci_warn(pdev, "not preserved: %u functions are handed over already\n",
 			 PCI_KHO_MAX_FUNCTIONS);

@@ -131,6 +131,20 @@ kho_uptime_ms() {
 	echo "${up%.*}${up#*.}0"
 }
 
+# kho_leak_check: on a kernel with kmemleak (the sanitised flavour), after
+# the last stage: no object suspected leaked. The report goes to the
+# console log.
+kho_leak_check() {
+	local f=/sys/kernel/debug/kmemleak n
+	[ -w $f ] || return 0
+	echo scan >$f
+	sleep 6	# kmemleak only reports objects older than 5 s
+	echo scan >$f
+	n=$(grep -c '^unreferenced object' $f)
+	[ "$n" -eq 0 ] || cat $f
+	kho_expect "kmemleak: no object suspected leaked after the last stage" 0 "$n"
+}
+
 kho_init_main() {
 	KHO_SCENARIO=$(kho_cmdline_arg kho.test) || KHO_SCENARIO=
 	KHO_STAGE=$(kho_cmdline_arg kho.stage) || KHO_STAGE=1
@@ -144,6 +158,7 @@ kho_init_main() {
 	. "/scenarios/$KHO_SCENARIO.sh"
 	cd /tmp || return
 	"stage$KHO_STAGE"
+	type "stage$((KHO_STAGE + 1))" >/dev/null 2>&1 || kho_leak_check
 	kho_say "kho-stage-done $KHO_STAGE"
 	type "stage$((KHO_STAGE + 1))" >/dev/null 2>&1 || return
 	echo "== kho-test: kexec into stage $((KHO_STAGE + 1)) =="

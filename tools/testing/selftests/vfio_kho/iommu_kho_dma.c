@@ -27,7 +27,9 @@
  *	("finish ERRNO").
  *
  * The IOVA is far above guest RAM, so a DMA that escapes translation, or
- * that a stale table translates, cannot land in the memfd.
+ * that a stale table translates, cannot land in the memfd. KHO_DMA_IOVA
+ * (hex) moves it, e.g. onto a canary region that a DMA escaping
+ * translation would hit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,7 +52,10 @@
 #include "kho_sysfs.h"
 
 #define HOLD_PATH	"/sys/kernel/debug/kho_devices/pci/hold"
-#define DMA_IOVA	0x10000000000ULL	/* 1 TiB */
+/* 1 TiB, or KHO_DMA_IOVA (hex) from the environment */
+#define DMA_IOVA_DEFAULT	0x10000000000ULL
+static uint64_t dma_iova = DMA_IOVA_DEFAULT;
+#define DMA_IOVA	dma_iova
 #define MEMFD_SIZE	SZ_2M
 #define SRC_OFFSET	0
 #define DST_OFFSET	SZ_1M
@@ -231,7 +236,11 @@ static int check(const char *session, const char *bdf)
 
 int main(int argc, char **argv)
 {
+	const char *iova = getenv("KHO_DMA_IOVA");
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (iova)
+		dma_iova = strtoull(iova, NULL, 16);
 	if (argc >= 4 && !strcmp(argv[1], "setup"))
 		return setup(argv[2], argv[3], argc > 4 && !strcmp(argv[4], "iommu"));
 	if (argc == 4 && !strcmp(argv[1], "kick-kexec"))

@@ -185,11 +185,7 @@ FIXTURE_SETUP(memory_rule)
 	phys_range(self->mem, MEMFD_SIZE, &lo, &hi);
 	TH_LOG("memfd pages between %#llx and %#llx",
 	       (unsigned long long)lo, (unsigned long long)hi);
-	if (variant->below_4g) {
-		ASSERT_LT(hi, FOUR_GIB);
-	} else {
-		ASSERT_GE(lo, FOUR_GIB);
-	}
+	ASSERT_TRUE(variant->below_4g ? hi < FOUR_GIB : lo >= FOUR_GIB);
 	self->luo = luo_open_device();
 	ASSERT_GE(self->luo, 0);
 	self->session = luo_create_session(self->luo, variant->below_4g ?

@@ -19,6 +19,17 @@
  *	test hook next_kernel_ignore let the kexec happen): BDF's bus
  *	mastering is off, the kernel logged why, and the PCI part does not
  *	treat it as kept.
+ *   canary-fill PHYS
+ *	old kernel: fill the 2 MiB reserved (memmap=) at PHYS with a canary,
+ *	through /dev/mem. The device's mappings use IOVA PHYS, so that a DMA
+ *	escaping translation lands on the canary.
+ *   canary BDF PHYS
+ *	next kernel, after the previous one left BDF (edu) doing DMA at IOVA
+ *	PHYS and this one turned translation off (intel_iommu=off): the DMA
+ *	in flight across the kexec did not land untranslated, BDF is not
+ *	mastering, and its next DMA (kicked here) does not land either. The
+ *	control turns bus mastering back on: that DMA then does land on the
+ *	canary, so the checks above can fail.
  *
  * Output is KTAP, one line per check.
  */
@@ -30,12 +41,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/compiler.h>
 #include <linux/kexec.h>
 #include <linux/reboot.h>
+#include <linux/sizes.h>
 
 #include "../kselftest.h"
 #include "kho_sysfs.h"
@@ -327,8 +341,120 @@ static int quiesced(const char *bdf)
 	return 0;
 }
 
+#define CANARY		0xc5
+#define CANARY_SIZE	SZ_2M
+#define DST_OFFSET	SZ_1M		/* as iommu_kho_dma's */
+#define DST2_OFFSET	(DST_OFFSET + 2 * 4096)
+#define EDU_BUFFER	0x40000
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_COUNT	0x90
+#define EDU_DMA_CMD	0x98
+
+static int canary_fill(uint64_t phys)
+{
+	int fd = open("/dev/mem", O_RDWR | O_SYNC);
+	char *buf = malloc(CANARY_SIZE);
+	int ret = 1;
+
+	if (fd >= 0 && buf) {
+		memset(buf, CANARY, CANARY_SIZE);
+		ret = pwrite(fd, buf, CANARY_SIZE, phys) != CANARY_SIZE;
+	}
+	if (ret)
+		perror("canary-fill: /dev/mem");
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* Bytes of the page at @phys that are not the canary; -1 if unreadable. */
+static int canary_damage(uint64_t phys)
+{
+	uint8_t page[4096];
+	int fd = open("/dev/mem", O_RDONLY | O_SYNC), n = 0, i;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, page, sizeof(page), phys) != sizeof(page)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	for (i = 0; i < (int)sizeof(page); i++)
+		n += page[i] != CANARY;
+	return n;
+}
+
+/* edu's DMA registers take 8-byte writes only. */
+static void edu_write64(void *bar0, uint32_t reg, uint64_t val)
+{
+	WRITE_ONCE(*(uint64_t *)((char *)bar0 + reg), val);
+}
+
+/* Let edu copy its buffer to bus address @dst (device to RAM) and wait. */
+static int edu_copy_out(const char *bdf, uint64_t dst)
+{
+	char path[128];
+	void *bar0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return -errno;
+	bar0 = mmap(NULL, SZ_1M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar0 == MAP_FAILED)
+		return -errno;
+	edu_write64(bar0, EDU_DMA_SRC, EDU_BUFFER);
+	edu_write64(bar0, EDU_DMA_DST, dst);
+	edu_write64(bar0, EDU_DMA_COUNT, 4096);
+	edu_write64(bar0, EDU_DMA_CMD, 3);	/* start, device to RAM */
+	usleep(400000);	/* edu fires 100 ms after the kick */
+	munmap(bar0, SZ_1M);
+	return 0;
+}
+
+static int check_canary(const char *bdf, uint64_t phys)
+{
+	uint8_t cfg[8];
+	int n;
+
+	ksft_print_header();
+	ksft_set_plan(6);
+	n = canary_damage(phys + DST_OFFSET);
+	ksft_test_result(n == 0,
+			 "the DMA in flight across the kexec did not land untranslated (%d bytes changed)\n",
+			 n);
+	ksft_test_result(!mastering(bdf), "%s: bus mastering off\n", bdf);
+	ksft_test_result(!edu_copy_out(bdf, phys + DST2_OFFSET),
+			 "%s: DMA kicked with translation off\n", bdf);
+	n = canary_damage(phys + DST2_OFFSET);
+	ksft_test_result(n == 0, "it did not land untranslated (%d bytes changed)\n",
+			 n);
+	/* Control: a device still mastering here would write the canary. */
+	if (kho_config_read(bdf, cfg, sizeof(cfg)) ||
+	    kho_config_write16(bdf, 4, (cfg[4] | cfg[5] << 8) | 6))
+		ksft_exit_fail_msg("cannot turn bus mastering back on\n");
+	edu_copy_out(bdf, phys + DST2_OFFSET);
+	n = canary_damage(phys + DST2_OFFSET);
+	ksft_test_result(n > 0,
+			 "control: with bus mastering forced on, the same DMA lands untranslated on the canary (%d bytes changed)\n",
+			 n);
+	kho_config_write16(bdf, 4, cfg[4] | cfg[5] << 8);
+	ksft_test_result(!mastering(bdf), "%s: bus mastering off again\n", bdf);
+	ksft_finished();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "canary-fill"))
+		return canary_fill(strtoull(argv[2], NULL, 16));
+	if (argc == 4 && !strcmp(argv[1], "canary"))
+		return check_canary(argv[2], strtoull(argv[3], NULL, 16));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "refuse"))
 		return refuse(argv[2], argc == 4 ? argv[3] : NULL);
 	if (argc == 3 && !strcmp(argv[1], "quiesced"))

@@ -3,10 +3,16 @@
 # translation and kept mastering, and the test hook lets the kexec go to
 # a kernel booted with intel_iommu=off, which the old kernel would refuse.
 # That kernel turns the translation it found on off, but stops edu first:
-# bus mastering off, the reason logged, its PCI claim refused.
+# bus mastering off, the reason logged, its PCI claim refused. edu's IOVA
+# is a guest-physical address reserved on both kernels (memmap=) and
+# filled with a canary: no DMA, in flight across the kexec or kicked in
+# the new kernel, lands there untranslated; forcing bus mastering back on
+# makes it land, which shows the check can fail.
 KHO_MACHINE="edu"
+KHO_CMDLINE='memmap=2M$0x180000000'
 
 EDU=0000:00:05.0
+CANARY=0x180000000
 
 d() { iommu_kho_dma "$@"; }
 field() { echo "$2" | grep "^$1 " | head -n 1; }
@@ -16,7 +22,9 @@ stage1() {
 
 	echo 64 >/sys/bus/pci/devices/$EDU/kho_dma_reach_bits
 	kho_check "edu bound to vfio-pci" kho_bind_vfio $EDU || return
-	out=$(d setup kho-iommu-off $EDU iommu)
+	kho_check "canary at the guest-physical address equal to edu's IOVA" \
+		vfio_kho_next_kernel canary-fill $CANARY
+	out=$(KHO_DMA_IOVA=$CANARY d setup kho-iommu-off $EDU iommu)
 	echo "$out"
 	kho_expect "edu preserved with its translation" \
 		"preserve-device 0" "$(field preserve-device "$out")"
@@ -24,7 +32,7 @@ stage1() {
 		sh -c "echo 1 >/sys/kernel/debug/kho_devices/policy/next_kernel_ignore"
 	kho_say "kho-stage-done 1"
 	kho_load_next intel_iommu=off || return
-	d kick-kexec $EDU 0
+	KHO_DMA_IOVA=$CANARY d kick-kexec $EDU 0
 	kho_fail "kexec into stage 2" "reboot(KEXEC) returned"
 }
 
@@ -32,4 +40,5 @@ stage2() {
 	kho_ksft iommu-off-quiesced vfio_kho_next_kernel quiesced $EDU
 	kho_expect "intel-iommu turned the inherited translation off after stopping edu" 1 \
 		"$(dmesg | grep -c "$EDU: bus mastering turned off, kept function refused: the translation the previous kernel left on is turned off")"
+	kho_ksft iommu-off-canary vfio_kho_next_kernel canary $EDU $CANARY
 }
