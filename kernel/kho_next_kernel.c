@@ -152,46 +152,46 @@ struct kho_next_switches {
 	bool no_iommu;
 };
 
-/* Apply each comma-separated option of intel_iommu= as the kernel would. */
-static void kho_next_intel_iommu(struct kho_next_switches *s, const char *v,
-				 size_t n)
+/*
+ * The next option of a comma-separated value (@v, @n bytes): its length;
+ * *@rest is set past it and the commas that follow.
+ */
+static size_t kho_next_option(const char *v, size_t n, size_t *rest)
 {
-	while (n) {
-		size_t k = 0;
+	size_t k = 0;
 
-		while (k < n && v[k] != ',')
-			k++;
-		/* intel_iommu_setup() compares prefixes, in this order */
-		if (k >= 2 && !memcmp(v, "on", 2))
-			s->iommu = 1;
-		else if (k >= 3 && !memcmp(v, "off", 3))
-			s->iommu = 0;
-		else if (k >= 5 && !memcmp(v, "sm_on", 5))
-			s->sm = 1;
-		else if (k >= 6 && !memcmp(v, "sm_off", 6))
-			s->sm = 0;
-		while (k < n && v[k] == ',')
-			k++;
-		v += k;
-		n -= k;
-	}
+	while (k < n && v[k] != ',')
+		k++;
+	*rest = k;
+	while (*rest < n && v[*rest] == ',')
+		(*rest)++;
+	return k;
 }
 
-/* iommu=off turns every IOMMU off on x86 (no_iommu). */
-static void kho_next_iommu(struct kho_next_switches *s, const char *v,
-			   size_t n)
+/*
+ * Apply each option of intel_iommu= as intel_iommu_setup() does (prefix
+ * compares, in this order), or of iommu= (@iommu_param): only "off"
+ * matters there, it turns every IOMMU off on x86 (no_iommu).
+ */
+static void kho_next_iommu_options(struct kho_next_switches *s, bool iommu_param,
+				   const char *v, size_t n)
 {
-	while (n) {
-		size_t k = 0;
+	size_t k, rest;
 
-		while (k < n && v[k] != ',')
-			k++;
-		if (k >= 3 && !memcmp(v, "off", 3))
-			s->no_iommu = true;
-		while (k < n && v[k] == ',')
-			k++;
-		v += k;
-		n -= k;
+	for (; n; v += rest, n -= rest) {
+		k = kho_next_option(v, n, &rest);
+		if (iommu_param) {
+			if (k >= 3 && !memcmp(v, "off", 3))
+				s->no_iommu = true;
+		} else if (k >= 2 && !memcmp(v, "on", 2)) {
+			s->iommu = 1;
+		} else if (k >= 3 && !memcmp(v, "off", 3)) {
+			s->iommu = 0;
+		} else if (k >= 5 && !memcmp(v, "sm_on", 5)) {
+			s->sm = 1;
+		} else if (k >= 6 && !memcmp(v, "sm_off", 6)) {
+			s->sm = 0;
+		}
 	}
 }
 
@@ -210,9 +210,9 @@ static void kho_next_param(struct kho_next_switches *s, const char *name,
 		if (b >= 0)
 			s->luo = b;
 	} else if (IS("intel_iommu")) {
-		kho_next_intel_iommu(s, val, vlen);
+		kho_next_iommu_options(s, false, val, vlen);
 	} else if (IS("iommu")) {
-		kho_next_iommu(s, val, vlen);
+		kho_next_iommu_options(s, true, val, vlen);
 	}
 #undef IS
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * PCI config space and BAR0 registers through sysfs, for the selftests.
- * Each call returns 0 or a negative errno.
+ * PCI config space and BAR0 registers through sysfs, and the kernel log,
+ * for the selftests. Each call returns 0 or a negative errno unless said.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -87,4 +90,23 @@ int kho_bar0_write32(const char *bdf, uint32_t reg, uint32_t val)
 	WRITE_ONCE(bar[reg / 4], val);
 	munmap(bar, BAR0_MAP_SIZE);
 	return 0;
+}
+
+/* Kernel log lines holding @a and, unless NULL, @b; -1 if unreadable. */
+int kho_klog_count(const char *a, const char *b)
+{
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0), n = 0;
+	char *buf, *line, *save;
+
+	if (len <= 0)
+		return -1;
+	buf = calloc(1, len + 1);
+	if (!buf)
+		return -1;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	for (line = len > 0 ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		n += strstr(line, a) && (!b || strstr(line, b));
+	free(buf);
+	return len < 0 ? -1 : n;
 }

@@ -13,5 +13,6 @@ int kho_config_read(const char *bdf, uint8_t *cfg, size_t len);
 int kho_config_write16(const char *bdf, unsigned int off, uint16_t val);
 int kho_bar0_read32(const char *bdf, uint32_t reg, uint32_t *val);
 int kho_bar0_write32(const char *bdf, uint32_t reg, uint32_t val);
+int kho_klog_count(const char *a, const char *b);
 
 #endif /* KHO_SYSFS_H */

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -28,6 +27,7 @@
 #include <libvfio.h>
 
 #include "../kselftest_harness.h"
+#include "kho_sysfs.h"
 
 #define DMA_IOVA	0x10000000000ULL	/* 1 TiB */
 #define MEMFD_SIZE	SZ_2M
@@ -103,24 +103,6 @@ static int fill_memory_above_4g(void)
 	}
 	close(filler);
 	return -1;
-}
-
-static int count_log_lines(const char *needle)
-{
-	int len = klogctl(10, NULL, 0), n = 0;
-	char *buf, *line, *save;
-
-	if (len <= 0)
-		return -1;
-	buf = calloc(1, len + 1);
-	if (!buf)
-		return -1;
-	len = klogctl(3, buf, len);
-	for (line = len > 0 ? strtok_r(buf, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save))
-		n += !!strstr(line, needle);
-	free(buf);
-	return n;
 }
 
 static int count_out_containers(void)
@@ -211,7 +193,7 @@ TEST_F(memory_rule, container_preserve)
 	struct dma_region other = {
 		.vaddr = self->mem, .iova = 2 * DMA_IOVA, .size = MEMFD_SIZE,
 	};
-	int logged = count_log_lines("maps memory below 4 GiB");
+	int logged = kho_klog_count("maps memory below 4 GiB", NULL);
 	int ret;
 
 	iommu_map(self->iommu, &region);
@@ -227,8 +209,8 @@ TEST_F(memory_rule, container_preserve)
 	}
 	ASSERT_EQ(ret, -ERANGE);
 	/* one line naming the range */
-	ASSERT_EQ(count_log_lines("maps memory below 4 GiB"), logged + 1);
-	ASSERT_EQ(count_log_lines("IOVA 0x10000000000-0x100001fffff maps memory below 4 GiB"),
+	ASSERT_EQ(kho_klog_count("maps memory below 4 GiB", NULL), logged + 1);
+	ASSERT_EQ(kho_klog_count("IOVA 0x10000000000-0x100001fffff maps memory below 4 GiB", NULL),
 		  1);
 	/* nothing handed over, nothing frozen */
 	ASSERT_EQ(count_out_containers(), 0);

@@ -40,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -293,29 +292,6 @@ static int refuse(const char *bdf, const char *stock)
 	return 0;
 }
 
-static int count_log_lines(const char *a, const char *b)
-{
-	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0), n = 0;
-	char *buf, *line, *save;
-
-	if (len <= 0)
-		return -1;
-	buf = malloc(len + 1);
-	if (!buf)
-		return -1;
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
-	if (len < 0) {
-		free(buf);
-		return -1;
-	}
-	buf[len] = 0;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		n += strstr(line, a) && strstr(line, b);
-	free(buf);
-	return n;
-}
-
 static int quiesced(const char *bdf)
 {
 	char *functions, *line, *save, claimed[64];
@@ -325,7 +301,7 @@ static int quiesced(const char *bdf)
 	ksft_print_header();
 	ksft_set_plan(3);
 	ksft_test_result(!mastering(bdf), "%s: bus mastering off\n", bdf);
-	n = count_log_lines(bdf, "bus mastering turned off");
+	n = kho_klog_count(bdf, "bus mastering turned off");
 	ksft_test_result(n >= 1, "%s: the kernel logged why it stopped it (%d line(s))\n",
 			 bdf, n);
 	snprintf(claimed, sizeof(claimed), "in %s ", bdf);
