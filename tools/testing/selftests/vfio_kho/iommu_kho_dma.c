@@ -64,34 +64,14 @@ static uint64_t dma_iova = DMA_IOVA_DEFAULT;
 #define TOKEN_MEMFD	1
 #define TOKEN_DEVICE	2
 
-/* edu registers (QEMU docs/specs/edu.rst) */
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_COUNT	0x90
-#define EDU_DMA_CMD	0x98
-#define EDU_DMA_START	0x1
-#define EDU_DMA_TO_RAM	0x2
-#define EDU_BUFFER	0x40000
-
 static uint8_t pattern_byte(size_t i)
 {
 	return (uint8_t)(i * 7 + 0x5a) | 1;	/* never 0, the page it lands in */
 }
 
-/* edu's DMA registers take 8-byte writes only: a 4-byte write to the
- * upper half is ignored.
- */
-static void edu_write64(uint32_t *bar0, uint32_t reg, uint64_t val)
-{
-	WRITE_ONCE(*(uint64_t *)&bar0[reg / 4], val);
-}
-
 static void edu_start(uint32_t *bar0, uint64_t src, uint64_t dst, uint32_t cmd)
 {
-	edu_write64(bar0, EDU_DMA_SRC, src);
-	edu_write64(bar0, EDU_DMA_DST, dst);
-	edu_write64(bar0, EDU_DMA_COUNT, COPY_SIZE);
-	edu_write64(bar0, EDU_DMA_CMD, cmd);
+	kho_edu_dma(bar0, src, dst, COPY_SIZE, cmd);
 }
 
 static int hold_function(const char *bdf, bool iommu)

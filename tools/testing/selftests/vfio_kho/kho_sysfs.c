@@ -110,3 +110,19 @@ int kho_klog_count(const char *a, const char *b)
 	free(buf);
 	return len < 0 ? -1 : n;
 }
+
+/*
+ * Start edu's DMA engine: @count bytes from @src to @dst, @cmd being
+ * EDU_DMA_START with EDU_DMA_TO_RAM or not. Its registers take 8-byte
+ * writes only: a 4-byte write to the upper half is ignored.
+ */
+void kho_edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count,
+		 uint32_t cmd)
+{
+	char *r = bar0;
+
+	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_SRC), src);
+	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_DST), dst);
+	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_COUNT), count);
+	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_CMD), (uint64_t)cmd);
+}

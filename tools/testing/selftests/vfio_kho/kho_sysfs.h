@@ -15,4 +15,16 @@ int kho_bar0_read32(const char *bdf, uint32_t reg, uint32_t *val);
 int kho_bar0_write32(const char *bdf, uint32_t reg, uint32_t val);
 int kho_klog_count(const char *a, const char *b);
 
+/* QEMU's edu device (docs/specs/edu.rst): its DMA engine */
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_COUNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_DMA_START	0x1
+#define EDU_DMA_TO_RAM	0x2
+#define EDU_BUFFER	0x40000
+
+void kho_edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count,
+		 uint32_t cmd);
+
 #endif /* KHO_SYSFS_H */

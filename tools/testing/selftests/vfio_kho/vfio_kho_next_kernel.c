@@ -321,11 +321,6 @@ static int quiesced(const char *bdf)
 #define CANARY_SIZE	SZ_2M
 #define DST_OFFSET	SZ_1M		/* as iommu_kho_dma's */
 #define DST2_OFFSET	(DST_OFFSET + 2 * 4096)
-#define EDU_BUFFER	0x40000
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_COUNT	0x90
-#define EDU_DMA_CMD	0x98
 
 static int canary_fill(uint64_t phys)
 {
@@ -363,12 +358,6 @@ static int canary_damage(uint64_t phys)
 	return n;
 }
 
-/* edu's DMA registers take 8-byte writes only. */
-static void edu_write64(void *bar0, uint32_t reg, uint64_t val)
-{
-	WRITE_ONCE(*(uint64_t *)((char *)bar0 + reg), val);
-}
-
 /* Let edu copy its buffer to bus address @dst (device to RAM) and wait. */
 static int edu_copy_out(const char *bdf, uint64_t dst)
 {
@@ -384,10 +373,7 @@ static int edu_copy_out(const char *bdf, uint64_t dst)
 	close(fd);
 	if (bar0 == MAP_FAILED)
 		return -errno;
-	edu_write64(bar0, EDU_DMA_SRC, EDU_BUFFER);
-	edu_write64(bar0, EDU_DMA_DST, dst);
-	edu_write64(bar0, EDU_DMA_COUNT, 4096);
-	edu_write64(bar0, EDU_DMA_CMD, 3);	/* start, device to RAM */
+	kho_edu_dma(bar0, EDU_BUFFER, dst, 4096, EDU_DMA_START | EDU_DMA_TO_RAM);
 	usleep(400000);	/* edu fires 100 ms after the kick */
 	munmap(bar0, SZ_1M);
 	return 0;
