@@ -38,7 +38,7 @@ initrd_debug=$build/initramfs-debug.cpio
 # The scenarios that also run on the sanitised kernel: every handover
 # path, refusals included.
 debug_scenarios=(safety-next-kernel iommu-refuse pci-refuse vfio-refuse
-	vfio-chain)
+	vfio-chain vfio-remove)
 scen_dir=$repo/tools/testing/selftests/vfio_kho/scenarios
 logs=$build/logs
 counts=$logs/counts

@@ -615,7 +615,9 @@ void kho_dma_judge_next_kernel(struct kimage *image)
 				      KHO_DEVICES_FORMATS,
 				      &image->kho_devices_why);
 	image->kho_devices_judged = true;
-	if (image->kho_devices_err)
+	if (image->kho_devices_why == kho_next_kernel_sm_reason)
+		pr_info("the kernel loaded for kexec asks for scalable mode: a kexec keeping a device on an IOMMU unit that can do scalable mode will be refused\n");
+	else if (image->kho_devices_err)
 		pr_info("the kernel loaded for kexec cannot take a device handover: %s (%pe)\n",
 			image->kho_devices_why, ERR_PTR(image->kho_devices_err));
 }

@@ -67,13 +67,13 @@
 
 #define pr_fmt(fmt) "iommu_kho: " fmt
 
-#include <linux/bsearch.h>
 #include <linux/debugfs.h>
 #include <linux/iommu.h>
 #include <linux/iommu_kho.h>
 #include <linux/jump_label.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/iommu.h>
+#include <linux/kho_devices.h>
 #include <linux/kho_dma_policy.h>
 #include <linux/libfdt.h>
 #include <linux/liveupdate.h>
@@ -85,217 +85,15 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/sort.h>
 #include <linux/uaccess.h>
 
 #include "intel/iommu.h"
 #include "iommu-priv.h"
 
 /* Second-stage entries: read or write permission means present. */
-#define IOMMU_KHO_SL_PRESENT	(BIT_ULL(0) | BIT_ULL(1))
-#define IOMMU_KHO_SL_PAGE_SIZE	BIT_ULL(7)
-#define IOMMU_KHO_SL_ADDR	GENMASK_ULL(51, 12)
-#define IOMMU_KHO_SL_ENTRIES	512
-
-/* Walking a second-stage page table */
-
-struct iommu_kho_walk {
-	const u64 *(*map)(phys_addr_t phys, void *ctx);
-	int (*leaf)(u64 iova, u64 pte, u64 size, void *ctx);
-	void *ctx;
-	u64 *pages;
-	u32 nr;
-	u32 max;
-};
-
-static int iommu_kho_walk_level(struct iommu_kho_walk *w, phys_addr_t table,
-				unsigned int level, u64 iova)
-{
-	unsigned int shift = VTD_PAGE_SHIFT + 9 * (level - 1);
-	const u64 *ptes;
-	unsigned int i;
-	int err;
-
-	if (table & ~IOMMU_KHO_SL_ADDR)
-		return -EINVAL;
-	if (w->nr == w->max)
-		return -E2BIG;
-	cond_resched();		/* a big table has millions of entries */
-	ptes = w->map(table, w->ctx);
-	if (!ptes)
-		return -EFAULT;
-	w->pages[w->nr++] = table;
-	for (i = 0; i < IOMMU_KHO_SL_ENTRIES; i++) {
-		u64 pte = READ_ONCE(ptes[i]);
-		u64 va = iova + ((u64)i << shift);
-
-		if (!(pte & IOMMU_KHO_SL_PRESENT))
-			continue;
-		if (level == 1 || (pte & IOMMU_KHO_SL_PAGE_SIZE)) {
-			/* 4 KiB, 2 MiB and 1 GiB leaves only */
-			if (level > 3)
-				return -EINVAL;
-			err = w->leaf ? w->leaf(va, pte, BIT_ULL(shift), w->ctx) : 0;
-		} else {
-			err = iommu_kho_walk_level(w, pte & IOMMU_KHO_SL_ADDR,
-						   level - 1, va);
-		}
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int iommu_kho_cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/**
- * iommu_kho_collect_tables() - list every page of a VT-d second-stage table
- * @top: physical address of the top table page
- * @levels: number of levels, 3 to 5
- * @map: gives the kernel address of a table page, or NULL if it may not
- *	be read (not RAM, not in the preserved set...)
- * @ctx: passed to @map
- * @pages: filled with the physical address of each page, sorted
- * @max: room in @pages
- * @nr: set to the number of pages
- *
- * Return: 0; -EINVAL for a bad level count, a misaligned pointer or a
- * large page where the format has none; -EFAULT if @map refuses a page;
- * -E2BIG if there are more than @max pages; -ELOOP if a page is reached
- * twice (a loop, or tables shared between branches).
- */
-int iommu_kho_collect_tables(phys_addr_t top, unsigned int levels,
-			     const u64 *(*map)(phys_addr_t phys, void *ctx),
-			     void *ctx, u64 *pages, u32 max, u32 *nr)
-{
-	struct iommu_kho_walk w = {
-		.map = map, .ctx = ctx, .pages = pages, .max = max,
-	};
-	u32 i;
-	int err;
-
-	*nr = 0;
-	if (levels < 3 || levels > 5)
-		return -EINVAL;
-	err = iommu_kho_walk_level(&w, top, levels, 0);
-	if (err)
-		return err;
-	sort(pages, w.nr, sizeof(*pages), iommu_kho_cmp_u64, NULL);
-	for (i = 1; i < w.nr; i++)
-		if (pages[i] == pages[i - 1])
-			return -ELOOP;
-	*nr = w.nr;
-	return 0;
-}
-EXPORT_SYMBOL_GPL(iommu_kho_collect_tables);
-
-/* The handover: FDT top layer */
-
-/**
- * iommu_kho_fdt_build() - write the FDT top layer of the IOMMU handover
- * @fdt: buffer for the FDT
- * @size: size of @fdt in bytes
- * @l: where the arrays are and how many entries they have
- *
- * Return: 0, or -EINVAL if @fdt is too small or @l exceeds the ABI's limits.
- */
-int iommu_kho_fdt_build(void *fdt, size_t size, const struct iommu_kho_layout *l)
-{
-	int err;
-
-	if (l->nr_devices > IOMMU_KHO_MAX_DEVICES ||
-	    l->nr_pages > IOMMU_KHO_MAX_PAGES)
-		return -EINVAL;
-	err = fdt_create(fdt, size);
-	err = err ?: fdt_finish_reservemap(fdt);
-	err = err ?: fdt_begin_node(fdt, "");
-	err = err ?: fdt_property_string(fdt, "compatible", IOMMU_KHO_COMPATIBLE);
-	err = err ?: fdt_property_u32(fdt, IOMMU_KHO_PROP_NR_DEVICES, l->nr_devices);
-	err = err ?: fdt_property_u32(fdt, IOMMU_KHO_PROP_DEVICE_SIZE,
-				      sizeof(struct iommu_kho_device_ser));
-	err = err ?: fdt_property_u64(fdt, IOMMU_KHO_PROP_DEVICES, l->devices);
-	err = err ?: fdt_property_u32(fdt, IOMMU_KHO_PROP_NR_PAGES, l->nr_pages);
-	err = err ?: fdt_property_u64(fdt, IOMMU_KHO_PROP_PAGES, l->pages);
-	err = err ?: fdt_end_node(fdt);
-	err = err ?: fdt_finish(fdt);
-	return err ? -EINVAL : 0;
-}
-EXPORT_SYMBOL_GPL(iommu_kho_fdt_build);
-
-static int iommu_kho_fdt_u32(const void *fdt, const char *name, u32 *val)
-{
-	const fdt32_t *p;
-	int len;
-
-	p = fdt_getprop(fdt, 0, name, &len);
-	if (!p || len != sizeof(*p))
-		return -EINVAL;
-	*val = fdt32_to_cpu(*p);
-	return 0;
-}
-
-static int iommu_kho_fdt_u64(const void *fdt, const char *name, u64 *val)
-{
-	const fdt64_t *p;
-	int len;
-
-	p = fdt_getprop(fdt, 0, name, &len);
-	if (!p || len != sizeof(*p))
-		return -EINVAL;
-	*val = fdt64_to_cpu(*p);
-	return 0;
-}
-
-/**
- * iommu_kho_fdt_parse() - read and check the FDT top layer of the handover
- * @fdt: the FDT
- * @size: bytes available at @fdt
- * @l: filled with the arrays' addresses and sizes
- *
- * Return: 0; -EINVAL for a corrupt FDT or a missing property;
- * -EPROTONOSUPPORT for an unknown compatible string; -EPROTO if the record
- * size differs; -E2BIG for counts above the ABI's limits; -ERANGE for
- * arrays below 4 GiB or not page aligned.
- */
-int iommu_kho_fdt_parse(const void *fdt, size_t size, struct iommu_kho_layout *l)
-{
-	const char *compat;
-	u32 dev_size;
-	u64 devices, pages;
-	int len;
-
-	if (size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
-	    fdt_totalsize(fdt) > size)
-		return -EINVAL;
-	compat = fdt_getprop(fdt, 0, "compatible", &len);
-	if (!compat || len < 1 || compat[len - 1])
-		return -EINVAL;
-	if (strcmp(compat, IOMMU_KHO_COMPATIBLE))
-		return -EPROTONOSUPPORT;
-	if (iommu_kho_fdt_u32(fdt, IOMMU_KHO_PROP_DEVICE_SIZE, &dev_size) ||
-	    iommu_kho_fdt_u32(fdt, IOMMU_KHO_PROP_NR_DEVICES, &l->nr_devices) ||
-	    iommu_kho_fdt_u32(fdt, IOMMU_KHO_PROP_NR_PAGES, &l->nr_pages) ||
-	    iommu_kho_fdt_u64(fdt, IOMMU_KHO_PROP_DEVICES, &devices) ||
-	    iommu_kho_fdt_u64(fdt, IOMMU_KHO_PROP_PAGES, &pages))
-		return -EINVAL;
-	if (dev_size != sizeof(struct iommu_kho_device_ser))
-		return -EPROTO;
-	if (l->nr_devices > IOMMU_KHO_MAX_DEVICES ||
-	    l->nr_pages > IOMMU_KHO_MAX_PAGES)
-		return -E2BIG;
-	if (!PAGE_ALIGNED(devices) || !PAGE_ALIGNED(pages) ||
-	    devices < KHO_DMA_MIN_PHYS || pages < KHO_DMA_MIN_PHYS)
-		return -ERANGE;
-	l->devices = devices;
-	l->pages = pages;
-	return 0;
-}
-EXPORT_SYMBOL_GPL(iommu_kho_fdt_parse);
+static_assert(IOMMU_KHO_TT_MULTI_LEVEL == CONTEXT_TT_MULTI_LEVEL);
+static_assert(IOMMU_KHO_TT_DEV_IOTLB == CONTEXT_TT_DEV_IOTLB);
+static_assert(IOMMU_KHO_MIN_DOMAIN_ID == IDA_START_DID);
 
 /* Old kernel: what this kernel hands over */
 
@@ -810,137 +608,27 @@ static void iommu_kho_flb_unpreserve(struct liveupdate_flb_op_args *args)
 	kfree(out);
 }
 
-/* Is @phys one of the recorded pages of @d? */
-static bool iommu_kho_in_run(const struct iommu_kho_incoming *in,
-			     const struct iommu_kho_device_ser *d, u64 phys)
+static bool iommu_kho_in_preserved(u64 phys, u64 size, void *ctx)
 {
-	return bsearch(&phys, in->page_list + d->first_page, d->nr_pages,
-		       sizeof(u64), iommu_kho_cmp_u64);
+	return kho_is_preserved(phys, size);
 }
 
-struct iommu_kho_in_map {
-	const struct iommu_kho_incoming *in;
-	const struct iommu_kho_device_ser *rec;
-};
-
-static const u64 *iommu_kho_map_recorded(phys_addr_t phys, void *ctx)
+static const void *iommu_kho_in_map(u64 phys, void *ctx)
 {
-	struct iommu_kho_in_map *m = ctx;
-
-	if (!iommu_kho_in_run(m->in, m->rec, phys))
-		return NULL;
 	return phys_to_virt(phys);
 }
 
-/* Check one record against the pages it names; NULL if it is sound. */
-static const char *iommu_kho_check_record(struct iommu_kho_incoming *in,
-					  const struct iommu_kho_device_ser *r)
-{
-	struct iommu_kho_in_map m = { .in = in, .rec = r };
-	u64 *found;
-	u32 i, nr;
-	int err;
-
-	if (r->reserved || r->levels < 3 || r->levels > 5 ||
-	    (r->translation_type != CONTEXT_TT_MULTI_LEVEL &&
-	     r->translation_type != CONTEXT_TT_DEV_IOTLB) ||
-	    !r->nr_pages || r->first_page > in->nr_pages ||
-	    r->nr_pages > in->nr_pages - r->first_page)
-		return "the record is corrupt";
-	for (i = 1; i < r->nr_pages; i++)
-		if (in->page_list[r->first_page + i] <=
-		    in->page_list[r->first_page + i - 1])
-			return "its page list is not sorted";
-	for (i = 0; i < r->nr_pages; i++) {
-		if (in->page_list[r->first_page + i] < KHO_DMA_MIN_PHYS)
-			return "a page-table page is below 4 GiB";
-		if (!kho_is_preserved(in->page_list[r->first_page + i],
-				      PAGE_SIZE))
-			return "a page-table page is not preserved memory";
-	}
-	if (r->domain_id < IDA_START_DID)
-		return "its domain ID is one intel-iommu reserves";
-	found = kvmalloc_array(r->nr_pages, sizeof(u64), GFP_KERNEL);
-	if (!found)
-		return "out of memory";
-	err = iommu_kho_collect_tables(r->top_table, r->levels,
-				       iommu_kho_map_recorded, &m, found,
-				       r->nr_pages, &nr);
-	if (!err && nr != r->nr_pages)
-		err = -ENODATA;
-	kvfree(found);
-	switch (err) {
-	case 0:
-		return NULL;
-	case -EFAULT:
-		return "its page table leads outside the preserved pages";
-	case -ELOOP:
-		return "its page table has a loop";
-	case -ENODATA:
-		return "its page table does not use every recorded page";
-	default:
-		return "its page table is malformed";
-	}
-}
-
-struct iommu_kho_page_owner {
-	u64 page;
-	u32 dev;
+static const struct kho_devices_memory iommu_kho_in_memory = {
+	.preserved = iommu_kho_in_preserved,
+	.map = iommu_kho_in_map,
 };
-
-static int iommu_kho_cmp_page_owner(const void *a, const void *b)
-{
-	const struct iommu_kho_page_owner *x = a, *y = b;
-
-	return x->page < y->page ? -1 : x->page > y->page;
-}
-
-/*
- * Each kept page-table page belongs to one record: it is restored once and
- * freed once. Records that claim the same page are both refused.
- */
-static void iommu_kho_refuse_overlaps(struct iommu_kho_incoming *in)
-{
-	struct iommu_kho_page_owner *all;
-	u32 i, j, n = 0;
-
-	all = kvmalloc_array(max_t(u32, in->nr_pages, 1), sizeof(*all),
-			     GFP_KERNEL);
-	for (i = 0; i < in->nr; i++) {
-		const struct iommu_kho_device_ser *r = in->devs[i].rec;
-
-		if (!in->devs[i].accepted)
-			continue;
-		if (!all) {
-			in->devs[i].accepted = false;
-			in->devs[i].reason = "out of memory";
-			continue;
-		}
-		for (j = 0; j < r->nr_pages && n < in->nr_pages; j++)
-			all[n++] = (struct iommu_kho_page_owner) {
-				.page = in->page_list[r->first_page + j],
-				.dev = i,
-			};
-	}
-	if (!all)
-		return;
-	sort(all, n, sizeof(*all), iommu_kho_cmp_page_owner, NULL);
-	for (i = 1; i < n; i++) {
-		if (all[i].page != all[i - 1].page)
-			continue;
-		in->devs[all[i].dev].accepted = false;
-		in->devs[all[i].dev].reason = "its page-table pages overlap another record's";
-		in->devs[all[i - 1].dev].accepted = false;
-		in->devs[all[i - 1].dev].reason = "its page-table pages overlap another record's";
-	}
-	kvfree(all);
-}
 
 static int iommu_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
 {
 	struct folio *fdt, *devices = NULL, *pages = NULL;
 	struct iommu_kho_layout l = {};
 	struct iommu_kho_incoming *in;
+	const char **reasons;
 	int refused = 0;
 	u32 i;
 
@@ -986,12 +674,17 @@ build:
 	in->pages = pages;
 	in->nr_pages = refused ? 0 : l.nr_pages;
 	in->page_list = pages && !refused ? folio_address(pages) : NULL;
+	reasons = kvcalloc(max_t(u32, in->nr, 1), sizeof(*reasons), GFP_KERNEL);
+	if (reasons)
+		iommu_kho_check_records(folio_address(devices), in->nr,
+					in->page_list, in->nr_pages,
+					&iommu_kho_in_memory, reasons);
 	for (i = 0; i < in->nr; i++) {
 		in->devs[i].rec = (struct iommu_kho_device_ser *)folio_address(devices) + i;
-		in->devs[i].reason = iommu_kho_check_record(in, in->devs[i].rec);
+		in->devs[i].reason = reasons ? reasons[i] : "out of memory";
 		in->devs[i].accepted = !in->devs[i].reason;
 	}
-	iommu_kho_refuse_overlaps(in);
+	kvfree(reasons);
 	args->obj = in;
 	return 0;
 
@@ -1510,7 +1203,6 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev, u64 *bytes)
 	struct pt_iommu_vtdss_hw_info hw;
 	struct iommu_domain_info *did_info;
 	struct iommu_kho_in_device *d;
-	struct iommu_kho_walk w = {};
 	struct dmar_domain *dmar;
 	u64 *pages;
 	int err;
@@ -1536,12 +1228,9 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev, u64 *bytes)
 		err = -ENOMEM;
 		goto err_free;
 	}
-	w.map = iommu_kho_map_live;
-	w.leaf = iommu_kho_replicate_leaf;
-	w.ctx = &rep;
-	w.pages = pages;
-	w.max = d->rec->nr_pages;
-	err = iommu_kho_walk_level(&w, d->rec->top_table, d->rec->levels, 0);
+	err = iommu_kho_walk_leaves(d->rec->top_table, d->rec->levels,
+				    iommu_kho_map_live, iommu_kho_replicate_leaf,
+				    &rep, pages, d->rec->nr_pages);
 	kvfree(pages);
 	if (err) {
 		dev_warn(dev, "kept translation not adopted: replicating its mappings failed (%pe)\n",

@@ -69,184 +69,7 @@
 #include <linux/string.h>
 
 #include "pci.h"
-
-static int pci_kho_fdt_write(void *fdt, size_t size, const char *compatible,
-			     phys_addr_t functions, u32 nr)
-{
-	int err;
-
-	if (nr > PCI_KHO_MAX_FUNCTIONS)
-		return -E2BIG;
-	err = fdt_create(fdt, size);
-	err = err ?: fdt_finish_reservemap(fdt);
-	err = err ?: fdt_begin_node(fdt, "");
-	err = err ?: fdt_property_string(fdt, "compatible", compatible);
-	err = err ?: fdt_property_u32(fdt, PCI_KHO_PROP_NR_FUNCTIONS, nr);
-	err = err ?: fdt_property_u32(fdt, PCI_KHO_PROP_FUNCTION_SIZE,
-				      sizeof(struct pci_kho_function_ser));
-	if (nr)
-		err = err ?: fdt_property_u64(fdt, PCI_KHO_PROP_FUNCTIONS,
-					      functions);
-	err = err ?: fdt_end_node(fdt);
-	err = err ?: fdt_finish(fdt);
-	if (err == -FDT_ERR_NOSPACE)
-		return -ENOSPC;
-	return err ? -EINVAL : 0;
-}
-
-/**
- * pci_kho_fdt_build() - write the FDT top layer of the PCI handover
- * @fdt: buffer for the FDT
- * @size: size of @fdt in bytes
- * @functions: physical address of the &struct pci_kho_function_ser array
- * @nr: number of entries in it
- *
- * Return: 0, -E2BIG if @nr is above %PCI_KHO_MAX_FUNCTIONS, -ENOSPC if
- * @fdt is too small, -EINVAL for any other libfdt error.
- */
-int pci_kho_fdt_build(void *fdt, size_t size, phys_addr_t functions, u32 nr)
-{
-	return pci_kho_fdt_write(fdt, size, PCI_KHO_COMPATIBLE, functions, nr);
-}
-
-static int pci_kho_fdt_get_u32(const void *fdt, const char *name, u32 *val)
-{
-	const fdt32_t *p;
-	int len;
-
-	p = fdt_getprop(fdt, 0, name, &len);
-	if (!p || len != sizeof(*p))
-		return -EINVAL;
-	*val = fdt32_to_cpu(*p);
-	return 0;
-}
-
-/**
- * pci_kho_fdt_parse() - read and check the FDT top layer of the PCI handover
- * @fdt: the FDT handed over by the previous kernel
- * @size: bytes available at @fdt
- * @functions: set to the physical address of the function array
- * @nr: set to the number of functions
- *
- * Return: 0; -EINVAL for a corrupt or truncated FDT or a missing or
- * malformed property; -EPROTONOSUPPORT for a compatible string this kernel
- * does not know; -EPROTO if the entry size differs from this kernel's;
- * -E2BIG for too many functions; -ERANGE if the array is not in memory a
- * device handover may use (page aligned, at or above 4 GiB).
- */
-int pci_kho_fdt_parse(const void *fdt, size_t size, phys_addr_t *functions,
-		      u32 *nr)
-{
-	const fdt64_t *phys;
-	const char *compat;
-	u32 entry_size;
-	int len;
-
-	if (size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
-	    fdt_totalsize(fdt) > size)
-		return -EINVAL;
-	compat = fdt_getprop(fdt, 0, "compatible", &len);
-	if (!compat || len < 1 || compat[len - 1])
-		return -EINVAL;
-	if (strcmp(compat, PCI_KHO_COMPATIBLE))
-		return -EPROTONOSUPPORT;
-	if (pci_kho_fdt_get_u32(fdt, PCI_KHO_PROP_FUNCTION_SIZE, &entry_size) ||
-	    pci_kho_fdt_get_u32(fdt, PCI_KHO_PROP_NR_FUNCTIONS, nr))
-		return -EINVAL;
-	if (entry_size != sizeof(struct pci_kho_function_ser))
-		return -EPROTO;
-	if (*nr > PCI_KHO_MAX_FUNCTIONS)
-		return -E2BIG;
-	*functions = 0;
-	if (!*nr)
-		return 0;
-	phys = fdt_getprop(fdt, 0, PCI_KHO_PROP_FUNCTIONS, &len);
-	if (!phys || len != sizeof(*phys))
-		return -EINVAL;
-	*functions = fdt64_to_cpu(*phys);
-	if (!PAGE_ALIGNED(*functions) || *functions < KHO_DMA_MIN_PHYS)
-		return -ERANGE;
-	return 0;
-}
-
-static bool pci_kho_zeroed(const void *p, size_t len)
-{
-	return !memchr_inv(p, 0, len);
-}
-
-/**
- * pci_kho_function_validate() - check one entry handed over by the previous kernel
- * @f: the entry
- *
- * Return: 0 if every field is in range and every reserved field is zero,
- * -EINVAL otherwise.
- */
-/*
- * The drivers the next kernel may bind a kept function to: a recorded name
- * becomes the function's driver_override, so nothing else is accepted.
- */
-static bool pci_kho_driver_supported(const char *driver)
-{
-	return !driver[0] || !strcmp(driver, "vfio-pci");
-}
-
-int pci_kho_function_validate(const struct pci_kho_function_ser *f)
-{
-	unsigned int i;
-	u8 next_bus;
-
-	if (f->hdr_type != PCI_HEADER_TYPE_NORMAL ||
-	    f->nr_bridges > PCI_KHO_MAX_BRIDGES ||
-	    f->vendor == 0xffff || !f->vendor || f->class >> 24 ||
-	    !pci_kho_zeroed(f->reserved, sizeof(f->reserved)) || f->reserved2 ||
-	    strnlen(f->driver, sizeof(f->driver)) == sizeof(f->driver) ||
-	    !pci_kho_driver_supported(f->driver))
-		return -EINVAL;
-	for (i = 0; i < PCI_KHO_MAX_BRIDGES; i++) {
-		const struct pci_kho_bridge_ser *b = &f->bridges[i];
-
-		if (i >= f->nr_bridges) {
-			if (!pci_kho_zeroed(b, sizeof(*b)))
-				return -EINVAL;
-			continue;
-		}
-		if (b->reserved || b->secondary > b->subordinate ||
-		    b->primary >= b->secondary || b->vendor == 0xffff ||
-		    !b->vendor)
-			return -EINVAL;
-		/* Each bridge leads to the next one, the last to the function. */
-		next_bus = i + 1 < f->nr_bridges ? f->bridges[i + 1].bus : f->bus;
-		if (b->secondary != next_bus)
-			return -EINVAL;
-	}
-	return 0;
-}
-
-/**
- * pci_kho_function_check_identity() - is the function found the one recorded?
- * @recorded: the entry handed over by the previous kernel
- * @found: the same fields read from the function now at that address
- *
- * Compares address, vendor, device, subsystem, revision, class and header
- * type. BARs, command and bridges are state, not identity.
- *
- * Return: 0 if they match, -ESTALE if another function sits there.
- */
-int pci_kho_function_check_identity(const struct pci_kho_function_ser *recorded,
-				    const struct pci_kho_function_ser *found)
-{
-	if (recorded->segment != found->segment ||
-	    recorded->bus != found->bus || recorded->devfn != found->devfn ||
-	    recorded->vendor != found->vendor ||
-	    recorded->device != found->device ||
-	    recorded->subsystem_vendor != found->subsystem_vendor ||
-	    recorded->subsystem_device != found->subsystem_device ||
-	    recorded->revision != found->revision ||
-	    recorded->class != found->class ||
-	    recorded->hdr_type != found->hdr_type)
-		return -ESTALE;
-	return 0;
-}
+#include "pci_kho_format.h"
 
 /* Reading the records from a live function */
 
@@ -358,6 +181,7 @@ struct pci_kho_outgoing {
 	struct pci_kho_function_ser *functions;
 	struct pci_dev *devs[PCI_KHO_MAX_FUNCTIONS];
 	bool translated[PCI_KHO_MAX_FUNCTIONS];
+	bool removing[PCI_KHO_MAX_FUNCTIONS];
 	u32 nr;
 	const char *test_compatible;
 };
@@ -485,9 +309,9 @@ static void pci_kho_outgoing_sync_fdt(struct pci_kho_outgoing *out)
 {
 	int err;
 
-	err = pci_kho_fdt_write(out->fdt, PAGE_SIZE,
-				out->test_compatible ?: PCI_KHO_COMPATIBLE,
-				virt_to_phys(out->functions), out->nr);
+	err = pci_kho_fdt_build_compatible(out->fdt, PAGE_SIZE,
+					   out->test_compatible ?: PCI_KHO_COMPATIBLE,
+					   virt_to_phys(out->functions), out->nr);
 	/* One page holds the FDT with room to spare: this cannot fail. */
 	WARN_ON_ONCE(err);
 }
@@ -561,6 +385,7 @@ int pci_kho_preserve(struct pci_dev *pdev, const char *driver)
 	}
 	pci_kho_out->functions[pci_kho_out->nr] = rec;
 	pci_kho_out->translated[pci_kho_out->nr] = false;
+	pci_kho_out->removing[pci_kho_out->nr] = false;
 	pci_kho_out->devs[pci_kho_out->nr++] = pci_dev_get(pdev);
 	pci_kho_outgoing_sync_fdt(pci_kho_out);
 	pdev->kho_preserved = 1;
@@ -581,6 +406,8 @@ static void pci_kho_outgoing_remove(unsigned int i)
 	out->devs[i] = out->devs[out->nr];
 	out->translated[i] = out->translated[out->nr];
 	out->translated[out->nr] = false;
+	out->removing[i] = out->removing[out->nr];
+	out->removing[out->nr] = false;
 	memset(&out->functions[out->nr], 0, sizeof(out->functions[0]));
 	out->devs[out->nr] = NULL;
 	pci_kho_outgoing_sync_fdt(out);
@@ -607,6 +434,54 @@ void pci_kho_set_translated(struct pci_dev *pdev)
 		pci_kho_out->translated[i] = true;
 }
 EXPORT_SYMBOL_GPL(pci_kho_set_translated);
+
+/**
+ * pci_kho_removing() - a preserved function is being removed or unbound
+ * @pdev: any PCI function
+ *
+ * For the driver core's side of a removal that waits for the function's
+ * users while holding its device lock (vfio-pci waits for the files open
+ * on the device, one of them held by a LUO session). If @pdev is handed
+ * over, it is marked, and pci_kho_check_staying() refuses the kexec until
+ * the owner unpreserves it: a kexec would wait for the same lock at
+ * shutdown forever.
+ */
+void pci_kho_removing(struct pci_dev *pdev)
+{
+	int i;
+
+	scoped_guard(mutex, &pci_kho_lock) {
+		i = pci_kho_outgoing_find(pdev);
+		if (i < 0 || pci_kho_out->removing[i])
+			return;
+		pci_kho_out->removing[i] = true;
+	}
+	pci_warn(pdev, "preserved for a live update and being removed: the removal waits until its owner (a LUO session) lets go, and a kexec is refused until then\n");
+}
+EXPORT_SYMBOL_GPL(pci_kho_removing);
+
+/**
+ * pci_kho_check_staying() - may the kexec take this function along?
+ * @pdev: a function pci_kho_preserve() accepted
+ *
+ * For the freeze callback of the LUO file that carries @pdev.
+ *
+ * Return: 0, or -ENODEV with a log line if the function is being removed
+ * (pci_kho_removing()).
+ */
+int pci_kho_check_staying(struct pci_dev *pdev)
+{
+	int i;
+
+	scoped_guard(mutex, &pci_kho_lock) {
+		i = pci_kho_outgoing_find(pdev);
+		if (i < 0 || !pci_kho_out->removing[i])
+			return 0;
+	}
+	pci_warn(pdev, "live update refused: the device is being removed; close its LUO session to let the removal finish\n");
+	return -ENODEV;
+}
+EXPORT_SYMBOL_GPL(pci_kho_check_staying);
 
 /**
  * pci_kho_unpreserve() - stop handing a PCI function over

@@ -12,6 +12,8 @@
 #include <linux/pci_kho.h>
 #include <linux/sizes.h>
 
+#include "pci_kho_format.h"
+
 #define FDT_BUF_SIZE	1024
 #define GOOD_ARRAY	(SZ_4G + SZ_2M)
 

@@ -234,12 +234,13 @@ static void pci_kho_test_unpreserve(struct liveupdate_file_op_args *args)
 	pci_dev_put(pdev);
 }
 
-/* The kexec is near: will the next kernel take the function? */
+/* The kexec is near: is the function staying, will the next kernel take it? */
 static int pci_kho_test_freeze(struct liveupdate_file_op_args *args)
 {
 	struct pci_dev *pdev = args->private_data;
+	int err = pci_kho_check_staying(pdev);
 
-	return kho_dma_check_next_kernel(&pdev->dev);
+	return err ?: kho_dma_check_next_kernel(&pdev->dev);
 }
 
 static int pci_kho_test_retrieve(struct liveupdate_file_op_args *args)

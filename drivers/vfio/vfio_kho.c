@@ -80,6 +80,7 @@
 #include <linux/iommu_kho.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/vfio.h>
+#include <linux/kho_devices.h>
 #include <linux/kho_dma_policy.h>
 #include <linux/liveupdate.h>
 #include <linux/mm.h>
@@ -92,6 +93,7 @@
 #include <linux/vfio.h>
 
 #include "vfio.h"
+#include "vfio_kho_format.h"
 
 /* Serializes both handlers and the two lists below. */
 static DEFINE_MUTEX(vfio_kho_lock);
@@ -313,41 +315,21 @@ static const void *vfio_kho_block(phys_addr_t phys, size_t size)
 	return kho_is_preserved(phys, size) ? phys_to_virt(phys) : NULL;
 }
 
-/*
- * Validate the container block at @phys; *@serp is set to it when its
- * header can be read at all (NULL: not preserved memory), so that a
- * refusal can name the device.
- */
-static int vfio_kho_container_validate(phys_addr_t phys,
-				       const struct vfio_kho_container_ser **serp)
+static bool vfio_kho_preserved(u64 phys, u64 size, void *ctx)
 {
-	const struct vfio_kho_container_ser *ser;
-	u64 end = 0;
-	u32 i;
-
-	ser = vfio_kho_block(phys, sizeof(*ser));
-	*serp = ser;
-	if (!ser)
-		return -EFAULT;
-	if (ser->version != VFIO_KHO_VERSION ||
-	    ser->mapping_size != sizeof(ser->mappings[0]) ||
-	    ser->nr_mappings > VFIO_KHO_MAX_MAPPINGS || ser->reserved)
-		return -EINVAL;
-	if (!vfio_kho_block(phys, struct_size(ser, mappings, ser->nr_mappings)))
-		return -EFAULT;
-	for (i = 0; i < ser->nr_mappings; i++) {
-		const struct vfio_kho_mapping_ser *m = &ser->mappings[i];
-
-		if (!m->size || (m->iova | m->size) & ~PAGE_MASK ||
-		    m->iova + m->size - 1 < m->iova || (i && m->iova < end) ||
-		    m->memfd_offset & ~PAGE_MASK ||
-		    m->memfd_offset + m->size - 1 < m->memfd_offset ||
-		    !m->prot || m->prot & ~3U || m->reserved)
-			return -EINVAL;
-		end = m->iova + m->size;
-	}
-	return 0;
+	return kho_is_preserved(phys, size);
 }
+
+static const void *vfio_kho_map(u64 phys, void *ctx)
+{
+	return phys_to_virt(phys);
+}
+
+/* The previous kernel's memory, as the block checks reach it */
+static const struct kho_devices_memory vfio_kho_memory = {
+	.preserved = vfio_kho_preserved,
+	.map = vfio_kho_map,
+};
 
 /*
  * A refused handover: the device must not go on writing anywhere. Only a
@@ -562,7 +544,8 @@ static int vfio_kho_container_retrieve(struct liveupdate_file_op_args *args)
 	struct vfio_kho_in_container *in;
 	bool valid;
 
-	valid = !vfio_kho_container_validate(args->serialized_data, &ser);
+	valid = !vfio_kho_container_check(args->serialized_data,
+					  &vfio_kho_memory, &ser);
 	if (valid)
 		vfio_kho_in_ranges_get(args, ser, &ranges);
 	scoped_guard(mutex, &vfio_kho_lock) {
@@ -673,6 +656,23 @@ struct vfio_kho_out_device {
 	struct vfio_kho_out_container *container;
 };
 
+/**
+ * vfio_kho_device_removing() - a device's driver is being unbound
+ * @device: the VFIO device whose unregistration waits for its users
+ *
+ * vfio_unregister_group_dev() calls this before it waits for the files
+ * open on @device to be closed. When a live update preserved the device,
+ * one of them is held by a LUO session until the VMM closes it, so the
+ * removal waits for that, with the device lock held; the PCI part then
+ * refuses the kexec (pci_kho_removing()) rather than let it wait for the
+ * same lock at shutdown.
+ */
+void vfio_kho_device_removing(struct vfio_device *device)
+{
+	if (dev_is_pci(device->dev))
+		pci_kho_removing(to_pci_dev(device->dev));
+}
+
 static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 {
 	struct vfio_device_file *df = vfio_kho_device_file(args->file);
@@ -746,12 +746,18 @@ static void vfio_kho_device_unpreserve(struct liveupdate_file_op_args *args)
 	kfree(out);
 }
 
-/* The kexec is near: will the next kernel keep the device's translation? */
+/*
+ * The kexec is near: is the device staying, and will the next kernel keep
+ * its translation? A refusal here refuses the kexec; nothing has been
+ * shut down yet, and the device goes on with its translation.
+ */
 static int vfio_kho_device_freeze(struct liveupdate_file_op_args *args)
 {
 	struct vfio_kho_out_device *out = args->private_data;
 
-	return kho_dma_check_next_kernel(&out->pdev->dev);
+	int err = pci_kho_check_staying(out->pdev);
+
+	return err ?: kho_dma_check_next_kernel(&out->pdev->dev);
 }
 
 static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
@@ -767,7 +773,7 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 		       args->serialized_data);
 		return -EINVAL;
 	}
-	if (ser->version != VFIO_KHO_VERSION) {
+	if (vfio_kho_device_check(ser, NULL)) {
 		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, -EINVAL,
 				 "the device's handover block does not validate");
 		return -EINVAL;
@@ -791,9 +797,7 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 	if (in && (in->err || in->file != container_file))
 		in = NULL;
 	fput(container_file);
-	if (!in || in->ser->segment != ser->segment ||
-	    in->ser->bus != ser->bus || in->ser->devfn != ser->devfn ||
-	    in->device_opened) {
+	if (!in || vfio_kho_device_check(ser, in->ser) || in->device_opened) {
 		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, -EINVAL,
 				 "the device's handover block names another container");
 		return -EINVAL;

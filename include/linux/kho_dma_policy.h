@@ -7,6 +7,7 @@
 #ifndef _LINUX_KHO_DMA_POLICY_H
 #define _LINUX_KHO_DMA_POLICY_H
 
+#include <linux/kho/abi/kho_devices.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 
@@ -113,7 +114,7 @@ struct kho_dma_range {
 };
 
 /* Memory handed over for device state must start at or above this. */
-#define KHO_DMA_MIN_PHYS	((phys_addr_t)SZ_4G)
+#define KHO_DMA_MIN_PHYS	((phys_addr_t)KHO_DEVICES_MIN_PHYS)
 
 int kho_dma_policy_evaluate(const struct kho_dma_facts *facts,
 			    enum kho_dma_rule *failed);

@@ -14,13 +14,6 @@ struct dentry;
 struct liveupdate_file_handler;
 struct pci_kho_function_ser;
 
-int pci_kho_fdt_build(void *fdt, size_t size, phys_addr_t functions, u32 nr);
-int pci_kho_fdt_parse(const void *fdt, size_t size, phys_addr_t *functions,
-		      u32 *nr);
-int pci_kho_function_validate(const struct pci_kho_function_ser *f);
-int pci_kho_function_check_identity(const struct pci_kho_function_ser *recorded,
-				    const struct pci_kho_function_ser *found);
-
 #ifdef CONFIG_PCI_KHO
 /**
  * pci_kho_is_preserved() - is this function or bridge kept for a live update?
@@ -43,6 +36,8 @@ void pci_kho_unregister_flb(struct liveupdate_file_handler *fh);
 int pci_kho_preserve(struct pci_dev *pdev, const char *driver);
 void pci_kho_unpreserve(struct pci_dev *pdev);
 void pci_kho_set_translated(struct pci_dev *pdev);
+void pci_kho_removing(struct pci_dev *pdev);
+int pci_kho_check_staying(struct pci_dev *pdev);
 int pci_kho_find_claimed(u32 segment, u8 bus, u8 devfn, struct pci_dev **pdevp);
 void pci_kho_release(struct pci_dev *pdev);
 void pci_kho_device_found(struct pci_dev *pdev);

@@ -49,6 +49,13 @@
 #define IOMMU_KHO_PROP_NR_PAGES		"nr-pages"
 #define IOMMU_KHO_PROP_PAGES		"pages"
 
+/* Translation types of a record (the context entry's TT field). */
+#define IOMMU_KHO_TT_MULTI_LEVEL	0
+#define IOMMU_KHO_TT_DEV_IOTLB		1
+
+/* Lowest domain ID a record may carry: intel-iommu reserves those below. */
+#define IOMMU_KHO_MIN_DOMAIN_ID		2
+
 /* Most devices one handover may carry. */
 #define IOMMU_KHO_MAX_DEVICES		64
 /* Most page-table pages one handover may carry (64 KiB of addresses). */
@@ -63,9 +70,11 @@
  * @segment: PCI segment
  * @bus: PCI bus number
  * @devfn: PCI device and function number
- * @domain_id: the domain ID in its context entry
+ * @domain_id: the domain ID in its context entry, at least
+ *	%IOMMU_KHO_MIN_DOMAIN_ID
  * @levels: page-table levels (3, 4 or 5)
- * @translation_type: context entry translation type (0: multi-level)
+ * @translation_type: context entry translation type,
+ *	%IOMMU_KHO_TT_MULTI_LEVEL or %IOMMU_KHO_TT_DEV_IOTLB
  * @reserved: zero
  * @first_page: index of its first page-table page in the ``pages`` array
  * @nr_pages: number of its page-table pages, the top one included

@@ -30,6 +30,12 @@
  *	mastering, and its next DMA (kicked here) does not land either. The
  *	control turns bus mastering back on: that DMA then does land on the
  *	canary, so the checks above can fail.
+ *   canary-blocked BDF PHYS
+ *	next kernel, which kept translation on but blocks BDF (a refused
+ *	record, or a kernel that kept nothing and gave BDF a domain of its
+ *	own): nothing landed on the canary across the kexec, and with bus
+ *	mastering forced on, BDF's DMA to IOVA PHYS faults (the control that
+ *	it was made) and does not land either.
  *
  * Output is KTAP, one line per check.
  */
@@ -411,12 +417,46 @@ static int check_canary(const char *bdf, uint64_t phys)
 	return 0;
 }
 
+#define FAULT_LOG	"DMAR: [DMA Write"
+
+static int check_canary_blocked(const char *bdf, uint64_t phys)
+{
+	int n, faults = kho_klog_count(FAULT_LOG, bdf);
+	uint8_t cfg[8];
+
+	ksft_print_header();
+	ksft_set_plan(5);
+	n = canary_damage(phys + DST_OFFSET);
+	ksft_test_result(n == 0,
+			 "the DMA in flight across the kexec did not land untranslated (%d bytes changed)\n",
+			 n);
+	if (kho_config_read(bdf, cfg, sizeof(cfg)) ||
+	    kho_config_write16(bdf, 4, (cfg[4] | cfg[5] << 8) | 6))
+		ksft_exit_fail_msg("cannot turn bus mastering on\n");
+	ksft_test_result(mastering(bdf), "%s: bus mastering forced on\n", bdf);
+	ksft_test_result(!edu_copy_out(bdf, phys + DST2_OFFSET),
+			 "%s: DMA kicked to IOVA %#llx\n", bdf,
+			 (unsigned long long)(phys + DST2_OFFSET));
+	n = kho_klog_count(FAULT_LOG, bdf);
+	ksft_test_result(n > faults,
+			 "control: the DMA was made, and faulted (%d fault line(s) more)\n",
+			 n - faults);
+	n = canary_damage(phys + DST2_OFFSET);
+	ksft_test_result(n == 0, "it did not land untranslated (%d bytes changed)\n",
+			 n);
+	kho_config_write16(bdf, 4, cfg[4] | cfg[5] << 8);
+	ksft_finished();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "canary-fill"))
 		return canary_fill(strtoull(argv[2], NULL, 16));
 	if (argc == 4 && !strcmp(argv[1], "canary"))
 		return check_canary(argv[2], strtoull(argv[3], NULL, 16));
+	if (argc == 4 && !strcmp(argv[1], "canary-blocked"))
+		return check_canary_blocked(argv[2], strtoull(argv[3], NULL, 16));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "refuse"))
 		return refuse(argv[2], argc == 4 ? argv[3] : NULL);
 	if (argc == 3 && !strcmp(argv[1], "quiesced"))

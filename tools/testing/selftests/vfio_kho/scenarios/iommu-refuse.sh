@@ -7,12 +7,17 @@
 # refused (its identity forged, stage 4). A refused record also stops
 # the function's DMA (bus mastering off). In each, edu is kicked to DMA
 # through its old IOVA after boot: the DMA faults and nothing lands in the
-# memfd.
+# memfd. edu's IOVA is a guest-physical range reserved on every kernel
+# (memmap=) and filled with a canary: neither a DMA in flight across the
+# kexec nor one kicked after lands there untranslated.
 KHO_MACHINE="edu"
+KHO_CMDLINE='memmap=2M$0x180000000'
 # The DMA of a blocked device faults: that is the point.
 KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
 
 EDU=0000:00:05.0
+CANARY=0x180000000
+export KHO_DMA_IOVA=$CANARY
 IOMMU_DEVICES=/sys/kernel/debug/kho_devices/iommu/devices
 FORGE=/sys/kernel/debug/kho_devices/iommu/forge
 
@@ -51,6 +56,8 @@ blocked() {
 }
 
 stage1() {
+	kho_check "canary at the guest-physical address equal to edu's IOVA" \
+		vfio_kho_next_kernel canary-fill $CANARY || return
 	set_up kho-r1 page $EDU
 }
 
@@ -67,6 +74,7 @@ stage2() {
 	kho_check "bus mastering on again" \
 		pci_kho_handover cfg $EDU 0x4 $(($(pci_kho_handover cfg $EDU 0x4) | 6))
 	blocked kho-r1
+	kho_ksft refuse-record-canary vfio_kho_next_kernel canary-blocked $EDU $CANARY
 	set_up kho-r2 compatible
 }
 
@@ -76,6 +84,7 @@ stage3() {
 	kho_expect "translation stayed on, every device blocked" 1 \
 		"$(dmesg | grep -c 'translation stays on, every device on it blocked')"
 	blocked kho-r2
+	kho_ksft refuse-handover-canary vfio_kho_next_kernel canary-blocked $EDU $CANARY
 	set_up kho-r3
 	kho_check "kho-r3: instead, the PCI record forged to name another device" \
 		sh -c "echo identity $EDU >/sys/kernel/debug/kho_devices/pci/forge"
@@ -90,4 +99,5 @@ stage4() {
 	kho_check "bus mastering on again" \
 		pci_kho_handover cfg $EDU 0x4 $(($(pci_kho_handover cfg $EDU 0x4) | 6))
 	blocked kho-r3
+	kho_ksft refuse-pci-canary vfio_kho_next_kernel canary-blocked $EDU $CANARY
 }

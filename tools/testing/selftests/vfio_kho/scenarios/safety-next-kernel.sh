@@ -7,10 +7,17 @@
 # errno and edu goes on mastering; a DMA made after the refusals lands
 # (stage 2). Then the next kernel's side: the test hook lets a kexec into
 # a kernel booted with liveupdate=off happen, and that kernel stops edu
-# before anything else (stage 3).
+# before anything else (stage 3). There edu's IOVA is a guest-physical
+# range reserved on every kernel (memmap=) and filled with a canary:
+# neither the DMA in flight across that kexec nor one kicked after lands
+# on it.
 KHO_MACHINE="edu"
+KHO_CMDLINE='memmap=2M$0x180000000'
+# edu's DMA in the liveupdate=off kernel faults: that is the point.
+KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
 
 EDU=0000:00:05.0
+CANARY=0x180000000
 NEXT_KERNEL=/sys/kernel/debug/kho_devices/policy
 STOCK=/boot/stock-bzImage	# a kernel without the suite, when the harness has one
 
@@ -48,6 +55,9 @@ stage2() {
 		"dma-data 4096/4096|the DMA in flight across the accepted kexec landed in the memfd" \
 		"dma-data-second 4096/4096|the DMA made after the refused kexecs landed in the memfd" \
 		"finish 0|session finished"
+	kho_check "canary at the guest-physical address equal to edu's IOVA" \
+		vfio_kho_next_kernel canary-fill $CANARY || return
+	export KHO_DMA_IOVA=$CANARY
 	set_up kho-next2 || return
 	kho_check "test hook: let the next kexec happen whatever the next kernel" \
 		sh -c "echo 1 >$NEXT_KERNEL/next_kernel_ignore"
@@ -59,4 +69,6 @@ stage2() {
 
 stage3() {
 	kho_ksft next-kernel-liveupdate-off vfio_kho_next_kernel quiesced $EDU
+	kho_ksft next-kernel-liveupdate-off-canary vfio_kho_next_kernel \
+		canary-blocked $EDU $CANARY
 }

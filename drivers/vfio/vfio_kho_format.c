@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_kho_format - the VFIO handover's blocks: checked in the next kernel
+ * before any of their fields is used.
+ */
+
+/**
+ * DOC: VFIO handover format
+ *
+ * This file owns the checks of the container and device blocks of
+ * include/linux/kho/abi/vfio.h. A container block is read only once the
+ * &struct kho_devices_memory the caller passes says that its header, and
+ * then its whole mapping array, are preserved memory; each mapping must be
+ * page aligned, not wrap, be sorted without overlap, and carry only the
+ * permissions and the zeroed reserved fields the format allows.
+ *
+ * It uses nothing but the kernel's basic helpers, and compiles unchanged
+ * in userspace, where the fuzzers of tools/testing/selftests/vfio_kho/fuzz
+ * run it against a model of memory.
+ */
+
+#include <linux/errno.h>
+#include <linux/kho/abi/kho_devices.h>
+#include <linux/kho/abi/vfio.h>
+#include <linux/kho_devices.h>
+#include <linux/overflow.h>
+#include <linux/types.h>
+
+#include "vfio_kho_format.h"
+
+#define VFIO_KHO_PAGE_MASK	(KHO_DEVICES_PAGE_SIZE - 1)
+
+/**
+ * vfio_kho_container_check() - check a container block of the previous kernel
+ * @phys: its physical address
+ * @mem: what is preserved memory of the previous kernel, and its mapping
+ * @serp: set to the block once its header is known to be preserved (else
+ *	NULL), so that a refusal can name the device
+ *
+ * Return: 0 if the block is sound; -EFAULT if its header or its mapping
+ * array is not preserved memory; -EINVAL for a version, size, count,
+ * reserved field or mapping out of the format's rules.
+ */
+int vfio_kho_container_check(u64 phys, const struct kho_devices_memory *mem,
+			     const struct vfio_kho_container_ser **serp)
+{
+	const struct vfio_kho_container_ser *ser;
+	u64 end = 0;
+	u32 i;
+
+	*serp = NULL;
+	if (!mem->preserved(phys, sizeof(*ser), mem->ctx))
+		return -EFAULT;
+	ser = mem->map(phys, mem->ctx);
+	*serp = ser;
+	if (ser->version != VFIO_KHO_VERSION ||
+	    ser->mapping_size != sizeof(ser->mappings[0]) ||
+	    ser->nr_mappings > VFIO_KHO_MAX_MAPPINGS || ser->reserved)
+		return -EINVAL;
+	if (!mem->preserved(phys, struct_size(ser, mappings, ser->nr_mappings),
+			    mem->ctx))
+		return -EFAULT;
+	for (i = 0; i < ser->nr_mappings; i++) {
+		const struct vfio_kho_mapping_ser *m = &ser->mappings[i];
+
+		if (!m->size || (m->iova | m->size) & VFIO_KHO_PAGE_MASK ||
+		    m->iova + m->size - 1 < m->iova || (i && m->iova < end) ||
+		    m->memfd_offset & VFIO_KHO_PAGE_MASK ||
+		    m->memfd_offset + m->size - 1 < m->memfd_offset ||
+		    !m->prot || m->prot & ~3U || m->reserved)
+			return -EINVAL;
+		end = m->iova + m->size;
+	}
+	return 0;
+}
+
+/**
+ * vfio_kho_device_check() - check a device block against its container's
+ * @dev: the device block, known to be preserved memory
+ * @container: the block of the container it names, checked with
+ *	vfio_kho_container_check(), or NULL if it is not known yet
+ *
+ * Return: 0, or -EINVAL for an unknown version or a container that holds
+ * another device.
+ */
+int vfio_kho_device_check(const struct vfio_kho_device_ser *dev,
+			  const struct vfio_kho_container_ser *container)
+{
+	if (dev->version != VFIO_KHO_VERSION)
+		return -EINVAL;
+	if (container && (container->segment != dev->segment ||
+			  container->bus != dev->bus ||
+			  container->devfn != dev->devfn))
+		return -EINVAL;
+	return 0;
+}

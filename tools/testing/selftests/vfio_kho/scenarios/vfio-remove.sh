@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# Removing a preserved device does not deadlock the next kexec. A device
+# is preserved with its translation in a LUO session that a process
+# holds; unbinding it from vfio-pci waits for that process, as any VFIO
+# removal waits for the files open on the device. Meanwhile reboot(KEXEC)
+# is refused with ENODEV instead of waiting forever, at shutdown, for the
+# device lock the unbind holds (the checks of vfio_kho_remove). Once the
+# holder dies its session closes, the unbind finishes, and the kexec goes
+# ahead without the device: the next kernel keeps nothing. Stage 1: edu
+# carried by the PCI test file; stage 2: the igb's vfio-pci device file
+# with its type1 container.
+EDU=0000:00:05.0
+IGB=0000:00:04.0
+FUNCTIONS=/sys/kernel/debug/kho_devices/pci/functions
+
+# holder OUTPUT: the PID of the process that holds the session
+holder() {
+	echo "$1" | sed -n 's/.*Child PID: \([0-9]*\).*/\1/p' | head -n 1
+}
+
+# remove_and_kexec NAME BDF HOLDER
+remove_and_kexec() {
+	kho_check "$1: the session's holder is known ($3)" test -n "$3" ||
+		return
+	kho_load_next || return
+	kho_ksft "$1" vfio_kho_remove remove "$2" "$3"
+	kho_say "kho-stage-done $KHO_STAGE"
+	kho-kexec exec
+	kho_fail "$1: kexec" "reboot(KEXEC) returned"
+}
+
+stage1() {
+	local out
+
+	echo 64 >/sys/bus/pci/devices/$EDU/kho_dma_reach_bits
+	kho_check "edu bound to vfio-pci" kho_bind_vfio $EDU || return
+	out=$(iommu_kho_dma setup kho-remove $EDU iommu)
+	echo "$out"
+	kho_expect "edu preserved with its translation" \
+		"preserve-device 0" "$(echo "$out" | grep '^preserve-device ' | head -n 1)"
+	remove_and_kexec remove-pci-test-file $EDU "$(holder "$out")"
+}
+
+stage2() {
+	local out
+
+	kho_expect "edu: the next kernel keeps no function" 0 \
+		"$(grep -c "^in " $FUNCTIONS)"
+	kho_check "igb bound to vfio-pci" kho_bind_vfio $IGB || return
+	out=$(vfio_kho_type1 preserve kho-remove2 $IGB)
+	echo "$out"
+	kho_expect "igb: device preserved with its container" "preserve-device 0" \
+		"$(echo "$out" | grep '^preserve-device ')"
+	remove_and_kexec remove-vfio-device-file $IGB "$(holder "$out")"
+}
+
+stage3() {
+	kho_expect "igb: the next kernel keeps no function" 0 \
+		"$(grep -c "^in " $FUNCTIONS)"
+}
