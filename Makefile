@@ -76,7 +76,7 @@ export-patches: tree
 compile-series: kernel export-patches
 	@$(H)/compile-series.sh
 
-fuzz: deps
+fuzz: tree
 	@$(H)/fuzz.sh long $(FUZZ_SECONDS)
 
 clean:

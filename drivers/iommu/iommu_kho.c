@@ -162,7 +162,21 @@ static void iommu_kho_outgoing_sync_fdt(struct iommu_kho_outgoing *out)
 		.nr_pages = out->nr_pages,
 	};
 
-	WARN_ON_ONCE(iommu_kho_fdt_build(out->fdt, PAGE_SIZE, &l));
+	int err;
+
+	err = iommu_kho_fdt_build(out->fdt, PAGE_SIZE, &l);
+	err = err ?: kho_devices_fdt_set_crc(out->fdt, PAGE_SIZE,
+					     IOMMU_KHO_PROP_DEVICES_CRC,
+					     kho_devices_crc(out->devices,
+							     out->nr_devices *
+							     sizeof(out->devices[0])));
+	err = err ?: kho_devices_fdt_set_crc(out->fdt, PAGE_SIZE,
+					     IOMMU_KHO_PROP_PAGES_CRC,
+					     kho_devices_crc(out->pages,
+							     out->nr_pages *
+							     sizeof(out->pages[0])));
+	/* One page holds the FDT with room to spare: this cannot fail. */
+	WARN_ON_ONCE(err);
 }
 
 static int iommu_kho_find_out(struct device *dev)
@@ -654,8 +668,21 @@ static int iommu_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
 	pages = kho_restore_folio(l.pages);
 	if (!devices || !pages ||
 	    folio_size(devices) < l.nr_devices * sizeof(struct iommu_kho_device_ser) ||
-	    folio_size(pages) < l.nr_pages * sizeof(u64))
+	    folio_size(pages) < l.nr_pages * sizeof(u64)) {
 		refused = -EFAULT;
+		goto build;
+	}
+	refused = kho_devices_fdt_check_crc(folio_address(fdt),
+					    IOMMU_KHO_PROP_DEVICES_CRC,
+					    folio_address(devices),
+					    l.nr_devices *
+					    sizeof(struct iommu_kho_device_ser));
+	refused = refused ?: kho_devices_fdt_check_crc(folio_address(fdt),
+						       IOMMU_KHO_PROP_PAGES_CRC,
+						       folio_address(pages),
+						       l.nr_pages * sizeof(u64));
+	if (refused == -EBADMSG)
+		pr_err("handover refused: its records do not match their checksum (changed in memory?)\n");
 build:
 	if (refused) {
 		pr_err("handover refused (%pe): translation is turned off on the units it names\n",
@@ -998,7 +1025,9 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
  * forge (test hook): damage the outgoing handover on purpose.
  * "compatible" gives it an unknown version; "page BDF" drops the last
  * page-table page from the device's record, so that its table leads
- * outside the recorded pages; "root BDF" records another root table.
+ * outside the recorded pages; "root BDF" records another root table
+ * (both with checksums that match); "scribble BDF" changes the record's
+ * domain ID as a stray write would (its checksum no longer matches).
  */
 static int iommu_kho_test_forge(const char *what, const char *bdf)
 {
@@ -1020,15 +1049,20 @@ static int iommu_kho_test_forge(const char *what, const char *bdf)
 	if (i < 0)
 		return -ENODEV;
 	r = &iommu_kho_out->devices[i];
-	if (!strcmp(what, "page") && r->nr_pages > 1) {
+	if (!strcmp(what, "scribble")) {
+		/* as a stray write would: the checksum is not updated */
+		r->domain_id ^= 0x100;
+		return 0;
+	}
+	if (!strcmp(what, "page") && r->nr_pages > 1)
 		r->nr_pages--;
-		return 0;
-	}
-	if (!strcmp(what, "root")) {
+	else if (!strcmp(what, "root"))
 		r->root_table += PAGE_SIZE;
-		return 0;
-	}
-	return -EINVAL;
+	else
+		return -EINVAL;
+	/* as a kernel that wrote it so would: the checksum matches */
+	iommu_kho_outgoing_sync_fdt(iommu_kho_out);
+	return 0;
 }
 
 static ssize_t iommu_kho_test_forge_write(struct file *file,

@@ -225,7 +225,7 @@ static int iommu_kho_fdt_u64(const void *fdt, const char *name, u64 *val)
 	p = fdt_getprop(fdt, 0, name, &len);
 	if (!p || len != sizeof(*p))
 		return -EINVAL;
-	*val = fdt64_to_cpu(*p);
+	*val = fdt64_ld(p);	/* 4-byte aligned only */
 	return 0;
 }
 
@@ -369,9 +369,14 @@ static void iommu_kho_refuse_overlaps(const struct iommu_kho_device_ser *recs,
 {
 	static const char overlap[] = "its page-table pages overlap another record's";
 	struct iommu_kho_page_owner *all;
+	u64 total = 0;
 	u32 i, j, n = 0;
 
-	all = kvmalloc_array(nr_pages ?: 1, sizeof(*all), GFP_KERNEL);
+	/* Each accepted run lies inside the list; together they may not. */
+	for (i = 0; i < nr; i++)
+		if (!reasons[i])
+			total += recs[i].nr_pages;
+	all = kvmalloc_array(total ?: 1, sizeof(*all), GFP_KERNEL);
 	for (i = 0; i < nr; i++) {
 		if (reasons[i])
 			continue;
@@ -379,8 +384,7 @@ static void iommu_kho_refuse_overlaps(const struct iommu_kho_device_ser *recs,
 			reasons[i] = "out of memory";
 			continue;
 		}
-		/* Accepted records lie inside the array: n stays in bounds. */
-		for (j = 0; j < recs[i].nr_pages && n < nr_pages; j++)
+		for (j = 0; j < recs[i].nr_pages; j++)
 			all[n++] = (struct iommu_kho_page_owner) {
 				.page = page_list[recs[i].first_page + j],
 				.dev = i,

@@ -9,6 +9,7 @@
 #include <kunit/test.h>
 #include <linux/iommu_kho.h>
 #include <linux/kho/abi/iommu.h>
+#include <linux/kho_devices.h>
 #include <linux/libfdt.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -234,11 +235,79 @@ static void iommu_kho_test_walk_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr, 5);
 }
 
+/* Preserved memory at made-up addresses above 4 GiB, a page each */
+#define NR_MODEL_PAGES	3
+#define MODEL_PHYS(i)	(SZ_16G + (u64)(i) * SZ_4K)
+
+struct iommu_kho_test_model {
+	u64 *page[NR_MODEL_PAGES];
+};
+
+static bool iommu_kho_test_model_preserved(u64 phys, u64 size, void *ctx)
+{
+	return phys >= MODEL_PHYS(0) && size <= NR_MODEL_PAGES * SZ_4K &&
+	       phys - MODEL_PHYS(0) <= NR_MODEL_PAGES * SZ_4K - size;
+}
+
+static const void *iommu_kho_test_model_map(u64 phys, void *ctx)
+{
+	struct iommu_kho_test_model *m = ctx;
+
+	return m->page[(phys - MODEL_PHYS(0)) / SZ_4K];
+}
+
+/*
+ * Found by fuzz_iommu_handover: records that share pages claim more pages
+ * than the list holds, and the overlap check only looked at as many as
+ * the list holds, so that the third record's pages, shared with the
+ * first's, went unseen and both were accepted.
+ */
+static void iommu_kho_test_records_overlap(struct kunit *test)
+{
+	struct iommu_kho_test_model *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	const struct kho_devices_memory mem = {
+		.preserved = iommu_kho_test_model_preserved,
+		.map = iommu_kho_test_model_map,
+		.ctx = m,
+	};
+	struct iommu_kho_device_ser recs[3] = {};
+	u64 list[NR_MODEL_PAGES];
+	const char *reasons[3];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	for (i = 0; i < NR_MODEL_PAGES; i++) {
+		m->page[i] = kunit_kzalloc(test, SZ_4K, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, m->page[i]);
+		list[i] = MODEL_PHYS(i);
+	}
+	/* top -> level 2 -> level 1 with one 4 KiB leaf */
+	m->page[0][0] = MODEL_PHYS(1) | PTE_RW;
+	m->page[1][0] = MODEL_PHYS(2) | PTE_RW;
+	m->page[2][0] = SZ_8G | PTE_RW;
+	for (i = 0; i < 3; i++) {
+		recs[i].top_table = MODEL_PHYS(0);
+		recs[i].levels = 3;
+		recs[i].domain_id = 5 + i;
+		recs[i].nr_pages = NR_MODEL_PAGES;
+	}
+
+	/* One record alone is sound */
+	iommu_kho_check_records(recs, 1, list, NR_MODEL_PAGES, &mem, reasons);
+	KUNIT_EXPECT_NULL(test, reasons[0]);
+	/* Three claiming the same pages: every one refused */
+	iommu_kho_check_records(recs, 3, list, NR_MODEL_PAGES, &mem, reasons);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_STREQ(test, reasons[i] ?: "accepted",
+				   "its page-table pages overlap another record's");
+}
+
 static struct kunit_case iommu_kho_test_cases[] = {
 	KUNIT_CASE(iommu_kho_test_fdt_round_trip),
 	KUNIT_CASE(iommu_kho_test_fdt_refused),
 	KUNIT_CASE(iommu_kho_test_walk_good),
 	KUNIT_CASE(iommu_kho_test_walk_refused),
+	KUNIT_CASE(iommu_kho_test_records_overlap),
 	{}
 };
 

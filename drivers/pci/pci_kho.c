@@ -56,6 +56,7 @@
 #include <linux/debugfs.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/pci.h>
+#include <linux/kho_devices.h>
 #include <linux/kho_dma_policy.h>
 #include <linux/libfdt.h>
 #include <linux/liveupdate.h>
@@ -172,6 +173,7 @@ static int pci_kho_snapshot(struct pci_dev *pdev, const char *driver,
  * @devs: the preserved functions, referenced, in the order of @functions
  * @translated: which of them have their IOMMU translation handed over too
  *	(pci_kho_set_translated()), in the same order
+ * @removing: which of them are being removed (pci_kho_removing())
  * @nr: number of records
  * @test_compatible: compatible string written instead of the real one
  *	(test hook, NULL normally)
@@ -312,6 +314,11 @@ static void pci_kho_outgoing_sync_fdt(struct pci_kho_outgoing *out)
 	err = pci_kho_fdt_build_compatible(out->fdt, PAGE_SIZE,
 					   out->test_compatible ?: PCI_KHO_COMPATIBLE,
 					   virt_to_phys(out->functions), out->nr);
+	if (!err && out->nr)
+		err = kho_devices_fdt_set_crc(out->fdt, PAGE_SIZE,
+					      PCI_KHO_PROP_FUNCTIONS_CRC,
+					      kho_devices_crc(out->functions,
+							      out->nr * sizeof(out->functions[0])));
 	/* One page holds the FDT with room to spare: this cannot fail. */
 	WARN_ON_ONCE(err);
 }
@@ -581,6 +588,18 @@ static struct folio *pci_kho_read_handover(struct folio *fdt, u32 *nr)
 	if (folio_size(functions) < *nr * sizeof(struct pci_kho_function_ser)) {
 		folio_put(functions);
 		goto not_preserved;
+	}
+	err = kho_devices_fdt_check_crc(folio_address(fdt),
+					PCI_KHO_PROP_FUNCTIONS_CRC,
+					folio_address(functions),
+					*nr * sizeof(struct pci_kho_function_ser));
+	if (err) {
+		why = err == -EBADMSG ?
+		      "its records do not match their checksum (changed in memory?)" :
+		      "its records have no checksum";
+		pr_err("handover refused: %s (%pe)\n", why, ERR_PTR(err));
+		folio_put(functions);
+		return ERR_PTR(err);
 	}
 	return functions;
 
@@ -1193,18 +1212,25 @@ int pci_kho_test_forge(struct pci_dev *pdev, const char *what)
 	i = pci_kho_outgoing_find(pdev);
 	if (i < 0)
 		return -ENOENT;
+	if (!strcmp(what, "scribble")) {
+		/* as a stray write would: the checksum is not updated */
+		pci_kho_out->functions[i].bars[5] ^= 0x10;
+		pci_warn(pdev, "test hook: handover record changed in memory\n");
+		return 0;
+	}
 	if (!strcmp(what, "identity")) {
 		pci_kho_out->functions[i].device ^= 0x8000;
 		pci_warn(pdev, "test hook: handover record forged to name device %04x\n",
 			 pci_kho_out->functions[i].device);
-		return 0;
-	}
-	if (!strcmp(what, "missing")) {
+	} else if (!strcmp(what, "missing")) {
 		pci_kho_out->functions[i].devfn = PCI_DEVFN(0x1e, 7);
 		pci_warn(pdev, "test hook: handover record moved to slot 1e.7\n");
-		return 0;
+	} else {
+		return -EINVAL;
 	}
-	return -EINVAL;
+	/* as a kernel that wrote it so would: the checksum matches */
+	pci_kho_outgoing_sync_fdt(pci_kho_out);
+	return 0;
 }
 #endif
 

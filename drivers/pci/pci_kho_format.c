@@ -132,7 +132,7 @@ int pci_kho_fdt_parse(const void *fdt, size_t size, phys_addr_t *functions,
 	phys = fdt_getprop(fdt, 0, PCI_KHO_PROP_FUNCTIONS, &len);
 	if (!phys || len != sizeof(*phys))
 		return -EINVAL;
-	*functions = fdt64_to_cpu(*phys);
+	*functions = fdt64_ld(phys);	/* 4-byte aligned only */
 	if (*functions & (KHO_DEVICES_PAGE_SIZE - 1) ||
 	    *functions < KHO_DEVICES_MIN_PHYS)
 		return -ERANGE;

@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/kho/abi/pci.h>
+#include <linux/kho_devices.h>
 #include <linux/libfdt.h>
 #include <linux/pci.h>
 #include <linux/pci_kho.h>
@@ -210,6 +211,55 @@ static void pci_kho_test_identity(struct kunit *test)
 #undef EXPECT_STALE
 }
 
+/* The records' checksum, as the PCI part writes and checks it */
+static void pci_kho_test_checksum(struct kunit *test)
+{
+	void *fdt = kunit_kzalloc(test, FDT_BUF_SIZE, GFP_KERNEL);
+	struct pci_kho_function_ser f[2];
+	const u8 *bytes = (const u8 *)f;
+	phys_addr_t phys;
+	size_t i;
+	u32 nr;
+
+	KUNIT_ASSERT_NOT_NULL(test, fdt);
+	pci_kho_good_function(&f[0]);
+	pci_kho_good_function(&f[1]);
+	f[1].devfn = PCI_DEVFN(0, 1);
+	KUNIT_ASSERT_EQ(test, pci_kho_fdt_build(fdt, FDT_BUF_SIZE, GOOD_ARRAY, 2), 0);
+	/* No checksum property: refused as malformed */
+	KUNIT_EXPECT_EQ(test, kho_devices_fdt_check_crc(fdt, PCI_KHO_PROP_FUNCTIONS_CRC,
+							f, sizeof(f)), -EINVAL);
+	KUNIT_ASSERT_EQ(test, kho_devices_fdt_set_crc(fdt, FDT_BUF_SIZE,
+						      PCI_KHO_PROP_FUNCTIONS_CRC,
+						      kho_devices_crc(f, sizeof(f))), 0);
+	/* The layer itself still parses */
+	KUNIT_EXPECT_EQ(test, pci_kho_fdt_parse(fdt, FDT_BUF_SIZE, &phys, &nr), 0);
+	KUNIT_EXPECT_EQ(test, nr, 2);
+	KUNIT_EXPECT_EQ(test, kho_devices_fdt_check_crc(fdt, PCI_KHO_PROP_FUNCTIONS_CRC,
+							f, sizeof(f)), 0);
+	/* One bit of any byte changed: refused */
+	for (i = 0; i < sizeof(f); i += 7) {
+		((u8 *)f)[i] ^= 0x20;
+		KUNIT_EXPECT_EQ(test,
+				kho_devices_fdt_check_crc(fdt, PCI_KHO_PROP_FUNCTIONS_CRC,
+							  bytes, sizeof(f)),
+				-EBADMSG);
+		((u8 *)f)[i] ^= 0x20;
+	}
+	/* No room left for the property */
+	KUNIT_EXPECT_EQ(test, kho_devices_fdt_set_crc(fdt, fdt_totalsize(fdt),
+						      "another-crc32c", 1), -ENOSPC);
+	/* The hole of a block's own checksum counts as zero */
+	f[0].vendor = 0;
+	f[0].device = 0;
+	KUNIT_EXPECT_EQ(test, kho_devices_crc_hole(f, sizeof(f), 8),
+			kho_devices_crc(f, sizeof(f)));
+	f[0].device = 1;
+	KUNIT_EXPECT_NE(test, kho_devices_crc_hole(f, sizeof(f), 8),
+			kho_devices_crc(f, sizeof(f)));
+	KUNIT_EXPECT_EQ(test, kho_devices_crc_hole(f, 6, 4), 0);
+}
+
 static struct kunit_case pci_kho_cases[] = {
 	KUNIT_CASE(pci_kho_test_fdt_round_trip),
 	KUNIT_CASE(pci_kho_test_fdt_build_limits),
@@ -217,6 +267,7 @@ static struct kunit_case pci_kho_cases[] = {
 	KUNIT_CASE(pci_kho_test_fdt_forged),
 	KUNIT_CASE(pci_kho_test_function_validate),
 	KUNIT_CASE(pci_kho_test_identity),
+	KUNIT_CASE(pci_kho_test_checksum),
 	{}
 };
 

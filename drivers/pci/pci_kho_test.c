@@ -25,7 +25,10 @@
  *
  * ``kho_devices/pci/forge`` damages the outgoing handover on purpose:
  * ``identity BDF`` makes the record of a preserved function name another
- * device, ``compatible`` gives the whole handover an unknown version.
+ * device, ``missing BDF`` moves it to an empty slot (both with a checksum
+ * that matches), ``scribble BDF`` changes a byte of it as a stray write
+ * would (the checksum no longer matches), ``compatible`` gives the whole
+ * handover an unknown version.
  */
 
 #define pr_fmt(fmt) "pci_kho_test: " fmt

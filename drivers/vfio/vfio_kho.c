@@ -63,8 +63,10 @@
  * ``memfd-offset`` or ``memfd-token`` to ``kho_devices/vfio/forge``
  * damages every outgoing container block (unknown version; first mapping
  * one page longer than what the IOMMU maps; second mapping one page
- * further into its memfd; first mapping's memfd token one no file has) so
- * that the next kernel must refuse it.
+ * further into its memfd; first mapping's memfd token one no file has),
+ * each with a checksum that matches, so that the next kernel must refuse
+ * it on its fields; ``scribble`` changes the first mapping's permissions
+ * as a stray write would, leaving the checksum as it was.
  *
  * Limits of this version: one group with one device per container, type1
  * only (not iommufd), VT-d legacy mode (iommu_kho).
@@ -251,6 +253,7 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	err = vfio_kho_fill_mappings(args, pdev, ser, ranges, nr);
 	if (err)
 		goto out_thaw;
+	vfio_kho_container_seal(ser);
 	out = kzalloc_obj(*out);
 	if (!out) {
 		err = -ENOMEM;
@@ -454,14 +457,15 @@ static void vfio_kho_in_free(struct vfio_kho_in_container *in)
 
 /*
  * Rebuild the container whose block is at @phys, with its device and the
- * mappings in @ranges (NULL: the block does not validate), or refuse it:
+ * mappings in @ranges (NULL: the block does not validate, @invalid says
+ * why), or refuse it:
  * the device is quiesced and the refusal listed in debugfs.
  * LUO calls the container's .retrieve() once and keeps its errno, which
  * the device's .retrieve() gets too.
  */
 static struct vfio_kho_in_container *
 vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_container_ser *ser,
-		const struct vfio_kho_in_ranges *ranges)
+		const struct vfio_kho_in_ranges *ranges, int invalid)
 {
 	struct vfio_kho_in_container *in;
 	const char *why;
@@ -474,8 +478,10 @@ vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_container_ser *ser,
 	in->phys = phys;
 	in->ser = ser;
 	if (!ranges) {
-		err = -EINVAL;
-		why = "the container's handover block does not validate";
+		err = invalid ?: -EINVAL;
+		why = err == -EBADMSG ?
+		      "the container's handover block does not match its checksum" :
+		      "the container's handover block does not validate";
 		goto out_refuse;
 	}
 	err = pci_kho_find_claimed(ser->segment, ser->bus, ser->devfn,
@@ -542,15 +548,15 @@ static int vfio_kho_container_retrieve(struct liveupdate_file_op_args *args)
 	const struct vfio_kho_container_ser *ser;
 	struct vfio_kho_in_ranges ranges = {};
 	struct vfio_kho_in_container *in;
-	bool valid;
+	int invalid;
 
-	valid = !vfio_kho_container_check(args->serialized_data,
-					  &vfio_kho_memory, &ser);
-	if (valid)
+	invalid = vfio_kho_container_check(args->serialized_data,
+					   &vfio_kho_memory, &ser);
+	if (!invalid)
 		vfio_kho_in_ranges_get(args, ser, &ranges);
 	scoped_guard(mutex, &vfio_kho_lock) {
 		in = vfio_kho_in_get(args->serialized_data, ser,
-				     valid ? &ranges : NULL);
+				     invalid ? NULL : &ranges, invalid);
 		if (!IS_ERR(in))
 			args->file = get_file(in->file);
 	}
@@ -717,6 +723,7 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 	ser->devfn = pdev->devfn;
 	ser->container = virt_to_phys(out_container->ser);
 	ser->container_token = token;
+	vfio_kho_device_seal(ser);
 	out->pdev = pci_dev_get(pdev);
 	out->ser = ser;
 	out->container = out_container;
@@ -773,10 +780,13 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 		       args->serialized_data);
 		return -EINVAL;
 	}
-	if (vfio_kho_device_check(ser, NULL)) {
-		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, -EINVAL,
+	err = vfio_kho_device_check(ser, NULL);
+	if (err) {
+		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err,
+				 err == -EBADMSG ?
+				 "the device's handover block does not match its checksum" :
 				 "the device's handover block does not validate");
-		return -EINVAL;
+		return err;
 	}
 	/*
 	 * The container comes first (retrieved now if the VMM has not yet):
@@ -916,6 +926,12 @@ static ssize_t vfio_kho_forge_write(struct file *file, const char __user *ubuf,
 	if (list_empty(&vfio_kho_out))
 		return -ENOENT;
 	list_for_each_entry(out, &vfio_kho_out, node) {
+		if (sysfs_streq(buf, "scribble") && out->ser->nr_mappings) {
+			/* as a stray write would: the checksum is not updated */
+			out->ser->mappings[0].prot ^= 2;
+			pr_warn("test hook: container block changed in memory\n");
+			continue;
+		}
 		if (sysfs_streq(buf, "version"))
 			out->ser->version = 0xdead;
 		else if (sysfs_streq(buf, "mapping") && out->ser->nr_mappings)
@@ -927,6 +943,8 @@ static ssize_t vfio_kho_forge_write(struct file *file, const char __user *ubuf,
 			out->ser->mappings[0].memfd_token = U64_MAX;
 		else
 			return -EINVAL;
+		/* as a kernel that wrote it so would: the checksum matches */
+		vfio_kho_container_seal(out->ser);
 		pr_warn("test hook: container block damaged (%s)\n", strim(buf));
 	}
 	return len;

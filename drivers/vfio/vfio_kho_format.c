@@ -12,7 +12,9 @@
  * &struct kho_devices_memory the caller passes says that its header, and
  * then its whole mapping array, are preserved memory; each mapping must be
  * page aligned, not wrap, be sorted without overlap, and carry only the
- * permissions and the zeroed reserved fields the format allows.
+ * permissions and the zeroed reserved fields the format allows. Each
+ * block carries the checksum of kho_devices_crc_hole(): the old kernel
+ * seals it, and the next one refuses a block that does not match.
  *
  * It uses nothing but the kernel's basic helpers, and compiles unchanged
  * in userspace, where the fuzzers of tools/testing/selftests/vfio_kho/fuzz
@@ -24,11 +26,34 @@
 #include <linux/kho/abi/vfio.h>
 #include <linux/kho_devices.h>
 #include <linux/overflow.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 
 #include "vfio_kho_format.h"
 
 #define VFIO_KHO_PAGE_MASK	(KHO_DEVICES_PAGE_SIZE - 1)
+#define VFIO_KHO_CONTAINER_CRC	offsetof(struct vfio_kho_container_ser, crc32c)
+#define VFIO_KHO_DEVICE_CRC	offsetof(struct vfio_kho_device_ser, crc32c)
+
+/**
+ * vfio_kho_container_seal() - give a finished container block its checksum
+ * @ser: the block, its @nr_mappings mappings written
+ */
+void vfio_kho_container_seal(struct vfio_kho_container_ser *ser)
+{
+	ser->crc32c = kho_devices_crc_hole(ser, struct_size(ser, mappings,
+							    ser->nr_mappings),
+					   VFIO_KHO_CONTAINER_CRC);
+}
+
+/**
+ * vfio_kho_device_seal() - give a finished device block its checksum
+ * @ser: the block
+ */
+void vfio_kho_device_seal(struct vfio_kho_device_ser *ser)
+{
+	ser->crc32c = kho_devices_crc_hole(ser, sizeof(*ser), VFIO_KHO_DEVICE_CRC);
+}
 
 /**
  * vfio_kho_container_check() - check a container block of the previous kernel
@@ -38,14 +63,16 @@
  *	NULL), so that a refusal can name the device
  *
  * Return: 0 if the block is sound; -EFAULT if its header or its mapping
- * array is not preserved memory; -EINVAL for a version, size, count,
- * reserved field or mapping out of the format's rules.
+ * array is not preserved memory; -EBADMSG if it does not match its
+ * checksum; -EINVAL for a version, size, count, reserved field or mapping
+ * out of the format's rules.
  */
 int vfio_kho_container_check(u64 phys, const struct kho_devices_memory *mem,
 			     const struct vfio_kho_container_ser **serp)
 {
 	const struct vfio_kho_container_ser *ser;
-	u64 end = 0;
+	u64 last = 0;	/* last IOVA of the mapping before */
+	size_t size;
 	u32 i;
 
 	*serp = NULL;
@@ -57,19 +84,21 @@ int vfio_kho_container_check(u64 phys, const struct kho_devices_memory *mem,
 	    ser->mapping_size != sizeof(ser->mappings[0]) ||
 	    ser->nr_mappings > VFIO_KHO_MAX_MAPPINGS || ser->reserved)
 		return -EINVAL;
-	if (!mem->preserved(phys, struct_size(ser, mappings, ser->nr_mappings),
-			    mem->ctx))
+	size = struct_size(ser, mappings, ser->nr_mappings);
+	if (!mem->preserved(phys, size, mem->ctx))
 		return -EFAULT;
+	if (ser->crc32c != kho_devices_crc_hole(ser, size, VFIO_KHO_CONTAINER_CRC))
+		return -EBADMSG;
 	for (i = 0; i < ser->nr_mappings; i++) {
 		const struct vfio_kho_mapping_ser *m = &ser->mappings[i];
 
 		if (!m->size || (m->iova | m->size) & VFIO_KHO_PAGE_MASK ||
-		    m->iova + m->size - 1 < m->iova || (i && m->iova < end) ||
+		    m->iova + m->size - 1 < m->iova || (i && m->iova <= last) ||
 		    m->memfd_offset & VFIO_KHO_PAGE_MASK ||
 		    m->memfd_offset + m->size - 1 < m->memfd_offset ||
 		    !m->prot || m->prot & ~3U || m->reserved)
 			return -EINVAL;
-		end = m->iova + m->size;
+		last = m->iova + m->size - 1;
 	}
 	return 0;
 }
@@ -80,13 +109,19 @@ int vfio_kho_container_check(u64 phys, const struct kho_devices_memory *mem,
  * @container: the block of the container it names, checked with
  *	vfio_kho_container_check(), or NULL if it is not known yet
  *
- * Return: 0, or -EINVAL for an unknown version or a container that holds
+ * Return: 0; -EBADMSG if it does not match its checksum; -EINVAL for an
+ * unknown version, a reserved field not zero or a container that holds
  * another device.
  */
 int vfio_kho_device_check(const struct vfio_kho_device_ser *dev,
 			  const struct vfio_kho_container_ser *container)
 {
 	if (dev->version != VFIO_KHO_VERSION)
+		return -EINVAL;
+	if (dev->crc32c != kho_devices_crc_hole(dev, sizeof(*dev),
+						VFIO_KHO_DEVICE_CRC))
+		return -EBADMSG;
+	if (dev->reserved)
 		return -EINVAL;
 	if (container && (container->segment != dev->segment ||
 			  container->bus != dev->bus ||

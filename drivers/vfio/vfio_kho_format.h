@@ -12,6 +12,8 @@ struct kho_devices_memory;
 struct vfio_kho_container_ser;
 struct vfio_kho_device_ser;
 
+void vfio_kho_container_seal(struct vfio_kho_container_ser *ser);
+void vfio_kho_device_seal(struct vfio_kho_device_ser *ser);
 int vfio_kho_container_check(u64 phys, const struct kho_devices_memory *mem,
 			     const struct vfio_kho_container_ser **serp);
 int vfio_kho_device_check(const struct vfio_kho_device_ser *dev,

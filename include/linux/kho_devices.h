@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the pure handover checks of the KHO device suite share
- * (drivers/iommu/iommu_kho_format.c, drivers/pci/pci_kho_format.c,
- * drivers/vfio/vfio_kho_format.c): they compile unchanged in userspace.
+ * (kernel/kho_devices_format.c, drivers/iommu/iommu_kho_format.c,
+ * drivers/pci/pci_kho_format.c, drivers/vfio/vfio_kho_format.c): they
+ * compile unchanged in userspace.
  */
 #ifndef _LINUX_KHO_DEVICES_H
 #define _LINUX_KHO_DEVICES_H
@@ -24,5 +25,11 @@ struct kho_devices_memory {
 	const void *(*map)(u64 phys, void *ctx);
 	void *ctx;
 };
+
+u32 kho_devices_crc(const void *p, size_t len);
+u32 kho_devices_crc_hole(const void *p, size_t len, size_t hole);
+int kho_devices_fdt_set_crc(void *fdt, size_t size, const char *name, u32 crc);
+int kho_devices_fdt_check_crc(const void *fdt, const char *name,
+			      const void *array, size_t len);
 
 #endif /* _LINUX_KHO_DEVICES_H */

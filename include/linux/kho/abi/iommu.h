@@ -24,7 +24,11 @@
  *   %IOMMU_KHO_MAX_PAGES;
  * - ``pages``: u64, physical address of an array of ``nr-pages`` u64
  *   physical addresses: the page-table pages of every device, each
- *   device's run sorted in ascending order.
+ *   device's run sorted in ascending order;
+ * - ``devices-crc32c``, ``pages-crc32c``: u32, the CRC-32C (seeded with
+ *   all ones) of each of the two arrays, ``nr-devices`` records and
+ *   ``nr-pages`` addresses long: the next kernel refuses the whole
+ *   handover when either does not match.
  *
  * Version 1 describes Intel VT-d in legacy mode: a root table per IOMMU
  * unit, a context table per bus, and a second-stage page table per
@@ -48,6 +52,8 @@
 #define IOMMU_KHO_PROP_DEVICES		"devices"
 #define IOMMU_KHO_PROP_NR_PAGES		"nr-pages"
 #define IOMMU_KHO_PROP_PAGES		"pages"
+#define IOMMU_KHO_PROP_DEVICES_CRC	"devices-crc32c"
+#define IOMMU_KHO_PROP_PAGES_CRC	"pages-crc32c"
 
 /* Translation types of a record (the context entry's TT field). */
 #define IOMMU_KHO_TT_MULTI_LEVEL	0

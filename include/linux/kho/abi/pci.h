@@ -20,7 +20,10 @@
  * - ``function-size``: u32, sizeof(&struct pci_kho_function_ser);
  * - ``functions``: u64, physical address of an array of ``nr-functions``
  *   &struct pci_kho_function_ser in pages preserved with KHO (absent when
- *   there are none).
+ *   there are none);
+ * - ``functions-crc32c``: u32, the CRC-32C of that array (``nr-functions``
+ *   times ``function-size`` bytes, seeded with all ones; absent when there
+ *   are none): the next kernel refuses records that do not match it.
  *
  * Each entry says what the next kernel needs to recognise a function and
  * leave it alone: its address, identity, BARs and command register, the
@@ -40,6 +43,7 @@
 #define PCI_KHO_PROP_NR_FUNCTIONS	"nr-functions"
 #define PCI_KHO_PROP_FUNCTION_SIZE	"function-size"
 #define PCI_KHO_PROP_FUNCTIONS		"functions"
+#define PCI_KHO_PROP_FUNCTIONS_CRC	"functions-crc32c"
 
 /* Most functions one handover may carry. */
 #define PCI_KHO_MAX_FUNCTIONS		256

@@ -66,6 +66,8 @@ struct vfio_kho_mapping_ser {
  * @segment: PCI segment of the device the container's group holds
  * @bus: its bus number
  * @devfn: its device and function number
+ * @crc32c: CRC-32C of the whole block, mappings included, seeded with all
+ *	ones, this field counted as zero
  * @reserved: zero
  * @mappings: the mappings
  */
@@ -76,7 +78,8 @@ struct vfio_kho_container_ser {
 	__u16 segment;
 	__u8 bus;
 	__u8 devfn;
-	__u64 reserved;
+	__u32 crc32c;
+	__u32 reserved;
 	struct vfio_kho_mapping_ser mappings[];
 } __packed;
 
@@ -89,6 +92,9 @@ struct vfio_kho_container_ser {
  * @container: physical address of its container's block (cross-checked
  *	against the block of the container found by @container_token)
  * @container_token: LUO token of the container, in the same session
+ * @crc32c: CRC-32C of the block, seeded with all ones, this field counted
+ *	as zero
+ * @reserved: zero
  */
 struct vfio_kho_device_ser {
 	__u32 version;
@@ -97,6 +103,8 @@ struct vfio_kho_device_ser {
 	__u8 devfn;
 	__u64 container;
 	__u64 container_token;
+	__u32 crc32c;
+	__u32 reserved;
 } __packed;
 
 #endif /* _LINUX_KHO_ABI_VFIO_H */

@@ -11,8 +11,9 @@
  * has a note whose formats list every format asked for; and the verdict
  * does not depend on bytes past the image's end.
  *
- * Also a seed writer: "fuzz_next_kernel --seeds DIR" writes valid images
- * (a note, a stock kernel_info) with command lines to start from.
+ * Seed writer (kho_fuzz_write_seeds(), run by seeds_main.c as
+ * seeds_fuzz_next_kernel DIR): valid images (a note, a stock kernel_info)
+ * with command lines to start from.
  */
 #include <assert.h>
 #include <errno.h>

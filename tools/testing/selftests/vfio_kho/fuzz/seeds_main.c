@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Writes the fuzzers' seed corpus: seeds_main DIR */
+/* A fuzzer's seed writer: seeds_TARGET DIR writes TARGET's seeds to DIR */
 #include <stdio.h>
 
 int kho_fuzz_write_seeds(const char *dir);

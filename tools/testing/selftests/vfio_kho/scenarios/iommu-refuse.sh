@@ -4,12 +4,14 @@
 # untranslated: a device record whose page table leads outside the
 # preserved pages (stage 2), a handover of an unknown version (stage 3),
 # and a sound translation record for a PCI function that the PCI part
-# refused (its identity forged, stage 4). A refused record also stops
-# the function's DMA (bus mastering off). In each, edu is kicked to DMA
-# through its old IOVA after boot: the DMA faults and nothing lands in the
-# memfd. edu's IOVA is a guest-physical range reserved on every kernel
-# (memmap=) and filled with a canary: neither a DMA in flight across the
-# kexec nor one kicked after lands there untranslated.
+# refused (its identity forged, stage 4), and a record changed in memory
+# after it was written, which no longer matches its checksum (stage 5).
+# A refused record also stops the function's DMA (bus mastering off). In
+# each, edu is kicked to DMA through its old IOVA after boot: the DMA
+# faults and nothing lands in the memfd. edu's IOVA is a guest-physical
+# range reserved on every kernel (memmap=) and filled with a canary:
+# neither a DMA in flight across the kexec nor one kicked after lands
+# there untranslated.
 KHO_MACHINE="edu"
 KHO_CMDLINE='memmap=2M$0x180000000'
 # The DMA of a blocked device faults: that is the point.
@@ -100,4 +102,14 @@ stage4() {
 		pci_kho_handover cfg $EDU 0x4 $(($(pci_kho_handover cfg $EDU 0x4) | 6))
 	blocked kho-r3
 	kho_ksft refuse-pci-canary vfio_kho_next_kernel canary-blocked $EDU $CANARY
+	set_up kho-r4 scribble $EDU
+}
+
+stage5() {
+	kho_expect "a record changed in memory: the whole handover refused (-EBADMSG)" \
+		"in handover-refused err=-74" "$(grep handover-refused $IOMMU_DEVICES)"
+	kho_expect "the checksum mismatch is logged" 1 \
+		"$(dmesg | grep -c 'handover refused: its records do not match their checksum')"
+	blocked kho-r4
+	kho_ksft refuse-checksum-canary vfio_kho_next_kernel canary-blocked $EDU $CANARY
 }

@@ -6,6 +6,9 @@
 # the kept IOMMU table maps (stage 3), a second mapping one page further
 # into its memfd, which therefore does not hold the pages the table maps
 # (stage 4), a memfd token that no file of the session has (stage 5).
+# Each of those comes with a checksum that matches; in stage 6 the block
+# is changed after it was sealed, as a stray write would, and no longer
+# matches its checksum (-EBADMSG).
 # The next kernel refuses the device and the container, whichever is
 # retrieved first, with -EINVAL (-ENOENT for the token), turns the igb's
 # bus mastering off, rebuilds nothing, leaves no page pinned, and the
@@ -91,4 +94,11 @@ stage5() {
 	check_refused vfio-bad-memfd-token "the container could not take the kept translation over" -2
 	kho_expect "vfio-bad-memfd-token: the missing memfd named in the log" 1 \
 		"$(dmesg | grep -c "$IGB: live update refused: no memfd with token 18446744073709551615 behind IOVA 0x10000000000")"
+	rm -f /carry/vfio-type1
+	preserve_and_forge vfio-scribbled scribble
+}
+
+stage6() {
+	check_refused vfio-scribbled \
+		"the container's handover block does not match its checksum" -74
 }

@@ -17,4 +17,9 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef uint64_t phys_addr_t;
 
+/* Kernel attributes the ABI headers use */
+#ifndef __packed
+#define __packed	__attribute__((__packed__))
+#endif
+
 #endif
