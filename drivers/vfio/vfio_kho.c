@@ -791,14 +791,17 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 	/*
 	 * The container comes first (retrieved now if the VMM has not yet):
 	 * it rebuilds the device's group and domain. A container that was
-	 * refused has quiesced the device already.
+	 * refused quiesced the function its block names; this block, sound
+	 * on its own, names the device for sure (the container's may have
+	 * been damaged anywhere).
 	 */
 	err = liveupdate_get_file_incoming(args, ser->container_token,
 					   &container_file);
 	if (err) {
-		if (err == -ENOENT || err == -ELOOP)
-			vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err,
-					 "the device's container is not in its session");
+		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err,
+				 err == -ENOENT || err == -ELOOP ?
+				 "the device's container is not in its session" :
+				 "the device's container was refused");
 		return err;
 	}
 	guard(mutex)(&vfio_kho_lock);
