@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # pci_kho refuses handed-over state that does not match, without panic,
 # and quiesces the device: a record forged to name another device at the
-# igb2 address and one moved to an empty slot (stage 2), then a handover
-# of an unknown version (stage 3).
+# igb2 address and one moved to an empty slot (stage 2), a handover of an
+# unknown version (stage 3), and a record changed in memory after it was
+# written, which no longer matches its checksum (stage 4).
 # Refused functions end with bus mastering off and reset (the register
 # marker that reset clears is gone), are not bound to the recorded
 # driver, and their LUO file cannot be retrieved.
@@ -92,8 +93,23 @@ stage3() {
 	kho_expect "igb: not bound to the recorded driver" "" "$(driver_of $IGB)"
 	kho_expect "igb2 (not preserved this time) left alone" "" \
 		"$(grep " $IGB2 " $FUNCTIONS)"
-	out=$(h retrieve kho-pci-2 1)
+	out=$(h retrieve kho-pci-2 1 --finish)
 	echo "$out"
 	kho_expect "the LUO file of igb cannot be retrieved (-ENODATA)" \
 		"retrieve 1 -61" "$(echo "$out" | grep '^retrieve')"
+
+	kho_check "igb2: bus mastering on, marker written" set_up $IGB2
+	out=$(h preserve kho-pci-3 $IGB2=vfio-pci)
+	kho_expect "igb2 preserved" "preserve $IGB2 0 " "$(preserved "$out")"
+	kho_check "igb2's record changed in memory, its checksum not" \
+		sh -c "echo scribble $IGB2 >$FORGE"
+}
+
+stage4() {
+	kho_expect "a record changed in memory: the whole handover refused (-EBADMSG)" \
+		"in handover-refused err=-74" "$(grep 'handover-refused' $FUNCTIONS)"
+	kho_expect "the checksum mismatch is logged" 1 \
+		"$(kernel_log "handover refused: its records do not match their checksum")"
+	kho_expect "igb2: bus mastering off" 0 "$(master_bit $IGB2)"
+	kho_expect "igb2: not bound to the recorded driver" "" "$(driver_of $IGB2)"
 }
