@@ -34,6 +34,8 @@ build=${KHO_BUILD:?}
 kernel=$build/obj/arch/x86/boot/bzImage
 initrd=$build/initramfs.cpio
 kernel_debug=$build/obj-debug/arch/x86/boot/bzImage
+# What a guest prints when guest_hung() sends it an NMI
+hang_dump="unknown_nmi_panic panic_sys_info=blocked_tasks,all_bt,locks"
 initrd_debug=$build/initramfs-debug.cpio
 # The scenarios that also run on the sanitised kernel: every handover
 # path, refusals included.
@@ -121,14 +123,18 @@ last_stage() {
 
 # guest_hung NAME DIR PID: the guest did not finish in time. Before QEMU
 # is stopped, its kernel is asked through the magic SysRq keys what is
-# blocked (w), what each CPU runs (l) and where every task is (t): the
-# answer lands in the console log, which is kept with the hang.
+# blocked (w), what each CPU runs (l) and where every task is (t), then
+# sent an NMI, on which it panics (unknown_nmi_panic on every guest's
+# command line) and prints the blocked tasks, every CPU's backtrace and
+# the locks held (panic_sys_info): that works even where the keyboard is
+# gone (a kexec stuck in device_shutdown() has shut the i8042 down). The
+# answers land in the console log, which is kept with the hang.
 guest_hung() {
-	echo "# $1: no end in time: SysRq w, l and t to the guest, then QEMU stopped"
+	echo "# $1: no end in time: SysRq w, l and t, then an NMI to the guest, then QEMU stopped"
 	KHO_MONITOR_DELAY=3 python3 "$repo/harness/qemu-monitor.py" \
 		"$2/monitor.sock" "sendkey alt-sysrq-w" "sendkey alt-sysrq-l" \
-		"sendkey alt-sysrq-t" "info registers -a" >>"$2/qemu.log" 2>&1
-	sleep 3
+		"sendkey alt-sysrq-t" "info registers -a" "nmi" >>"$2/qemu.log" 2>&1
+	sleep 5
 	kill "$3" 2>/dev/null
 	sleep 2
 	kill -9 "$3" 2>/dev/null
@@ -176,7 +182,7 @@ run_one() {
 			-monitor "unix:$dir/monitor.sock,server=on,wait=off" \
 			-serial "file:$dir/console.log" -serial "file:$dir/results.log" \
 			-kernel "$kernel" -initrd "$initrd" \
-			-append "console=ttyS0 intel_iommu=on liveupdate=on kho=on panic=-1 kunit.enable=0 kho.test=$name $cmdline" \
+			-append "console=ttyS0 intel_iommu=on liveupdate=on kho=on panic=-1 $hang_dump kunit.enable=0 kho.test=$name $cmdline" \
 			</dev/null >"$dir/qemu.log" 2>&1 &
 		qpid=$!
 		rc=
