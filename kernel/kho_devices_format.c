@@ -27,6 +27,7 @@
 #include <linux/errno.h>
 #include <linux/kho_devices.h>
 #include <linux/libfdt.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 /**
@@ -61,6 +62,69 @@ u32 kho_devices_crc_hole(const void *p, size_t len, size_t hole)
 	crc = crc32c(~0U, b, hole);
 	crc = crc32c(crc, zero, sizeof(zero));
 	return crc32c(crc, b + hole + sizeof(u32), len - hole - sizeof(u32));
+}
+
+/**
+ * kho_devices_fdt_open() - check an FDT top layer and its compatible string
+ * @fdt: the FDT
+ * @size: bytes available at @fdt
+ * @compatible: the string this kernel reads
+ *
+ * Return: 0; -EINVAL for a corrupt or truncated FDT or a missing or
+ * malformed compatible string; -EPROTONOSUPPORT for another string.
+ */
+int kho_devices_fdt_open(const void *fdt, size_t size, const char *compatible)
+{
+	const char *compat;
+	int len;
+
+	if (size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
+	    fdt_totalsize(fdt) > size)
+		return -EINVAL;
+	compat = fdt_getprop(fdt, 0, "compatible", &len);
+	if (!compat || len < 1 || compat[len - 1])
+		return -EINVAL;
+	return strcmp(compat, compatible) ? -EPROTONOSUPPORT : 0;
+}
+
+/**
+ * kho_devices_fdt_u32() - read a u32 property of an FDT's root node
+ * @fdt: an FDT checked with kho_devices_fdt_open()
+ * @name: the property
+ * @val: set to its value
+ *
+ * Return: 0, or -EINVAL if it is missing or not 4 bytes long.
+ */
+int kho_devices_fdt_u32(const void *fdt, const char *name, u32 *val)
+{
+	const fdt32_t *p;
+	int len;
+
+	p = fdt_getprop(fdt, 0, name, &len);
+	if (!p || len != sizeof(*p))
+		return -EINVAL;
+	*val = fdt32_to_cpu(*p);
+	return 0;
+}
+
+/**
+ * kho_devices_fdt_u64() - read a u64 property of an FDT's root node
+ * @fdt: an FDT checked with kho_devices_fdt_open()
+ * @name: the property
+ * @val: set to its value
+ *
+ * Return: 0, or -EINVAL if it is missing or not 8 bytes long.
+ */
+int kho_devices_fdt_u64(const void *fdt, const char *name, u64 *val)
+{
+	const fdt64_t *p;
+	int len;
+
+	p = fdt_getprop(fdt, 0, name, &len);
+	if (!p || len != sizeof(*p))
+		return -EINVAL;
+	*val = fdt64_ld(p);	/* 4-byte aligned only */
+	return 0;
 }
 
 /**

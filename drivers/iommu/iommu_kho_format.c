@@ -205,30 +205,6 @@ int iommu_kho_fdt_build(void *fdt, size_t size, const struct iommu_kho_layout *l
 	return err ? -EINVAL : 0;
 }
 
-static int iommu_kho_fdt_u32(const void *fdt, const char *name, u32 *val)
-{
-	const fdt32_t *p;
-	int len;
-
-	p = fdt_getprop(fdt, 0, name, &len);
-	if (!p || len != sizeof(*p))
-		return -EINVAL;
-	*val = fdt32_to_cpu(*p);
-	return 0;
-}
-
-static int iommu_kho_fdt_u64(const void *fdt, const char *name, u64 *val)
-{
-	const fdt64_t *p;
-	int len;
-
-	p = fdt_getprop(fdt, 0, name, &len);
-	if (!p || len != sizeof(*p))
-		return -EINVAL;
-	*val = fdt64_ld(p);	/* 4-byte aligned only */
-	return 0;
-}
-
 /**
  * iommu_kho_fdt_parse() - read and check the FDT top layer of the handover
  * @fdt: the FDT
@@ -242,24 +218,18 @@ static int iommu_kho_fdt_u64(const void *fdt, const char *name, u64 *val)
  */
 int iommu_kho_fdt_parse(const void *fdt, size_t size, struct iommu_kho_layout *l)
 {
-	const char *compat;
 	u32 dev_size;
 	u64 devices, pages;
-	int len;
+	int err;
 
-	if (size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
-	    fdt_totalsize(fdt) > size)
-		return -EINVAL;
-	compat = fdt_getprop(fdt, 0, "compatible", &len);
-	if (!compat || len < 1 || compat[len - 1])
-		return -EINVAL;
-	if (strcmp(compat, IOMMU_KHO_COMPATIBLE))
-		return -EPROTONOSUPPORT;
-	if (iommu_kho_fdt_u32(fdt, IOMMU_KHO_PROP_DEVICE_SIZE, &dev_size) ||
-	    iommu_kho_fdt_u32(fdt, IOMMU_KHO_PROP_NR_DEVICES, &l->nr_devices) ||
-	    iommu_kho_fdt_u32(fdt, IOMMU_KHO_PROP_NR_PAGES, &l->nr_pages) ||
-	    iommu_kho_fdt_u64(fdt, IOMMU_KHO_PROP_DEVICES, &devices) ||
-	    iommu_kho_fdt_u64(fdt, IOMMU_KHO_PROP_PAGES, &pages))
+	err = kho_devices_fdt_open(fdt, size, IOMMU_KHO_COMPATIBLE);
+	if (err)
+		return err;
+	if (kho_devices_fdt_u32(fdt, IOMMU_KHO_PROP_DEVICE_SIZE, &dev_size) ||
+	    kho_devices_fdt_u32(fdt, IOMMU_KHO_PROP_NR_DEVICES, &l->nr_devices) ||
+	    kho_devices_fdt_u32(fdt, IOMMU_KHO_PROP_NR_PAGES, &l->nr_pages) ||
+	    kho_devices_fdt_u64(fdt, IOMMU_KHO_PROP_DEVICES, &devices) ||
+	    kho_devices_fdt_u64(fdt, IOMMU_KHO_PROP_PAGES, &pages))
 		return -EINVAL;
 	if (dev_size != sizeof(struct iommu_kho_device_ser))
 		return -EPROTO;

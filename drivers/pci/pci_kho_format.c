@@ -21,6 +21,7 @@
 #include <linux/errno.h>
 #include <linux/kho/abi/kho_devices.h>
 #include <linux/kho/abi/pci.h>
+#include <linux/kho_devices.h>
 #include <linux/libfdt.h>
 #include <linux/pci_regs.h>
 #include <linux/string.h>
@@ -78,18 +79,6 @@ int pci_kho_fdt_build(void *fdt, size_t size, phys_addr_t functions, u32 nr)
 					    functions, nr);
 }
 
-static int pci_kho_fdt_get_u32(const void *fdt, const char *name, u32 *val)
-{
-	const fdt32_t *p;
-	int len;
-
-	p = fdt_getprop(fdt, 0, name, &len);
-	if (!p || len != sizeof(*p))
-		return -EINVAL;
-	*val = fdt32_to_cpu(*p);
-	return 0;
-}
-
 /**
  * pci_kho_fdt_parse() - read and check the FDT top layer of the PCI handover
  * @fdt: the FDT handed over by the previous kernel
@@ -106,21 +95,15 @@ static int pci_kho_fdt_get_u32(const void *fdt, const char *name, u32 *val)
 int pci_kho_fdt_parse(const void *fdt, size_t size, phys_addr_t *functions,
 		      u32 *nr)
 {
-	const fdt64_t *phys;
-	const char *compat;
 	u32 entry_size;
-	int len;
+	u64 phys;
+	int err;
 
-	if (size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
-	    fdt_totalsize(fdt) > size)
-		return -EINVAL;
-	compat = fdt_getprop(fdt, 0, "compatible", &len);
-	if (!compat || len < 1 || compat[len - 1])
-		return -EINVAL;
-	if (strcmp(compat, PCI_KHO_COMPATIBLE))
-		return -EPROTONOSUPPORT;
-	if (pci_kho_fdt_get_u32(fdt, PCI_KHO_PROP_FUNCTION_SIZE, &entry_size) ||
-	    pci_kho_fdt_get_u32(fdt, PCI_KHO_PROP_NR_FUNCTIONS, nr))
+	err = kho_devices_fdt_open(fdt, size, PCI_KHO_COMPATIBLE);
+	if (err)
+		return err;
+	if (kho_devices_fdt_u32(fdt, PCI_KHO_PROP_FUNCTION_SIZE, &entry_size) ||
+	    kho_devices_fdt_u32(fdt, PCI_KHO_PROP_NR_FUNCTIONS, nr))
 		return -EINVAL;
 	if (entry_size != sizeof(struct pci_kho_function_ser))
 		return -EPROTO;
@@ -129,10 +112,9 @@ int pci_kho_fdt_parse(const void *fdt, size_t size, phys_addr_t *functions,
 	*functions = 0;
 	if (!*nr)
 		return 0;
-	phys = fdt_getprop(fdt, 0, PCI_KHO_PROP_FUNCTIONS, &len);
-	if (!phys || len != sizeof(*phys))
+	if (kho_devices_fdt_u64(fdt, PCI_KHO_PROP_FUNCTIONS, &phys))
 		return -EINVAL;
-	*functions = fdt64_ld(phys);	/* 4-byte aligned only */
+	*functions = phys;
 	if (*functions & (KHO_DEVICES_PAGE_SIZE - 1) ||
 	    *functions < KHO_DEVICES_MIN_PHYS)
 		return -ERANGE;

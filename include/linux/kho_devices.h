@@ -28,6 +28,9 @@ struct kho_devices_memory {
 
 u32 kho_devices_crc(const void *p, size_t len);
 u32 kho_devices_crc_hole(const void *p, size_t len, size_t hole);
+int kho_devices_fdt_open(const void *fdt, size_t size, const char *compatible);
+int kho_devices_fdt_u32(const void *fdt, const char *name, u32 *val);
+int kho_devices_fdt_u64(const void *fdt, const char *name, u64 *val);
 int kho_devices_fdt_set_crc(void *fdt, size_t size, const char *name, u32 crc);
 int kho_devices_fdt_check_crc(const void *fdt, const char *name,
 			      const void *array, size_t len);
