@@ -16,11 +16,8 @@
 KHO_MACHINE="igb"
 # vfio_pci_driver_test as in upstream-vfio-driver.sh (420 s), plus ours.
 KHO_TIMEOUT=480
-# vfio_pci_driver_test's unmapped-IOVA cases can stop the guest dead under
-# TCG amid a DMAR fault storm, with stock 7.3 code too (upstream-vfio-
-# driver.sh): a hang is retried up to twice and reported, a failure is not.
-KHO_RETRY_ON_HANG=2
-KHO_CMDLINE="transparent_hugepage_shmem=always"
+# The idle igb stays in D0 under TCG, as in upstream-vfio-driver.sh.
+KHO_CMDLINE="transparent_hugepage_shmem=always vfio_pci.disable_idle_d3=1"
 # vfio_pci_driver_test's unmapped-IOVA case makes the device fault on purpose.
 KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
 
