@@ -11,6 +11,9 @@
 #   make checkpatch       checkpatch --strict on our files and patches
 #   make export-patches   the whole suite as a git format-patch series
 #   make compile-series   compile what each commit of that series touches
+#   make bench            what a live update costs, next to starting the
+#                         device over (BENCH_SIZES, BENCH_PAGES; table,
+#                         JSON and plot in build/bench/)
 #   make fuzz             run each libFuzzer target long (FUZZ_SECONDS, 600)
 #                         and keep the new inputs in its corpus
 #
@@ -25,7 +28,7 @@ T ?=
 
 .PHONY: all deps fetch tree kernel tests initramfs check run \
 	debug-kernel debug-initramfs \
-	checkpatch export-patches compile-series fuzz clean distclean
+	checkpatch export-patches compile-series fuzz bench clean distclean
 
 all: initramfs
 
@@ -75,6 +78,9 @@ export-patches: tree
 
 compile-series: kernel export-patches
 	@$(H)/compile-series.sh
+
+bench: initramfs
+	@$(H)/bench.sh
 
 fuzz: tree
 	@$(H)/fuzz.sh long $(FUZZ_SECONDS)

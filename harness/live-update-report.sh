@@ -46,6 +46,22 @@ k=$(info stage1_kexec_ms)
 b=$(info stage2_boot_ms)
 line "old kernel: kexec issued" "${k:+$k ms after boot}"
 line "new kernel: userspace up" "${b:+$b ms after its start}"
+# The TSC runs on across the kexec: intervals that span it.
+span() {
+	local from to rate
+	from=$(info "$1")
+	to=$(info "$2")
+	rate=$(info lu_tsc_per_ms)
+	[ -n "$from" ] && [ -n "$to" ] && [ -n "$rate" ] &&
+		awk -v a="$from" -v b="$to" -v r="$rate" 'BEGIN { printf "%.0f ms", (b - a) / r }'
+}
+line "kexec to new userspace" "$(span kexec_tsc lu_tsc_start)"
+line "blackout (kexec to 1st DMA)" "$(span kexec_tsc lu_tsc_first_dma)"
+r=$(info lu_restore_ms)
+o=$(info lu_startover_open_ms)
+m=$(info lu_startover_map_ms)
+line "restore" "${r:+$r ms (container + device retrieve + vaddr update)}"
+line "start over, for comparison" "${o:+$((o + m)) ms (open with reset $o ms + map and pin $m ms, old kernel)}"
 echo
 passed=$(grep '^    ok ' "$dir/ktap.txt" | grep -vc '# SKIP')
 skipped=$(grep '^    ok ' "$dir/ktap.txt" | grep -c '# SKIP')

@@ -1114,7 +1114,7 @@ static ssize_t iommu_kho_test_adopt_write(struct file *file,
 	if (!dev)
 		return -ENODEV;
 	pdev = to_pci_dev(dev);
-	domain = iommu_kho_adopt_domain(&pdev->dev, NULL);
+	domain = iommu_kho_adopt_domain(&pdev->dev, NULL, NULL, NULL);
 	err = PTR_ERR_OR_ZERO(domain);
 	if (!err) {
 		err = iommu_attach_device(domain, &pdev->dev);
@@ -1161,27 +1161,114 @@ late_initcall_sync(iommu_kho_boot_done);
 
 /* Adoption: the kept table becomes an iommu_domain of the new kernel */
 
+/*
+ * The kept leaves are replayed into the new domain as runs: leaves that
+ * follow each other in IOVA and in physical memory with the same
+ * permissions are one iommu_map() call, which picks the largest page
+ * sizes the run allows, and one call of the owner's check. Without a
+ * domain the runs only go to the owner (iommu_kho_walk_runs()).
+ */
 struct iommu_kho_replicate {
 	struct iommu_domain *domain;
+	iommu_kho_mapping_fn fn;
+	void *ctx;
+	u64 run_iova;
+	u64 run_phys;
+	u64 run_size;
+	int run_prot;
 	unsigned long nr;
 	u64 bytes;
 };
 
+static int iommu_kho_replicate_flush(struct iommu_kho_replicate *rep)
+{
+	int err;
+
+	if (!rep->run_size)
+		return 0;
+	err = rep->domain ? iommu_map(rep->domain, rep->run_iova, rep->run_phys,
+				      rep->run_size, rep->run_prot, GFP_KERNEL) : 0;
+	if (!err && rep->fn)
+		err = rep->fn(rep->run_iova, rep->run_phys, rep->run_size,
+			      rep->run_prot, rep->ctx);
+	if (!err)
+		rep->bytes += rep->run_size;
+	rep->run_size = 0;
+	return err;
+}
+
 static int iommu_kho_replicate_leaf(u64 iova, u64 pte, u64 size, void *ctx)
 {
 	struct iommu_kho_replicate *rep = ctx;
+	u64 phys = pte & IOMMU_KHO_SL_ADDR & ~(size - 1);
 	int prot = (pte & BIT_ULL(0) ? IOMMU_READ : 0) |
 		   (pte & BIT_ULL(1) ? IOMMU_WRITE : 0);
 	int err;
 
-	err = iommu_map(rep->domain, iova, pte & IOMMU_KHO_SL_ADDR & ~(size - 1),
-			size, prot, GFP_KERNEL);
-	if (!err) {
-		rep->nr++;
-		rep->bytes += size;
+	rep->nr++;
+	if (rep->run_size && prot == rep->run_prot &&
+	    iova == rep->run_iova + rep->run_size &&
+	    phys == rep->run_phys + rep->run_size) {
+		rep->run_size += size;
+		return 0;
 	}
+	err = iommu_kho_replicate_flush(rep);
+	rep->run_iova = iova;
+	rep->run_phys = phys;
+	rep->run_size = size;
+	rep->run_prot = prot;
 	return err;
 }
+
+/**
+ * iommu_kho_walk_runs() - the runs of a device's translation, live
+ * @dev: a PCI device behind an Intel IOMMU in legacy mode, translated
+ * @fn: called for each run of leaves contiguous in IOVA and physical
+ *	memory with the same permissions, in ascending IOVA order
+ * @ctx: passed to @fn
+ *
+ * For the owner of the mappings, before it preserves them: it compares
+ * its memory with the runs instead of looking each page up. The owner
+ * keeps the mappings from changing meanwhile.
+ *
+ * Return: 0; -ENODEV if no Intel IOMMU translates @dev; -EOPNOTSUPP in
+ * scalable mode; -ENXIO if it has no translation set up; -ENOMEM; the
+ * errno of the table walk (see iommu_kho_collect_tables()) or of @fn.
+ */
+int iommu_kho_walk_runs(struct device *dev, iommu_kho_mapping_fn fn,
+			void *ctx)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	struct iommu_kho_replicate runs = { .fn = fn, .ctx = ctx };
+	phys_addr_t top = 0;
+	unsigned int levels = 0;
+	struct context_entry *ce;
+	u64 *pages;
+	int err;
+
+	if (!dev_is_pci(dev) || !info || !info->iommu)
+		return -ENODEV;
+	if (sm_supported(info->iommu))
+		return -EOPNOTSUPP;
+	scoped_guard(spinlock_irqsave, &info->iommu->lock) {
+		ce = iommu_context_addr(info->iommu, info->bus, info->devfn, 0);
+		if (ce && context_present(ce)) {
+			top = ce->lo & VTD_PAGE_MASK;
+			levels = (ce->hi & 7) + 2;
+		}
+	}
+	if (!levels)
+		return -ENXIO;
+	pages = kvmalloc_array(IOMMU_KHO_MAX_PAGES, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	err = iommu_kho_walk_leaves(top, levels, iommu_kho_map_live,
+				    iommu_kho_replicate_leaf, &runs, pages,
+				    IOMMU_KHO_MAX_PAGES);
+	kvfree(pages);
+	return err ?: iommu_kho_replicate_flush(&runs);
+}
+EXPORT_SYMBOL_GPL(iommu_kho_walk_runs);
 
 static struct iommu_kho_in_device *iommu_kho_in_kept(struct device *dev)
 {
@@ -1215,11 +1302,17 @@ bool iommu_kho_translation_kept(struct device *dev)
 /**
  * iommu_kho_adopt_domain() - a domain with the kept translation of a device
  * @dev: a device whose translation was kept from the previous kernel
+ * @fn: if not NULL, called for each run of kept mappings once it is in the
+ *	new domain, in ascending IOVA order: the owner checks them against
+ *	what it recorded (an error refuses the adoption)
+ * @ctx: passed to @fn
  * @bytes: if not NULL, set to the number of bytes the domain maps
  *
  * Allocates a paging domain for @dev in this kernel and gives it every
  * mapping of the kept page table, with the same IOVA, physical address and
- * permissions, and the kept domain ID. Attaching it to @dev (the owner
+ * permissions, and the kept domain ID. Leaves contiguous in IOVA and
+ * physical memory are mapped together, with the largest page sizes they
+ * allow. Attaching it to @dev (the owner
  * does, e.g. with iommu_attach_device()) then switches the device's
  * context entry from the old table to the new one in place, without a
  * moment where the entry is not present: both tables translate the same,
@@ -1230,10 +1323,12 @@ bool iommu_kho_translation_kept(struct device *dev)
  * domain for @dev would use another address width, or the errno of the
  * allocation or of a mapping.
  */
-struct iommu_domain *iommu_kho_adopt_domain(struct device *dev, u64 *bytes)
+struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
+					    iommu_kho_mapping_fn fn, void *ctx,
+					    u64 *bytes)
 {
 	struct device_domain_info *info = dev_iommu_priv_get(dev);
-	struct iommu_kho_replicate rep = {};
+	struct iommu_kho_replicate rep = { .fn = fn, .ctx = ctx };
 	struct pt_iommu_vtdss_hw_info hw;
 	struct iommu_domain_info *did_info;
 	struct iommu_kho_in_device *d;
@@ -1266,8 +1361,10 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev, u64 *bytes)
 				    iommu_kho_map_live, iommu_kho_replicate_leaf,
 				    &rep, pages, d->rec->nr_pages);
 	kvfree(pages);
+	if (!err)
+		err = iommu_kho_replicate_flush(&rep);
 	if (err) {
-		dev_warn(dev, "kept translation not adopted: replicating its mappings failed (%pe)\n",
+		dev_warn(dev, "kept translation not adopted: replicating or checking its mappings failed (%pe)\n",
 			 ERR_PTR(err));
 		goto err_free;
 	}

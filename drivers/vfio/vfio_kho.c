@@ -885,9 +885,10 @@ static int vfio_kho_containers_show(struct seq_file *m, void *unused)
 		ser = out->ser;
 		for (bytes = 0, i = 0; i < ser->nr_mappings; i++)
 			bytes += ser->mappings[i].size;
-		seq_printf(m, "out %04x:%02x:%02x.%d mappings=%u bytes=%llu frozen\n",
+		seq_printf(m, "out %04x:%02x:%02x.%d mappings=%u bytes=%llu metadata_bytes=%zu frozen\n",
 			   ser->segment, ser->bus, PCI_SLOT(ser->devfn),
-			   PCI_FUNC(ser->devfn), ser->nr_mappings, bytes);
+			   PCI_FUNC(ser->devfn), ser->nr_mappings, bytes,
+			   struct_size(ser, mappings, ser->nr_mappings));
 	}
 	list_for_each_entry(in, &vfio_kho_in, node) {
 		ser = in->ser;

@@ -164,7 +164,7 @@ kho_init_main() {
 	echo "== kho-test: kexec into stage $((KHO_STAGE + 1)) =="
 	if kho_load_next; then
 		kho_info "stage${KHO_STAGE}_kexec_ms $(kho_uptime_ms)"
-		kho-kexec exec
+		kho-kexec exec "$KHO_RESULTS"
 	fi
 	kho_fail "kexec into stage $((KHO_STAGE + 1))" "kexec_file_load or reboot failed"
 }

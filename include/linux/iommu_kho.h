@@ -60,7 +60,25 @@ bool iommu_kho_domain_frozen(struct iommu_domain *domain);
 bool iommu_kho_shutdown_unit(struct intel_iommu *iommu);
 bool iommu_kho_keep_translation(struct intel_iommu *iommu);
 void iommu_kho_adopt_contexts(struct intel_iommu *iommu);
-struct iommu_domain *iommu_kho_adopt_domain(struct device *dev, u64 *bytes);
+/**
+ * typedef iommu_kho_mapping_fn - the owner's look at one kept mapping
+ * @iova: first IOVA of a run of kept leaves, contiguous in IOVA and in
+ *	physical memory, with the same permissions
+ * @phys: physical address @iova translates to
+ * @size: bytes in the run
+ * @prot: IOMMU_READ and/or IOMMU_WRITE
+ * @ctx: the owner's
+ *
+ * Return: 0 to go on; an errno refuses the adoption.
+ */
+typedef int (*iommu_kho_mapping_fn)(u64 iova, phys_addr_t phys, u64 size,
+				    int prot, void *ctx);
+
+struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
+					    iommu_kho_mapping_fn fn, void *ctx,
+					    u64 *bytes);
+int iommu_kho_walk_runs(struct device *dev, iommu_kho_mapping_fn fn,
+			void *ctx);
 bool iommu_kho_translation_kept(struct device *dev);
 int iommu_kho_check_device(struct device *dev);
 void iommu_kho_free_adopted_domain(struct iommu_domain *domain);

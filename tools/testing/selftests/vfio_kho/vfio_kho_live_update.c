@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include <linux/compiler.h>
 
@@ -98,6 +99,17 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* TSC ticks per millisecond: the kexec does not reset the TSC. */
+static double tsc_per_ms(void)
+{
+	long t0 = now_ms();
+	uint64_t c0 = __rdtsc();
+
+	while (now_ms() - t0 < 200)
+		;
+	return (__rdtsc() - c0) / (double)(now_ms() - t0);
+}
+
 static const char *preserve_result(int ret)
 {
 	static char buf[128];
@@ -159,18 +171,24 @@ static struct vfio_pci_device *setup_dma(const char *bdf, int memfd,
 	struct dma_region *region;
 	struct iommu *iommu;
 
+	long t0;
+
 	*mem = mmap(NULL, MEMFD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		    memfd, 0);
 	VFIO_ASSERT_NE(*mem, MAP_FAILED);
+	t0 = now_ms();
 	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
 	device = vfio_pci_device_init(bdf, iommu);
+	lu_report("startover_open_ms", "%ld", now_ms() - t0);
 	kho_vfio_map_bar0(device);
 
 	region = &device->driver.region;
 	region->vaddr = *mem;
 	region->iova = DMA_IOVA;
 	region->size = MEMFD_SIZE;
+	t0 = now_ms();
 	iommu_map(iommu, region);
+	lu_report("startover_map_ms", "%ld", now_ms() - t0);
 	vfio_pci_driver_init(device);
 	return device;
 }
@@ -214,6 +232,7 @@ static int before(const char *bdf)
 		  vfio_pci_config_readw(device, PCI_DEVICE_ID));
 
 	report_verdict(bdf);
+	lu_report("tsc_per_ms", "%.1f", tsc_per_ms());
 
 	st = (struct lu_state *)(mem + STATE_OFFSET);
 	st->magic = STATE_MAGIC;
@@ -267,11 +286,13 @@ static int after(const char *bdf)
 	struct lu_state *st;
 	struct vfio_pci_device *device;
 	struct iommu *iommu;
-	uint64_t tx_ring;
-	long t0;
+	uint64_t tx_ring, tsc_start = __rdtsc();
+	long t0, t_restore = 0;
 	uint32_t bar;
 	uint16_t cmd;
 	int i, same = 1;
+
+	lu_report("tsc_start", "%llu", (unsigned long long)tsc_start);
 
 	luo_fd = luo_open_device();
 	VFIO_ASSERT_GE(luo_fd, 0, "cannot open " LUO_DEVICE);
@@ -297,9 +318,11 @@ static int after(const char *bdf)
 	}
 	lu_report("memfd", "ok: guest memory and the DMA'd data are intact");
 
+	t0 = now_ms();
 	container = luo_session_retrieve_fd(session_fd, TOKEN_CONTAINER);
-	lu_report("container", "%s", retrieve_result(container));
 	fd = luo_session_retrieve_fd(session_fd, TOKEN_DEVICE);
+	t_restore = now_ms() - t0;
+	lu_report("container", "%s", retrieve_result(container));
 	lu_report("device_fd", "%s", retrieve_result(fd));
 
 	ret = kho_config_read(bdf, cfg, sizeof(cfg));
@@ -334,9 +357,11 @@ static int after(const char *bdf)
 		lu_report("vaddr", "FAILED: VFIO_DMA_MAP_FLAG_VADDR: %s", strerror(-ret));
 		return 1;
 	}
+	t_restore += now_ms() - t0;
 	lu_report("vaddr",
 		  "ok: IOVA 0x%llx (%lu MiB) given the memfd's new address, same pages, in %ld ms",
 		  (unsigned long long)DMA_IOVA, MEMFD_SIZE >> 20, now_ms() - t0);
+	lu_report("restore_ms", "%ld", t_restore);
 
 	/* The igb driver goes on where the old kernel left it. */
 	device = kho_vfio_wrap(bdf, container, fd);
@@ -351,6 +376,7 @@ static int after(const char *bdf)
 	vfio_pci_msix_enable(device, st->msi, 1);
 	if (dma_copy_and_check(device, mem, now_ms() | 1, "dma_after"))
 		return 1;
+	lu_report("tsc_first_dma", "%llu", (unsigned long long)__rdtsc());
 	ret = luo_session_finish(session_fd);
 	if (ret) {
 		lu_report("session_finish", "FAILED: %s", strerror(-ret));

@@ -16,8 +16,8 @@
 KHO_MACHINE="igb"
 # vfio_pci_driver_test as in upstream-vfio-driver.sh (420 s), plus ours.
 KHO_TIMEOUT=480
-# The idle igb stays in D0 under TCG, as in upstream-vfio-driver.sh.
-KHO_CMDLINE="transparent_hugepage_shmem=always vfio_pci.disable_idle_d3=1"
+# idle=poll as in upstream-vfio-driver.sh, for the same upstream test.
+KHO_CMDLINE="transparent_hugepage_shmem=always idle=poll"
 # vfio_pci_driver_test's unmapped-IOVA case makes the device fault on purpose.
 KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
 
