@@ -11,7 +11,10 @@ before reboot() ("kho-info kexec_tsc N"). Derived figures:
 
   preserve    memfd + container + device preserve (old kernel)
   restore     container retrieve + device retrieve + vaddr update: what a
-              VMM that keeps its device pays in the new kernel
+              VMM that keeps its device pays in the new kernel. The
+              container is rebuilt with its session (and retrieves its
+              memfds then): its part and the memfds' are what the kernel
+              measured (debugfs rebuild_us, memfds_us)
   start over  device open with reset + map and pin everything: what it
               pays without the suite, measured on the same memory
   ratio       restore / start over (below 1: the live update is cheaper)
@@ -29,6 +32,7 @@ import sys
 PHASES = [
     ("preserve_ms", "preserve (memfd+container+device)"),
     ("kexec_ms", "kexec: reboot() to new userspace"),
+    ("session_retrieve_ms", "session retrieve (container+memfds)"),
     ("memfd_retrieve_ms", "memfd retrieve"),
     ("container_retrieve_ms", "container retrieve"),
     ("device_retrieve_ms", "device retrieve"),

@@ -28,8 +28,9 @@
  * Closing the session before the kexec (or the VMM dying) unpreserves
  * both: the container thaws and the device is an ordinary one again.
  *
- * New kernel. Retrieving the container, or the device (which retrieves its
- * container first), rebuilds both: a container file with type1 that has
+ * New kernel. The container is retrieved with its session (LUO's
+ * retrieve_with_session), before userspace can get any file of it, and
+ * that rebuilds both: a container file with type1 that has
  * taken over the adopted IOMMU domain (same mappings, same domain ID, the
  * context entry switched in place) and every mapping with its IOVA, size
  * and permissions but no user address; the group attached through an
@@ -56,14 +57,17 @@
  *
  * debugfs ``kho_devices/vfio/containers`` lists the containers preserved
  * by this kernel (``out``) and those rebuilt from the previous one
- * (``in``), with their mappings and the pages pinned for the handover
- * that no VMM has been charged for yet (``handover_pins``).
+ * (``in``), with their mappings, the pages pinned for the handover
+ * that no VMM has been charged for yet (``handover_pins``) and how long
+ * the rebuild took (``memfds_us``: retrieving the memfds; ``rebuild_us``:
+ * adopting the translation and pinning).
  *
  * With CONFIG_KHO_DEVICES_TEST_HOOKS, writing ``version``, ``mapping``,
- * ``memfd-offset`` or ``memfd-token`` to ``kho_devices/vfio/forge``
- * damages every outgoing container block (unknown version; first mapping
- * one page longer than what the IOMMU maps; second mapping one page
- * further into its memfd; first mapping's memfd token one no file has),
+ * ``short-mapping``, ``memfd-offset`` or ``memfd-token`` to
+ * ``kho_devices/vfio/forge`` damages every outgoing container block
+ * (unknown version; first mapping one page longer, or shorter, than what
+ * the IOMMU maps; second mapping one page further into its memfd; first
+ * mapping's memfd token one no file has),
  * each with a checksum that matches, so that the next kernel must refuse
  * it on its fields; ``scribble`` changes the first mapping's permissions
  * as a stray write would, leaving the checksum as it was.
@@ -84,7 +88,9 @@
 #include <linux/kho/abi/vfio.h>
 #include <linux/kho_devices.h>
 #include <linux/kho_dma_policy.h>
+#include <linux/ktime.h>
 #include <linux/liveupdate.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -142,6 +148,8 @@ struct vfio_kho_in_container {
 	struct vfio_device *device;
 	bool device_opened;
 	int err;
+	u64 memfds_us;		/* retrieving the memfds behind it */
+	u64 rebuild_us;		/* adopting the translation, pinning */
 };
 
 static LIST_HEAD(vfio_kho_in);
@@ -548,17 +556,24 @@ static int vfio_kho_container_retrieve(struct liveupdate_file_op_args *args)
 	const struct vfio_kho_container_ser *ser;
 	struct vfio_kho_in_ranges ranges = {};
 	struct vfio_kho_in_container *in;
+	u64 t0, t1;
 	int invalid;
 
 	invalid = vfio_kho_container_check(args->serialized_data,
 					   &vfio_kho_memory, &ser);
+	t0 = ktime_get_ns();
 	if (!invalid)
 		vfio_kho_in_ranges_get(args, ser, &ranges);
+	t1 = ktime_get_ns();
 	scoped_guard(mutex, &vfio_kho_lock) {
 		in = vfio_kho_in_get(args->serialized_data, ser,
 				     invalid ? NULL : &ranges, invalid);
-		if (!IS_ERR(in))
+		if (!IS_ERR(in)) {
 			args->file = get_file(in->file);
+			in->memfds_us = div_u64(t1 - t0, NSEC_PER_USEC);
+			in->rebuild_us = div_u64(ktime_get_ns() - t1,
+						 NSEC_PER_USEC);
+		}
 	}
 	vfio_kho_in_ranges_put(&ranges);
 	return PTR_ERR_OR_ZERO(in);
@@ -613,9 +628,15 @@ static const struct liveupdate_file_ops vfio_kho_container_ops = {
 	.owner = THIS_MODULE,
 };
 
+/*
+ * Retrieved with its session, before userspace can get the memfds behind
+ * its mappings: their pages are pinned before anybody can truncate them,
+ * and reclaim cannot take them, while the device still writes to them.
+ */
 static struct liveupdate_file_handler vfio_kho_container_handler = {
 	.ops = &vfio_kho_container_ops,
 	.compatible = VFIO_KHO_CONTAINER_COMPATIBLE,
+	.retrieve_with_session = true,
 };
 
 /* The device file */
@@ -905,10 +926,11 @@ static int vfio_kho_containers_show(struct seq_file *m, void *unused)
 		}
 		pending = vfio_container_kho_pending(vfio_container_from_file(in->file),
 						     &pins);
-		seq_printf(m, "in %s mappings=%u device=%s vaddr=%s handover_pins=%llu\n",
+		seq_printf(m, "in %s mappings=%u device=%s vaddr=%s handover_pins=%llu memfds_us=%llu rebuild_us=%llu\n",
 			   pci_name(in->pdev), ser->nr_mappings,
 			   in->device_opened ? "retrieved" : "waiting",
-			   pending ? "waiting" : "done", pins);
+			   pending ? "waiting" : "done", pins, in->memfds_us,
+			   in->rebuild_us);
 	}
 	return 0;
 }
@@ -940,6 +962,10 @@ static ssize_t vfio_kho_forge_write(struct file *file, const char __user *ubuf,
 			out->ser->version = 0xdead;
 		else if (sysfs_streq(buf, "mapping") && out->ser->nr_mappings)
 			out->ser->mappings[0].size += PAGE_SIZE;
+		else if (sysfs_streq(buf, "short-mapping") &&
+			 out->ser->nr_mappings &&
+			 out->ser->mappings[0].size > PAGE_SIZE)
+			out->ser->mappings[0].size -= PAGE_SIZE;
 		else if (sysfs_streq(buf, "memfd-offset") &&
 			 out->ser->nr_mappings > 1)
 			out->ser->mappings[1].memfd_offset += PAGE_SIZE;

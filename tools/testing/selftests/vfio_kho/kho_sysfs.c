@@ -126,3 +126,28 @@ void kho_edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count,
 	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_COUNT), count);
 	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_CMD), (uint64_t)cmd);
 }
+
+/*
+ * The number after @key on the first line of @path that starts with @tag
+ * (debugfs lists "tag ... key=VALUE ..."); -1 if there is none.
+ */
+long long kho_debugfs_value(const char *path, const char *tag,
+			    const char *key)
+{
+	char line[512], *v;
+	long long val = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, tag, strlen(tag)))
+			continue;
+		v = strstr(line, key);
+		if (v)
+			val = strtoll(v + strlen(key), NULL, 0);
+		break;
+	}
+	fclose(f);
+	return val;
+}

@@ -14,6 +14,8 @@ int kho_config_write16(const char *bdf, unsigned int off, uint16_t val);
 int kho_bar0_read32(const char *bdf, uint32_t reg, uint32_t *val);
 int kho_bar0_write32(const char *bdf, uint32_t reg, uint32_t val);
 int kho_klog_count(const char *a, const char *b);
+long long kho_debugfs_value(const char *path, const char *tag,
+			    const char *key);
 
 /* QEMU's edu device (docs/specs/edu.rst): its DMA engine */
 #define EDU_DMA_SRC	0x80

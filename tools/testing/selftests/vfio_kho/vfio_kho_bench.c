@@ -39,6 +39,7 @@
 #include <libliveupdate.h>
 #include <libvfio.h>
 
+#include "kho_sysfs.h"
 #include "kho_vfio.h"
 
 #define SESSION_NAME		"kho-bench"
@@ -53,6 +54,8 @@
 #define COPY_SIZE		(64UL << 10)
 #define STATE_MAGIC		0x4b484f42454e4348ULL	/* "KHOBENCH" */
 #define THP_SHMEM		"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+#define VFIO_CONTAINERS		"/sys/kernel/debug/kho_devices/vfio/containers"
+#define IOMMU_DEVICES		"/sys/kernel/debug/kho_devices/iommu/devices"
 
 /* Kept at the end of the memfd, so it travels with the preserved memory. */
 struct bench_state {
@@ -155,28 +158,6 @@ static void put_folios(const uint8_t *p)
 	fclose(f);
 	put("folios_2m", "%lu", pmd_kb >> 11);
 	put("folios_4k", "%lu", (unsigned long)((mem_size >> 10) - pmd_kb) >> 2);
-}
-
-/* "key=VALUE" from the first line of a debugfs file that holds @tag. */
-static long long debugfs_value(const char *path, const char *tag,
-			       const char *key)
-{
-	char line[512], *v;
-	long long val = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, tag, strlen(tag)))
-			continue;
-		v = strstr(line, key);
-		if (v)
-			val = strtoll(v + strlen(key), NULL, 0);
-		break;
-	}
-	fclose(f);
-	return val;
 }
 
 static void fill_pattern(uint8_t *p, size_t len, uint64_t seed)
@@ -282,14 +263,11 @@ static int before(const char *bdf, int huge)
 	put("preserve_device_ms", "%.1f", now_ms() - t);
 
 	put("table_pages", "%lld",
-	    debugfs_value("/sys/kernel/debug/kho_devices/iommu/devices",
-			  "out ", "pages="));
+	    kho_debugfs_value(IOMMU_DEVICES, "out ", "pages="));
 	put("iommu_metadata_bytes", "%lld",
-	    debugfs_value("/sys/kernel/debug/kho_devices/iommu/devices",
-			  "out ", "metadata_bytes="));
+	    kho_debugfs_value(IOMMU_DEVICES, "out ", "metadata_bytes="));
 	put("vfio_metadata_bytes", "%lld",
-	    debugfs_value("/sys/kernel/debug/kho_devices/vfio/containers",
-			  "out ", "metadata_bytes="));
+	    kho_debugfs_value(VFIO_CONTAINERS, "out ", "metadata_bytes="));
 	put("ready", "1");
 	/* Every fd stays open across the kexec, as a VMM's would. */
 	daemonize_and_wait();
@@ -300,6 +278,7 @@ static int after(const char *bdf)
 {
 	int luo_fd, session_fd, memfd, container, fd, ret;
 	uint64_t tsc = __rdtsc();
+	long long memfds_us, rebuild_us;
 	struct vfio_pci_device *device;
 	struct bench_state *st;
 	uint8_t *mem;
@@ -310,15 +289,25 @@ static int after(const char *bdf)
 	luo_fd = luo_open_device();
 	if (luo_fd < 0)
 		return fail("open " LUO_DEVICE, luo_fd);
+	/*
+	 * The container comes back with its session, and its memfd with it:
+	 * the kernel says how long each took (memfds_us, rebuild_us).
+	 */
+	t = now_ms();
 	session_fd = luo_retrieve_session(luo_fd, SESSION_NAME);
 	if (session_fd < 0)
 		return fail("retrieve session", session_fd);
+	put("session_retrieve_ms", "%.1f", now_ms() - t);
+	memfds_us = kho_debugfs_value(VFIO_CONTAINERS, "in ", "memfds_us=");
+	rebuild_us = kho_debugfs_value(VFIO_CONTAINERS, "in ", "rebuild_us=");
+	if (memfds_us < 0 || rebuild_us < 0)
+		return fail("container rebuilt with its session", ENOENT);
 
 	t = now_ms();
 	memfd = luo_session_retrieve_fd(session_fd, TOKEN_MEMFD);
 	if (memfd < 0)
 		return fail("retrieve memfd", memfd);
-	put("memfd_retrieve_ms", "%.1f", now_ms() - t);
+	put("memfd_retrieve_ms", "%.1f", now_ms() - t + memfds_us / 1e3);
 	mem = map_aligned(memfd);
 	if (!mem)
 		return fail("mmap", errno);
@@ -330,7 +319,7 @@ static int after(const char *bdf)
 	container = luo_session_retrieve_fd(session_fd, TOKEN_CONTAINER);
 	if (container < 0)
 		return fail("retrieve container", container);
-	put("container_retrieve_ms", "%.1f", now_ms() - t);
+	put("container_retrieve_ms", "%.1f", now_ms() - t + rebuild_us / 1e3);
 	t = now_ms();
 	fd = luo_session_retrieve_fd(session_fd, TOKEN_DEVICE);
 	if (fd < 0)

@@ -288,6 +288,7 @@ static int after(const char *bdf)
 	struct iommu *iommu;
 	uint64_t tx_ring, tsc_start = __rdtsc();
 	long t0, t_restore = 0;
+	long long rebuild_us;
 	uint32_t bar;
 	uint16_t cmd;
 	int i, same = 1;
@@ -318,10 +319,13 @@ static int after(const char *bdf)
 	}
 	lu_report("memfd", "ok: guest memory and the DMA'd data are intact");
 
+	/* The container came back with the session: its rebuild's time. */
+	rebuild_us = kho_debugfs_value("/sys/kernel/debug/kho_devices/vfio/containers",
+				       "in ", "rebuild_us=");
 	t0 = now_ms();
 	container = luo_session_retrieve_fd(session_fd, TOKEN_CONTAINER);
 	fd = luo_session_retrieve_fd(session_fd, TOKEN_DEVICE);
-	t_restore = now_ms() - t0;
+	t_restore = now_ms() - t0 + (rebuild_us > 0 ? rebuild_us / 1000 : 0);
 	lu_report("container", "%s", retrieve_result(container));
 	lu_report("device_fd", "%s", retrieve_result(fd));
 

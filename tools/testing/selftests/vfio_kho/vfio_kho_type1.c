@@ -21,7 +21,9 @@
  *	device go into SESSION, and the igb copies again. A child holds
  *	SESSION across the kexec; the next stage's state goes to CARRY_PATH.
  *   restore SESSION BDF
- *	new kernel: all is retrieved (the device before its container), the
+ *	new kernel: the container comes back with its session (every mapped
+ *	page pinned before any file is retrieved), all is retrieved (the
+ *	device before its container), the
  *	memfds hold both copies, marker and rings are in the igb (no reset),
  *	VFIO_DEVICE_RESET is -EBUSY and every mapped page is pinned for the
  *	handover, charged to nobody. An unknown session or token is -ENOENT,
@@ -600,6 +602,8 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
 	s = luo_retrieve_session(luo, name);
 	printf("session %d\n", s < 0 ? s : 0);
+	/* The container came back with its session: the memfd pages pinned. */
+	printf("pins-with-session %ld\n", pins_for_handover(bdf));
 	printf("session-unknown %d\n", luo_retrieve_session(luo, "vfio-type1-none"));
 	ret = carry_io(&c, false);
 	printf("carry %d\n", ret);

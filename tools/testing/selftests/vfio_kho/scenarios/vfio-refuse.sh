@@ -8,7 +8,9 @@
 # (stage 4), a memfd token that no file of the session has (stage 5).
 # Each of those comes with a checksum that matches; in stage 6 the block
 # is changed after it was sealed, as a stray write would, and no longer
-# matches its checksum (-EBADMSG).
+# matches its checksum (-EBADMSG); in stage 7 the first mapping is one
+# page shorter than what the kept table maps (the table maps a page no
+# mapping names).
 # The next kernel refuses the device and the container, whichever is
 # retrieved first, with -EINVAL (-ENOENT for the token), turns the igb's
 # bus mastering off, rebuilds nothing, leaves no page pinned, and the
@@ -101,4 +103,12 @@ stage5() {
 stage6() {
 	check_refused vfio-scribbled \
 		"the container's handover block does not match its checksum" -74
+	rm -f /carry/vfio-type1
+	preserve_and_forge vfio-short-mapping short-mapping
+}
+
+stage7() {
+	check_refused vfio-short-mapping "the container could not take the kept translation over"
+	kho_expect "vfio-short-mapping: the kept translation's extra page logged" 1 \
+		"$(dmesg | grep -c "$IGB: live update refused: the kept translation maps [0-9]* bytes, not the container's mappings")"
 }

@@ -90,6 +90,7 @@ stage2() {
 	echo "$out"
 	kho_judge "$out" \
 		"session 0|session retrieved" \
+		"pins-with-session 1024|every mapped page pinned as soon as the session is retrieved, before any file of it" \
 		"session-unknown -2|an unknown session name: -ENOENT" \
 		"carry 0|state from stage 1 read" \
 		"memfd-driver 0|memfd with the driver's rings retrieved" \
