@@ -3,11 +3,13 @@
 # vfio-pci behind intel-iommu (type1 and iommufd variants).
 KHO_MACHINE="igb"
 KHO_TIMEOUT=420
-# idle=poll: under TCG, in about one run in three, a vCPU idle in HLT
-# stopped answering wake-ups (an IPI, a timer) in this long, interrupt-
-# heavy test and the guest hung (stock code paths; see "Testing" in the
-# docs). A vCPU that never halts does not.
-KHO_CMDLINE="transparent_hugepage_shmem=always idle=poll"
+# Under TCG, in about one run in three, a task of this long, interrupt-
+# heavy test sleeps in a PCI power-state delay (usleep_range()) and is
+# never woken, with every CPU idle (stock 7.3 code; see "Testing" in the
+# docs): a hang is run again, up to twice, and reported; a failure is
+# not retried.
+KHO_RETRY_ON_HANG=2
+KHO_CMDLINE="transparent_hugepage_shmem=always"
 # Its unmapped-IOVA case makes the device fault on purpose.
 KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
 
