@@ -16,6 +16,8 @@
 # bus mastering off, rebuilds nothing, leaves no page pinned, and the
 # session still finishes.
 KHO_MACHINE="igb"
+# Seven kernels; on the sanitised kernel about 45 s each.
+KHO_TIMEOUT=540
 KHO_CMDLINE="transparent_hugepage_shmem=always"
 
 IGB=0000:00:04.0
