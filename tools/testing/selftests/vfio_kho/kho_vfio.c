@@ -83,3 +83,23 @@ int kho_vfio_update_vaddr(int container_fd, uint64_t iova, uint64_t size,
 
 	return ioctl(container_fd, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
 }
+
+/*
+ * The igb test driver of a retrieved device goes on from the state the old
+ * kernel left: its DMA region is @mem at @iova, its MSI and memcpy limits
+ * as saved, MSI-X set up again; no re-initialisation (that would reset).
+ */
+void kho_vfio_resume_driver(struct vfio_pci_device *device, void *mem,
+			    uint64_t iova, uint64_t size, int msi,
+			    uint64_t max_memcpy_size, uint64_t max_memcpy_count)
+{
+	device->driver.msi = msi;
+	device->driver.max_memcpy_size = max_memcpy_size;
+	device->driver.max_memcpy_count = max_memcpy_count;
+	device->driver.region = (struct dma_region){
+		.vaddr = mem, .iova = iova, .size = size,
+	};
+	list_add(&device->driver.region.link, &device->iommu->dma_regions);
+	device->driver.initialized = true;
+	vfio_pci_msix_enable(device, msi, 1);
+}

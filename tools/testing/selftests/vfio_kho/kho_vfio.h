@@ -22,5 +22,8 @@ struct vfio_pci_device *kho_vfio_wrap(const char *bdf, int container_fd,
 				      int device_fd);
 int kho_vfio_update_vaddr(int container_fd, uint64_t iova, uint64_t size,
 			  void *vaddr);
+void kho_vfio_resume_driver(struct vfio_pci_device *device, void *mem,
+			    uint64_t iova, uint64_t size, int msi,
+			    uint64_t max_memcpy_size, uint64_t max_memcpy_count);
 
 #endif /* KHO_VFIO_H */

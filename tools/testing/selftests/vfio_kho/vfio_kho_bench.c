@@ -333,15 +333,8 @@ static int after(const char *bdf)
 
 	t = now_ms();
 	device = kho_vfio_wrap(bdf, container, fd);
-	device->driver.msi = st->msi;
-	device->driver.max_memcpy_size = st->max_memcpy_size;
-	device->driver.max_memcpy_count = st->max_memcpy_count;
-	device->driver.region = (struct dma_region){
-		.vaddr = mem, .iova = DMA_IOVA, .size = mem_size,
-	};
-	list_add(&device->driver.region.link, &device->iommu->dma_regions);
-	device->driver.initialized = true;
-	vfio_pci_msix_enable(device, st->msi, 1);
+	kho_vfio_resume_driver(device, mem, DMA_IOVA, mem_size, st->msi,
+			       st->max_memcpy_size, st->max_memcpy_count);
 	ret = dma_copy(device, mem, (uint64_t)now_ms() | 1);
 	if (ret)
 		return fail("first DMA in the new kernel", ret);

@@ -369,15 +369,8 @@ static int after(const char *bdf)
 
 	/* The igb driver goes on where the old kernel left it. */
 	device = kho_vfio_wrap(bdf, container, fd);
-	device->driver.msi = st->msi;
-	device->driver.max_memcpy_size = st->max_memcpy_size;
-	device->driver.max_memcpy_count = st->max_memcpy_count;
-	device->driver.region = (struct dma_region){
-		.vaddr = mem, .iova = DMA_IOVA, .size = MEMFD_SIZE,
-	};
-	list_add(&device->driver.region.link, &device->iommu->dma_regions);
-	device->driver.initialized = true;
-	vfio_pci_msix_enable(device, st->msi, 1);
+	kho_vfio_resume_driver(device, mem, DMA_IOVA, MEMFD_SIZE, st->msi,
+			       st->max_memcpy_size, st->max_memcpy_count);
 	if (dma_copy_and_check(device, mem, now_ms() | 1, "dma_after"))
 		return 1;
 	lu_report("tsc_first_dma", "%llu", (unsigned long long)__rdtsc());
