@@ -6,9 +6,12 @@ Reads the result protocol that harness/guest/kho-test.sh writes to the
 guest's second serial port, plus the console log, and prints the scenario
 as a KTAP subtest whose leaves are single checks (a kselftest case, a KUnit
 case, a shell check). A skip is never counted as a pass. Missing stages,
-kernel oopses and DMAR faults on the console are failures of their own.
+kernel oopses and DMAR faults on the console are failures of their own, and
+so are the DMA faults QEMU's VT-d model logs (QEMU_LOG): a fault the guest
+kernel was never told of still shows there.
 
-Usage: ktap.py NUMBER SCENARIO RESULTS CONSOLE LAST_STAGE COUNTS [ALLOW_RE]
+Usage: ktap.py NUMBER SCENARIO RESULTS CONSOLE LAST_STAGE COUNTS [ALLOW_RE
+       [QEMU_LOG [QEMU_ALLOW_RE]]]
 Appends "pass fail skip" to COUNTS. Exit status 0 when nothing failed.
 """
 import re
@@ -21,6 +24,9 @@ CONSOLE_BAD_RE = re.compile(
     r"Kernel panic|BUG:|WARNING:|Oops|general protection fault|"
     r"DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault|"
     r"Call Trace:|UBSAN:|KASAN:")
+# hw/i386/intel_iommu.c reports a failed translation with the function's
+# name (error_report_once: once per kind), then the fault compression.
+QEMU_FAULT_RE = re.compile(r"^qemu-system-\S+: (vtd_\w+: |New fault )")
 
 
 def ktap_leaves(lines):
@@ -83,6 +89,8 @@ def main(argv):
     number, scenario, results_path, console_path, last_stage, counts_path = \
         argv[1:7]
     allow = re.compile(argv[7]) if len(argv) > 7 and argv[7] else None
+    qemu_path = argv[8] if len(argv) > 8 else None
+    qemu_allow = re.compile(argv[9]) if len(argv) > 9 and argv[9] else None
     last_stage = int(last_stage)
     try:
         with open(results_path, errors="replace") as f:
@@ -149,6 +157,17 @@ def main(argv):
     else:
         checks.append(("ok", "console has no oops, warning or DMAR fault",
                        ""))
+    if qemu_path:
+        try:
+            with open(qemu_path, errors="replace") as f:
+                qemu = f.read().splitlines()
+        except OSError:
+            qemu = []
+        bad = [ln for ln in qemu if QEMU_FAULT_RE.search(ln)
+               and not (qemu_allow and qemu_allow.search(ln))]
+        checks.append(("not-ok" if bad else "ok",
+                       "QEMU's VT-d logged no DMA fault",
+                       bad[0].strip()[:160] if bad else ""))
 
     return report(number, scenario, checks, counts_path)
 

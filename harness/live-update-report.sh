@@ -2,18 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make run: the main job. Live-updates a QEMU host whose igb is owned by a
-# VMM-like program through VFIO (scenario live-update), then prints a short
-# report for a human: what was preserved, what survived, timings.
+# VMM-like program through VFIO (scenario live-update), then a host whose
+# igb receives a stream of frames through the update (scenario stream), and
+# prints a short report for a human: what was preserved, what survived,
+# the frames, timings.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${KHO_BUILD:?}
 dir=$build/logs/live-update
+sdir=$build/logs/stream
 
-"$repo/harness/vmtest.sh" live-update >"$build/live-update.ktap" 2>&1
+"$repo/harness/vmtest.sh" live-update stream >"$build/live-update.ktap" 2>&1
 rc=$?
 
-info() { sed -n "s/^kho-info $1 //p" "$dir/results.log" | tr -d '\r' | tail -n 1; }
+info() { sed -n "s/^kho-info $1 //p" "${2:-$dir}/results.log" 2>/dev/null | tr -d '\r' | tail -n 1; }
+# field NAME LINE: the value after NAME in a "name value name value" line
+field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$2"; }
 line() { printf '  %-28s %s\n' "$1" "${2:-(no answer: see $dir/console.log)}"; }
 
 echo
@@ -63,14 +68,24 @@ m=$(info lu_startover_map_ms)
 line "restore" "${r:+$r ms (container + device retrieve + vaddr update)}"
 line "start over, for comparison" "${o:+$((o + m)) ms (open with reset $o ms + map and pin $m ms, old kernel)}"
 echo
-passed=$(grep '^    ok ' "$dir/ktap.txt" | grep -vc '# SKIP')
-skipped=$(grep '^    ok ' "$dir/ktap.txt" | grep -c '# SKIP')
-failed=$(grep -c '^    not ok ' "$dir/ktap.txt")
+echo "Frame stream through a second live update (scenario stream: the igb receives"
+echo "$(sed -n 's/^sent [0-9]* frames in [0-9.]* s at \([0-9.]*\) a second.*/\1/p' "$sdir/stream.log" 2>/dev/null) frames a second from the host into a ring in the VMM's memfd)"
+t=$(info stream_total "$sdir")
+u=$(info stream_update "$sdir")
+line "frames received" "${t:+$(field received "$t") in all, $(info stream_during "$sdir") of them during the update}"
+line "lost, duplicated, corrupted" "${t:+$(field lost "$t"), $(field duplicated "$t"), $(field corrupted "$t")}"
+line "longest gap in the stream" "${t:+$(field longest_gap_ms "$t") ms (host clock, between frames received in a row)}"
+line "no program reading the ring" "${u:+$(field blackout_ms "$u") ms; the frames written then span $(field span_ms "$u") ms}"
+line "DMA faults (guest, QEMU)" "$(grep -q '^    ok .* console has no oops, warning or DMAR fault' "$sdir/ktap.txt" 2>/dev/null && echo -n none || echo -n 'see the console log'), $(grep -q "^    ok .* QEMU's VT-d logged no DMA fault" "$sdir/ktap.txt" 2>/dev/null && echo none || echo "see $sdir/qemu.log")"
+echo
+passed=$(cat "$dir/ktap.txt" "$sdir/ktap.txt" 2>/dev/null | grep '^    ok ' | grep -vc '# SKIP')
+skipped=$(cat "$dir/ktap.txt" "$sdir/ktap.txt" 2>/dev/null | grep '^    ok ' | grep -c '# SKIP')
+failed=$(cat "$dir/ktap.txt" "$sdir/ktap.txt" 2>/dev/null | grep -c '^    not ok ')
 selftest=$(grep -q '^ok 1 harness-selftest' "$build/live-update.ktap" && echo ok || echo FAILED)
 echo "Checks: $passed passed, $failed failed, $skipped skipped (harness self-test $selftest)"
 [ $rc -eq 0 ] || {
 	echo "Some checks failed:"
 	grep '# FAIL' "$build/live-update.ktap"
-	echo "Logs: $dir"
+	echo "Logs: $dir $sdir"
 }
 exit $rc

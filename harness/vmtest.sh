@@ -77,6 +77,8 @@ kvm_works() {
 #   01:01.0 and 01:02.0, which therefore share one IOMMU group,
 #   00:09.0 PCIe root port with an igb behind it (at 01:00.0 when the
 #   bridged edus are absent).
+# stream-igb is the igb at 00:04.0 with a network: QEMU's dgram netdev on
+# loopback, fed by harness/frame-stream.py (see start_stream).
 machine_args() {
 	local v
 	local -a a=(
@@ -93,6 +95,9 @@ machine_args() {
 	for v in $1; do
 		case "$v" in
 		igb) a+=(-device igb,addr=04.0) ;;
+		stream-igb)
+			a+=(-netdev "dgram,id=kho_stream,local.type=inet,local.host=127.0.0.1,local.port=${stream_ports%% *},remote.type=inet,remote.host=127.0.0.1,remote.port=${stream_ports##* }"
+			    -device igb,addr=04.0,netdev=kho_stream) ;;
 		edu) a+=(-device edu,addr=05.0,dma_mask=0xffffffffffffffff) ;;
 		igb2) a+=(-device igb,addr=06.0) ;;
 		edu28) a+=(-device edu,addr=07.0) ;;
@@ -143,13 +148,31 @@ guest_hung() {
 	kill -9 "$3" 2>/dev/null
 }
 
+# start_stream NAME DIR: for a machine with stream-igb, start the host's
+# frame generator (its ports in stream_ports, its pid in stream_pid).
+start_stream() {
+	local i
+
+	python3 "$repo/harness/frame-stream.py" "$2/stream.ports" \
+		"$2/stream.log" "$(scenario_var "$1" KHO_STREAM_FPS 250)" &
+	stream_pid=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -f "$2/stream.ports" ] && break
+		sleep 0.1
+	done
+	stream_ports=$(cat "$2/stream.ports" 2>/dev/null) || {
+		echo "vmtest: the frame generator did not start" >&2
+		return 1
+	}
+}
+
 # run_one NUM NAME: NAME is a scenario, or debug:SCENARIO to run it on the
 # sanitised kernel (KASAN, lockdep, kmemleak) with its own initramfs.
 run_one() {
 	local num=$1 name=${2#debug:} dir=$logs/${2/:/-} machine timeout cmdline
 	local allow retry kernel=$kernel initrd=$initrd label=$2 debug=
 	local -a margs
-	local start rc qrc qpid attempt
+	local start rc qrc qpid attempt qallow stream_ports= stream_pid=
 
 	if [ "$2" != "$name" ]; then
 		kernel=$kernel_debug
@@ -166,6 +189,7 @@ run_one() {
 	cmdline=$(scenario_var "$name" KHO_CMDLINE "")
 	allow=$(scenario_var "$name" KHO_CONSOLE_ALLOW "")
 	retry=$(scenario_var "$name" KHO_RETRY_ON_HANG "")
+	qallow=$(scenario_var "$name" KHO_QEMU_ALLOW "")
 	# KHO sizes its scratch areas from the memory reserved at boot, which
 	# the sanitised kernel's KASAN shadow inflates past what fits: fixed
 	# sizes instead (lowmem, global, per node). 4-level paging: with TCG's
@@ -174,9 +198,12 @@ run_one() {
 	# in three, before any code of the suite runs (see the docs).
 	[ -z "$debug" ] ||
 		cmdline="$cmdline ${KHO_DEBUG_CMDLINE:-kho_scratch=128M,1536M,256M no5lvl}"
-	mapfile -t margs < <(machine_args "$machine") || return 1
 	rm -rf "$dir"
 	mkdir -p "$dir"
+	case " $machine " in
+	*" stream-igb "*) start_stream "$name" "$dir" || return 1 ;;
+	esac
+	mapfile -t margs < <(machine_args "$machine") || return 1
 	for ((attempt = 0; attempt <= ${retry:-0}; attempt++)); do
 		echo "# $label: booting ($machine; timeout ${timeout}s)"
 		start=$(date +%s)
@@ -207,11 +234,16 @@ run_one() {
 		echo "# $label: the guest hung; its logs are in $dir/hung.$attempt/;" \
 			"running it again (KHO_RETRY_ON_HANG=${retry})"
 	done
+	if [ -n "$stream_pid" ]; then
+		kill "$stream_pid"
+		wait "$stream_pid"
+	fi
 	[ $rc -eq 124 ] && echo "kho-result not-ok QEMU finished in time # killed after ${timeout}s" >>"$dir/results.log"
 	[ $rc -ne 0 ] && [ $rc -ne 124 ] &&
 		echo "kho-result not-ok QEMU exit status # $rc: $(tail -n 1 "$dir/qemu.log")" >>"$dir/results.log"
 	python3 "$repo/harness/ktap.py" "$num" "$label" "$dir/results.log" \
-		"$dir/console.log" "$(last_stage "$name")" "$counts" "$allow" |
+		"$dir/console.log" "$(last_stage "$name")" "$counts" "$allow" \
+		"$dir/qemu.log" "$qallow" |
 		tee "$dir/ktap.txt"
 }
 
