@@ -6,8 +6,8 @@ harness/bench.sh left in DIR/MIB-PAGE/N/results.log (N: the round).
     bench-report.py DIR QEMU_VERSION GUEST_MEM
 
 Figures are what vfio_kho_bench printed ("kho-info bench_KEY VALUE") in
-each kernel; the kexec is timed with the TSC kho-kexec printed just
-before reboot() ("kho-info kexec_tsc N"). Derived figures:
+each kernel; the kexec is timed with the TSC kho-tsc noted just
+before "kexec -e" ("kho-info kexec_tsc N"). Derived figures:
 
   preserve    memfd + container + device preserve (old kernel)
   restore     container retrieve + device retrieve + vaddr update: what a

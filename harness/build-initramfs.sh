@@ -20,7 +20,9 @@ install -m 0755 "$repo/harness/guest/init" "$root/init"
 cp "$repo/harness/guest/kho-test.sh" "$root/lib/"
 cp "$repo"/tools/testing/selftests/vfio_kho/scenarios/*.sh "$root/scenarios/"
 cp "$build"/tests/bin/* "$root/tests/"
-mv "$root/tests/kho-kexec" "$root/bin/"
+mv "$root/tests/kho-tsc" "$root/bin/"
+# The stages kexec with kexec-tools (kexec_file_load, -s) as operators do.
+cp "$(command -v kexec || echo /sbin/kexec)" "$root/tests/kexec"
 cp "$kernel" "$root/boot/bzImage"
 # Debian's stock kernel, if fetched: a next kernel without the suite.
 [ -s "${KHO_CACHE:-$build/cache}/stock-bzImage" ] &&

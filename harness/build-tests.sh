@@ -51,8 +51,7 @@ log "kho-check (vendor/operator checker, libpci)"
 make -s -C "$tree/tools/kho-devices" OUTPUT="$bin"
 
 log "guest helpers"
-gcc -static -O2 -Wall -Werror -isystem "$hdrs" -o "$bin/kho-kexec" \
-	"$repo/harness/guest/kho-kexec.c"
+gcc -static -O2 -Wall -Werror -o "$bin/kho-tsc" "$repo/harness/guest/kho-tsc.c"
 # Static, except the tools that need a shared library (libpci): the
 # initramfs builder copies their libraries along.
 for f in "$bin"/*; do

@@ -34,6 +34,8 @@ line "command register" "$(info lu_command_before)"
 line "memfd (guest RAM)" "$(info lu_preserve_memfd)"
 line "VFIO container" "$(info lu_preserve_container)"
 line "VFIO device fd" "$(info lu_preserve_device)"
+t=$(info kexec_tool)
+line "kexec" "${t:+$t: kexec -s -l (kexec_file_load) of the same bzImage, then kexec -e}"
 echo
 echo "New kernel"
 line "memfd (guest RAM)" "$(info lu_memfd)"

@@ -130,7 +130,7 @@ last_stage() {
 }
 
 # guest_hung NAME DIR PID: the guest did not finish in time. Before QEMU
-# is stopped, its kernel is asked through the magic SysRq keys what is
+# is stopped, QEMU shows each CPU's local APIC, and the kernel is asked through the magic SysRq keys what is
 # blocked (w), what each CPU runs (l) and where every task is (t), then
 # sent an NMI, on which it panics (unknown_nmi_panic on every guest's
 # command line) and prints the blocked tasks, every CPU's backtrace and
@@ -139,9 +139,15 @@ last_stage() {
 # answers land in the console log, which is kept with the hang.
 guest_hung() {
 	echo "# $1: no end in time: SysRq w, l and t, then an NMI to the guest, then QEMU stopped"
+	# First the local APICs as QEMU sees them (in service, pending, the
+	# timer), before the keys' interrupts change them.
+	KHO_MONITOR_DELAY=1 python3 "$repo/harness/qemu-monitor.py" \
+		"$2/monitor.sock" "info lapic 0" "info lapic 1" \
+		>>"$2/qemu.log" 2>&1
 	KHO_MONITOR_DELAY=3 python3 "$repo/harness/qemu-monitor.py" \
 		"$2/monitor.sock" "sendkey alt-sysrq-w" "sendkey alt-sysrq-l" \
-		"sendkey alt-sysrq-t" "info registers -a" "nmi" >>"$2/qemu.log" 2>&1
+		"sendkey alt-sysrq-t" "info registers -a" "info lapic 0" \
+		"info lapic 1" "nmi" >>"$2/qemu.log" 2>&1
 	sleep 5
 	kill "$3" 2>/dev/null
 	sleep 2

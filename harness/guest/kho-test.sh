@@ -112,8 +112,8 @@ kho_bind_vfio() {
 
 # kho_load_next [ARGS]: load this kernel again for the next stage, with
 # this rootfs (less the mounts) as its initramfs and ARGS added to its
-# command line. KHO is on, so whatever was preserved through LUO travels
-# along.
+# command line, with kexec-tools' kexec_file_load() (-s) as an operator
+# does. KHO is on, so whatever was preserved through LUO travels along.
 kho_load_next() {
 	local next=$((KHO_STAGE + 1)) cmdline
 	# the stock kernel is only for the first stage's refusals
@@ -121,8 +121,20 @@ kho_load_next() {
 		cpio -o -H newc >"$KHO_NEXT_INITRD" 2>/dev/null) ||
 		return 1
 	cmdline=$(sed -e 's/ *kho\.stage=[0-9]*//' /proc/cmdline)
-	kho-kexec load /boot/bzImage "$KHO_NEXT_INITRD" \
-		"$cmdline${1:+ $1} kho.stage=$next"
+	cmdline="$cmdline${1:+ $1} kho.stage=$next"
+	echo "kho-test: kexec -s -l /boot/bzImage --initrd=$KHO_NEXT_INITRD --command-line=\"$cmdline\""
+	kho_info "kexec_tool $(kexec --version 2>&1 | head -n 1)"
+	kexec -s -l /boot/bzImage --initrd="$KHO_NEXT_INITRD" \
+		--command-line="$cmdline"
+}
+
+# kho_exec_next: into the loaded kernel with kexec-tools ("kexec -e":
+# sync, then reboot(LINUX_REBOOT_CMD_KEXEC)), the TSC noted first for the
+# timings. Returns only if the kexec failed.
+kho_exec_next() {
+	kho-tsc kexec_tsc "$KHO_RESULTS"
+	echo "kho-test: kexec -e"
+	kexec -e
 }
 
 kho_uptime_ms() {
@@ -164,7 +176,7 @@ kho_init_main() {
 	echo "== kho-test: kexec into stage $((KHO_STAGE + 1)) =="
 	if kho_load_next; then
 		kho_info "stage${KHO_STAGE}_kexec_ms $(kho_uptime_ms)"
-		kho-kexec exec "$KHO_RESULTS"
+		kho_exec_next
 	fi
 	kho_fail "kexec into stage $((KHO_STAGE + 1))" "kexec_file_load or reboot failed"
 }

@@ -18,8 +18,8 @@
  *
  * Each figure is printed as "bench KEY VALUE"; harness/bench-report.py
  * turns the runs into the table. The TSC, which a kexec does not reset,
- * times the kexec itself: harness/guest/kho-kexec.c prints it just before
- * reboot(). A step that fails prints "bench error STEP: ERRNO" and the
+ * times the kexec itself: harness/guest/kho-tsc.c notes it just before
+ * "kexec -e". A step that fails prints "bench error STEP: ERRNO" and the
  * program exits 1: the bench reports it instead of a figure.
  */
 #include <errno.h>

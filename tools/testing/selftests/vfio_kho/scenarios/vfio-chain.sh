@@ -24,7 +24,7 @@ held_across() {
 	kho_expect "$1: no DMAR fault logged" 0 "$(dmesg | grep -c "$DMAR_FAULT")"
 	kho_say "kho-stage-done $KHO_STAGE"
 	kho_load_next || return
-	kho-kexec exec
+	kho_exec_next
 	kho_fail "$1: kexec" "reboot(KEXEC) returned"
 }
 

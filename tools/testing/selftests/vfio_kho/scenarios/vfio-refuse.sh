@@ -41,7 +41,7 @@ preserve_and_forge() {
 		return
 	kho_say "kho-stage-done $KHO_STAGE"
 	kho_load_next || return
-	kho-kexec exec
+	kho_exec_next
 	kho_fail "$1: kexec" "reboot(KEXEC) returned"
 }
 

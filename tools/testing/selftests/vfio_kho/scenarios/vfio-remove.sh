@@ -25,7 +25,7 @@ remove_and_kexec() {
 	kho_load_next || return
 	kho_ksft "$1" vfio_kho_remove remove "$2" "$3"
 	kho_say "kho-stage-done $KHO_STAGE"
-	kho-kexec exec
+	kho_exec_next
 	kho_fail "$1: kexec" "reboot(KEXEC) returned"
 }
 

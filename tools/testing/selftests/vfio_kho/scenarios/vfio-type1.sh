@@ -83,7 +83,7 @@ stage1() {
 	kho_expect "stage 1: no DMAR fault logged" 0 "$(dmesg | grep -c "$DMAR_FAULT")"
 	kho_say "kho-stage-done $KHO_STAGE"
 	kho_load_next || return
-	kho-kexec exec
+	kho_exec_next
 	kho_fail "kexec into stage 2" "reboot(KEXEC) returned"
 }
 

@@ -23,7 +23,7 @@ preserve_and_kexec() {
 		"$(echo "$out" | grep -E '^preserve-(container|device) ' | tr '\n' ' ' | sed 's/ $//')"
 	kho_say "kho-stage-done $KHO_STAGE"
 	kho_load_next || return
-	kho-kexec exec
+	kho_exec_next
 	kho_fail "$1: kexec" "reboot(KEXEC) returned"
 }
 
