@@ -13,8 +13,10 @@ build=${KHO_BUILD:?}
 dir=$build/logs/live-update
 sdir=$build/logs/stream
 
-"$repo/harness/vmtest.sh" live-update stream >"$build/live-update.ktap" 2>&1
-rc=$?
+echo "Live-updating two QEMU machines (scenarios live-update and stream; about a minute under TCG)"
+"$repo/harness/vmtest.sh" live-update stream 2>&1 | tee "$build/live-update.ktap" |
+	grep --line-buffered '^# \(live-update\|stream\): '
+rc=${PIPESTATUS[0]}
 
 info() { sed -n "s/^kho-info $1 //p" "${2:-$dir}/results.log" 2>/dev/null | tr -d '\r' | tail -n 1; }
 # field NAME LINE: the value after NAME in a "name value name value" line

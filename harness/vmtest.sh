@@ -154,6 +154,31 @@ guest_hung() {
 	kill -9 "$3" 2>/dev/null
 }
 
+# progress LABEL DIR START: a line when a stage boots or ends (from
+# results.log) and one a minute, with the seconds since QEMU started: a
+# long scenario is not silent. Keeps its place in the caller's $seen and
+# $beat.
+progress() {
+	local now=$(($(date +%s) - $3)) n=0 line stage
+
+	while read -r line; do
+		n=$((n + 1))
+		[ "$n" -gt "$seen" ] || continue
+		seen=$n
+		stage=${line#* }
+		stage=${stage%% *}
+		case "$line" in
+		"kho-boot "*) echo "# $1: stage $stage booted ($now s)" ;;
+		*) echo "# $1: stage $stage done ($now s)" ;;
+		esac
+	done < <(grep -a '^kho-boot \|^kho-stage-done ' "$2/results.log" \
+		2>/dev/null | tr -d '\r')
+	if [ $((now - beat)) -ge 60 ]; then
+		beat=$now
+		echo "# $1: running, $now s"
+	fi
+}
+
 # start_stream NAME DIR: for a machine with stream-igb, start the host's
 # frame generator (its ports in stream_ports, its pid in stream_pid).
 start_stream() {
@@ -178,7 +203,7 @@ run_one() {
 	local num=$1 name=${2#debug:} dir=$logs/${2/:/-} machine timeout cmdline
 	local allow retry kernel=$kernel initrd=$initrd label=$2 debug=
 	local -a margs
-	local start rc qrc qpid attempt qallow stream_ports= stream_pid=
+	local start rc qrc qpid attempt qallow stream_ports= stream_pid= seen beat
 
 	if [ "$2" != "$name" ]; then
 		kernel=$kernel_debug
@@ -222,7 +247,9 @@ run_one() {
 			</dev/null >"$dir/qemu.log" 2>&1 &
 		qpid=$!
 		rc=
+		seen=0 beat=0
 		while kill -0 "$qpid" 2>/dev/null; do
+			progress "$label" "$dir" "$start"
 			if [ $(($(date +%s) - start)) -ge "$timeout" ]; then
 				guest_hung "$label" "$dir" "$qpid"
 				rc=124
