@@ -14,6 +14,8 @@
 #   make bench            what a live update costs, next to starting the
 #                         device over (BENCH_SIZES, BENCH_PAGES; table,
 #                         JSON and plot in build/bench/)
+#   make docs             the rst and its kernel-doc as HTML (Sphinx;
+#                         build/docs/html), warnings are errors
 #   make fuzz             run each libFuzzer target long (FUZZ_SECONDS, 600)
 #                         and keep the new inputs in its corpus
 #
@@ -28,7 +30,7 @@ T ?=
 
 .PHONY: all deps fetch tree kernel tests initramfs check run \
 	debug-kernel debug-initramfs \
-	checkpatch export-patches compile-series fuzz bench clean distclean
+	checkpatch export-patches compile-series fuzz bench docs clean distclean
 
 all: initramfs
 
@@ -81,6 +83,9 @@ compile-series: kernel export-patches
 
 bench: initramfs
 	@$(H)/bench.sh
+
+docs: tree
+	@$(H)/build-docs.sh
 
 fuzz: tree
 	@$(H)/fuzz.sh long $(FUZZ_SECONDS)

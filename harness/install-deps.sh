@@ -18,7 +18,7 @@ pkgs_main=(
 	rsync kmod xz-utils zstd python3 perl ccache git file
 	busybox-static kexec-tools libfdt-dev pciutils libpci-dev uuid-dev
 	ca-certificates debian-archive-keyring clang libclang-rt-14-dev
-	python3-matplotlib
+	python3-matplotlib python3-sphinx
 )
 pkgs_bpo=(qemu-system-x86 qemu-utils)
 

@@ -5,7 +5,9 @@
 #
 #   vmtest.sh [SCENARIO...]      default: every scenario, in name order,
 #                                then "fuzz" (harness/fuzz.sh check, on
-#                                the host), then the handover scenarios
+#                                the host), "docs" (harness/build-docs.sh
+#                                check: the rst built with Sphinx), then
+#                                the handover scenarios
 #                                again as "debug:NAME" on the sanitised
 #                                kernel (KASAN, lockdep, kmemleak)
 #
@@ -292,11 +294,11 @@ main() {
 		# bench.sh is make bench's (harness/bench.sh), not a test
 		mapfile -t names < <(cd "$scen_dir" && ls ./*.sh |
 			sed 's|^\./||; s|\.sh$||' | grep -vx bench)
-		names+=(fuzz)
+		names+=(fuzz docs)
 		names+=("${debug_scenarios[@]/#/debug:}")
 	fi
 	for n in "${names[@]}"; do
-		[ "$n" = fuzz ] || [ -f "$scen_dir/${n#debug:}.sh" ] ||
+		[ "$n" = fuzz ] || [ "$n" = docs ] || [ -f "$scen_dir/${n#debug:}.sh" ] ||
 			{ echo "vmtest: no scenario '$n'" >&2; exit 2; }
 	done
 	mkdir -p "$logs"
@@ -314,6 +316,12 @@ main() {
 			mkdir -p "$logs/fuzz"
 			"$repo/harness/fuzz.sh" check "$i" "$counts" |
 				tee "$logs/fuzz/ktap.txt"
+			continue
+		fi
+		if [ "$n" = docs ]; then
+			mkdir -p "$logs/docs"
+			"$repo/harness/build-docs.sh" check "$i" "$counts" |
+				tee "$logs/docs/ktap.txt"
 			continue
 		fi
 		run_one "$i" "$n"

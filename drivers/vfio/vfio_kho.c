@@ -137,6 +137,8 @@ static LIST_HEAD(vfio_kho_out);
  * @device: the VFIO device (registration reference) until its file is open
  * @device_opened: the device file was handed out
  * @err: the errno the handover was refused with, 0 if it was not
+ * @memfds_us: time spent retrieving the memfds behind it (debugfs)
+ * @rebuild_us: time spent adopting its translation and pinning (debugfs)
  */
 struct vfio_kho_in_container {
 	struct list_head node;
@@ -148,8 +150,8 @@ struct vfio_kho_in_container {
 	struct vfio_device *device;
 	bool device_opened;
 	int err;
-	u64 memfds_us;		/* retrieving the memfds behind it */
-	u64 rebuild_us;		/* adopting the translation, pinning */
+	u64 memfds_us;
+	u64 rebuild_us;
 };
 
 static LIST_HEAD(vfio_kho_in);
