@@ -23,6 +23,9 @@ cp "$build"/tests/bin/* "$root/tests/"
 mv "$root/tests/kho-tsc" "$root/bin/"
 # The stages kexec with kexec-tools (kexec_file_load, -s) as operators do.
 cp "$(command -v kexec || echo /sbin/kexec)" "$root/tests/kexec"
+# pciutils' lspci and setpci (busybox's lspci shows no capabilities): the
+# facts kho-check gives are checked against them (kho_check_facts).
+cp /usr/bin/lspci /usr/bin/setpci "$root/tests/"
 cp "$kernel" "$root/boot/bzImage"
 # Debian's stock kernel, if fetched: a next kernel without the suite.
 [ -s "${KHO_CACHE:-$build/cache}/stock-bzImage" ] &&
