@@ -27,6 +27,18 @@ build() {
 		>"$out/sphinx.log" 2>&1
 }
 
+# result NUM NAME FAILED [WHY]: one KTAP line; WHY a diagnostic if it failed.
+result() {
+	if [ "$3" -eq 0 ]; then
+		echo "    ok $1 $2"
+		p=$((p + 1))
+	else
+		[ -z "${4:-}" ] || echo "$4" | sed 's/^/    # /'
+		echo "    not ok $1 $2"
+		f=$((f + 1))
+	fi
+}
+
 check() {
 	local num=$1 counts=$2 rc warnings funcs p=0 f=0
 
@@ -37,30 +49,11 @@ check() {
 	funcs=$(grep -o 'class="sig sig-object c"' "$out/html/kho-devices.html" 2>/dev/null | wc -l)
 	echo "    KTAP version 1"
 	echo "    1..3"
-	if [ "$rc" -eq 0 ]; then
-		echo "    ok 1 sphinx-build -W builds the rst"
-		p=$((p + 1))
-	else
-		echo "    # FAIL sphinx-build exited $rc"
-		echo "    not ok 1 sphinx-build -W builds the rst"
-		f=$((f + 1))
-	fi
-	if [ "$warnings" -eq 0 ]; then
-		echo "    ok 2 no Sphinx or kernel-doc warning"
-		p=$((p + 1))
-	else
-		grep 'WARNING\|ERROR\|CRITICAL' "$out/sphinx.log" | head -n 5 | sed 's/^/    # /'
-		echo "    # FAIL $warnings warnings, see $out/sphinx.log"
-		echo "    not ok 2 no Sphinx or kernel-doc warning"
-		f=$((f + 1))
-	fi
-	if [ "$funcs" -gt 0 ]; then
-		echo "    ok 3 the kernel-doc of our files is in the page ($funcs functions and types)"
-		p=$((p + 1))
-	else
-		echo "    not ok 3 the kernel-doc of our files is in the page"
-		f=$((f + 1))
-	fi
+	result 1 "sphinx-build -W builds the rst" "$rc" "FAIL sphinx-build exited $rc"
+	result 2 "no Sphinx or kernel-doc warning" "$warnings" \
+		"$(grep 'WARNING\|ERROR\|CRITICAL' "$out/sphinx.log" | head -n 5)"
+	result 3 "the kernel-doc of our files is in the page ($funcs functions and types)" \
+		"$((funcs == 0))"
 	[ $f -eq 0 ] && echo "ok $num docs" || echo "not ok $num docs"
 	echo "$p $f 0" >>"$counts"
 	[ $f -eq 0 ]

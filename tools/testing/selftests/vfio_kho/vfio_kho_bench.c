@@ -39,6 +39,7 @@
 #include <libliveupdate.h>
 #include <libvfio.h>
 
+#include "kho_clock.h"
 #include "kho_sysfs.h"
 #include "kho_vfio.h"
 
@@ -68,14 +69,6 @@ struct bench_state {
 
 static uint64_t mem_size;
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static void __printf(2, 3) put(const char *key, const char *fmt, ...)
 {
 	va_list ap;
@@ -92,19 +85,6 @@ static int fail(const char *step, int err)
 {
 	put("error", "%s: %s", step, strerror(err < 0 ? -err : err));
 	return 1;
-}
-
-/* TSC ticks per millisecond, against CLOCK_MONOTONIC over 200 ms. */
-static double tsc_per_ms(void)
-{
-	double t0 = now_ms(), t1;
-	uint64_t c0 = __rdtsc(), c1;
-
-	do
-		t1 = now_ms();
-	while (t1 - t0 < 200);
-	c1 = __rdtsc();
-	return (c1 - c0) / (t1 - t0);
 }
 
 static int set_shmem_thp(const char *mode)
@@ -198,7 +178,7 @@ static int before(const char *bdf, int huge)
 	uint64_t off;
 	double t;
 
-	put("tsc_per_ms", "%.1f", tsc_per_ms());
+	put("tsc_per_ms", "%.1f", kho_tsc_per_ms());
 	ret = set_shmem_thp(huge ? "always" : "never");
 	if (ret)
 		return fail("shmem_enabled", ret);
@@ -208,30 +188,30 @@ static int before(const char *bdf, int huge)
 	mem = map_aligned(memfd);
 	if (!mem)
 		return fail("mmap", errno);
-	t = now_ms();
+	t = kho_clock_ms();
 	for (off = 0; off < mem_size; off += 4096)
 		mem[off] = 1;
-	put("populate_ms", "%.1f", now_ms() - t);
+	put("populate_ms", "%.1f", kho_clock_ms() - t);
 	put_folios(mem);
 
 	/* Start over: open (vfio-pci resets the function), map and pin. */
-	t = now_ms();
+	t = kho_clock_ms();
 	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
 	device = vfio_pci_device_init(bdf, iommu);
-	put("open_reset_ms", "%.1f", now_ms() - t);
+	put("open_reset_ms", "%.1f", kho_clock_ms() - t);
 	kho_vfio_map_bar0(device);
 	region = &device->driver.region;
 	region->vaddr = mem;
 	region->iova = DMA_IOVA;
 	region->size = mem_size;
-	t = now_ms();
+	t = kho_clock_ms();
 	iommu_map(iommu, region);
-	put("map_pin_ms", "%.1f", now_ms() - t);
+	put("map_pin_ms", "%.1f", kho_clock_ms() - t);
 
 	vfio_pci_driver_init(device);
 	st = state_of(mem);
 	st->magic = STATE_MAGIC;
-	st->seed = (uint64_t)now_ms() | 1;
+	st->seed = (uint64_t)kho_clock_ms() | 1;
 	st->msi = device->driver.msi;
 	st->max_memcpy_size = device->driver.max_memcpy_size;
 	st->max_memcpy_count = device->driver.max_memcpy_count;
@@ -245,22 +225,22 @@ static int before(const char *bdf, int huge)
 	session_fd = luo_create_session(luo_fd, SESSION_NAME);
 	if (session_fd < 0)
 		return fail("create session", session_fd);
-	t = now_ms();
+	t = kho_clock_ms();
 	ret = luo_session_preserve_fd(session_fd, memfd, TOKEN_MEMFD);
 	if (ret)
 		return fail("preserve memfd", ret);
-	put("preserve_memfd_ms", "%.1f", now_ms() - t);
-	t = now_ms();
+	put("preserve_memfd_ms", "%.1f", kho_clock_ms() - t);
+	t = kho_clock_ms();
 	ret = luo_session_preserve_fd(session_fd, iommu->container_fd,
 				      TOKEN_CONTAINER);
 	if (ret)
 		return fail("preserve container", ret);
-	put("preserve_container_ms", "%.1f", now_ms() - t);
-	t = now_ms();
+	put("preserve_container_ms", "%.1f", kho_clock_ms() - t);
+	t = kho_clock_ms();
 	ret = luo_session_preserve_fd(session_fd, device->fd, TOKEN_DEVICE);
 	if (ret)
 		return fail("preserve device", ret);
-	put("preserve_device_ms", "%.1f", now_ms() - t);
+	put("preserve_device_ms", "%.1f", kho_clock_ms() - t);
 
 	put("table_pages", "%lld",
 	    kho_debugfs_value(IOMMU_DEVICES, "out ", "pages="));
@@ -285,7 +265,7 @@ static int after(const char *bdf)
 	double t;
 
 	put("tsc_start", "%llu", (unsigned long long)tsc);
-	put("tsc_per_ms_after", "%.1f", tsc_per_ms());
+	put("tsc_per_ms_after", "%.1f", kho_tsc_per_ms());
 	luo_fd = luo_open_device();
 	if (luo_fd < 0)
 		return fail("open " LUO_DEVICE, luo_fd);
@@ -293,21 +273,21 @@ static int after(const char *bdf)
 	 * The container comes back with its session, and its memfd with it:
 	 * the kernel says how long each took (memfds_us, rebuild_us).
 	 */
-	t = now_ms();
+	t = kho_clock_ms();
 	session_fd = luo_retrieve_session(luo_fd, SESSION_NAME);
 	if (session_fd < 0)
 		return fail("retrieve session", session_fd);
-	put("session_retrieve_ms", "%.1f", now_ms() - t);
+	put("session_retrieve_ms", "%.1f", kho_clock_ms() - t);
 	memfds_us = kho_debugfs_value(VFIO_CONTAINERS, "in ", "memfds_us=");
 	rebuild_us = kho_debugfs_value(VFIO_CONTAINERS, "in ", "rebuild_us=");
 	if (memfds_us < 0 || rebuild_us < 0)
 		return fail("container rebuilt with its session", ENOENT);
 
-	t = now_ms();
+	t = kho_clock_ms();
 	memfd = luo_session_retrieve_fd(session_fd, TOKEN_MEMFD);
 	if (memfd < 0)
 		return fail("retrieve memfd", memfd);
-	put("memfd_retrieve_ms", "%.1f", now_ms() - t + memfds_us / 1e3);
+	put("memfd_retrieve_ms", "%.1f", kho_clock_ms() - t + memfds_us / 1e3);
 	mem = map_aligned(memfd);
 	if (!mem)
 		return fail("mmap", errno);
@@ -315,36 +295,36 @@ static int after(const char *bdf)
 	if (st->magic != STATE_MAGIC)
 		return fail("memfd contents", EILSEQ);
 
-	t = now_ms();
+	t = kho_clock_ms();
 	container = luo_session_retrieve_fd(session_fd, TOKEN_CONTAINER);
 	if (container < 0)
 		return fail("retrieve container", container);
-	put("container_retrieve_ms", "%.1f", now_ms() - t + rebuild_us / 1e3);
-	t = now_ms();
+	put("container_retrieve_ms", "%.1f", kho_clock_ms() - t + rebuild_us / 1e3);
+	t = kho_clock_ms();
 	fd = luo_session_retrieve_fd(session_fd, TOKEN_DEVICE);
 	if (fd < 0)
 		return fail("retrieve device", fd);
-	put("device_retrieve_ms", "%.1f", now_ms() - t);
-	t = now_ms();
+	put("device_retrieve_ms", "%.1f", kho_clock_ms() - t);
+	t = kho_clock_ms();
 	ret = kho_vfio_update_vaddr(container, DMA_IOVA, mem_size, mem);
 	if (ret)
 		return fail("VFIO_DMA_MAP_FLAG_VADDR", ret);
-	put("vaddr_update_ms", "%.1f", now_ms() - t);
+	put("vaddr_update_ms", "%.1f", kho_clock_ms() - t);
 
-	t = now_ms();
+	t = kho_clock_ms();
 	device = kho_vfio_wrap(bdf, container, fd);
 	kho_vfio_resume_driver(device, mem, DMA_IOVA, mem_size, st->msi,
 			       st->max_memcpy_size, st->max_memcpy_count);
-	ret = dma_copy(device, mem, (uint64_t)now_ms() | 1);
+	ret = dma_copy(device, mem, (uint64_t)kho_clock_ms() | 1);
 	if (ret)
 		return fail("first DMA in the new kernel", ret);
-	put("first_dma_ms", "%.1f", now_ms() - t);
+	put("first_dma_ms", "%.1f", kho_clock_ms() - t);
 
-	t = now_ms();
+	t = kho_clock_ms();
 	ret = luo_session_finish(session_fd);
 	if (ret)
 		return fail("finish session", ret);
-	put("finish_ms", "%.1f", now_ms() - t);
+	put("finish_ms", "%.1f", kho_clock_ms() - t);
 	put("done", "1");
 	return 0;
 }

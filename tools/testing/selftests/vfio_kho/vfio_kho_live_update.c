@@ -36,6 +36,7 @@
 #include <libvfio.h>
 
 #include "../vfio/lib/drivers/igb/e1000_regs.h"
+#include "kho_clock.h"
 #include "kho_sysfs.h"
 #include "kho_vfio.h"
 
@@ -89,25 +90,6 @@ static void fill_pattern(uint8_t *p, size_t len, uint64_t seed)
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 		p[i] = seed >> 56;
 	}
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* TSC ticks per millisecond: the kexec does not reset the TSC. */
-static double tsc_per_ms(void)
-{
-	long t0 = now_ms();
-	uint64_t c0 = __rdtsc();
-
-	while (now_ms() - t0 < 200)
-		;
-	return (__rdtsc() - c0) / (double)(now_ms() - t0);
 }
 
 static const char *preserve_result(int ret)
@@ -176,19 +158,19 @@ static struct vfio_pci_device *setup_dma(const char *bdf, int memfd,
 	*mem = mmap(NULL, MEMFD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		    memfd, 0);
 	VFIO_ASSERT_NE(*mem, MAP_FAILED);
-	t0 = now_ms();
+	t0 = kho_now_ms();
 	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
 	device = vfio_pci_device_init(bdf, iommu);
-	lu_report("startover_open_ms", "%ld", now_ms() - t0);
+	lu_report("startover_open_ms", "%ld", kho_now_ms() - t0);
 	kho_vfio_map_bar0(device);
 
 	region = &device->driver.region;
 	region->vaddr = *mem;
 	region->iova = DMA_IOVA;
 	region->size = MEMFD_SIZE;
-	t0 = now_ms();
+	t0 = kho_now_ms();
 	iommu_map(iommu, region);
-	lu_report("startover_map_ms", "%ld", now_ms() - t0);
+	lu_report("startover_map_ms", "%ld", kho_now_ms() - t0);
 	vfio_pci_driver_init(device);
 	return device;
 }
@@ -196,7 +178,7 @@ static struct vfio_pci_device *setup_dma(const char *bdf, int memfd,
 static int dma_copy_and_check(struct vfio_pci_device *device, uint8_t *mem,
 			      uint64_t seed, const char *key)
 {
-	long t0 = now_ms();
+	long t0 = kho_now_ms();
 	int ret;
 
 	fill_pattern(mem + SRC_OFFSET, COPY_SIZE, seed);
@@ -210,7 +192,7 @@ static int dma_copy_and_check(struct vfio_pci_device *device, uint8_t *mem,
 		return -1;
 	}
 	lu_report(key, "ok: %lu KiB copied by the device through IOVA 0x%llx in %ld ms",
-		  COPY_SIZE >> 10, (unsigned long long)DMA_IOVA, now_ms() - t0);
+		  COPY_SIZE >> 10, (unsigned long long)DMA_IOVA, kho_now_ms() - t0);
 	return 0;
 }
 
@@ -232,11 +214,11 @@ static int before(const char *bdf)
 		  vfio_pci_config_readw(device, PCI_DEVICE_ID));
 
 	report_verdict(bdf);
-	lu_report("tsc_per_ms", "%.1f", tsc_per_ms());
+	lu_report("tsc_per_ms", "%.1f", kho_tsc_per_ms());
 
 	st = (struct lu_state *)(mem + STATE_OFFSET);
 	st->magic = STATE_MAGIC;
-	st->seed = (uint64_t)now_ms() | 1;
+	st->seed = (uint64_t)kho_now_ms() | 1;
 	st->iova = DMA_IOVA;
 	st->msi = device->driver.msi;
 	st->max_memcpy_size = device->driver.max_memcpy_size;
@@ -322,10 +304,10 @@ static int after(const char *bdf)
 	/* The container came back with the session: its rebuild's time. */
 	rebuild_us = kho_debugfs_value("/sys/kernel/debug/kho_devices/vfio/containers",
 				       "in ", "rebuild_us=");
-	t0 = now_ms();
+	t0 = kho_now_ms();
 	container = luo_session_retrieve_fd(session_fd, TOKEN_CONTAINER);
 	fd = luo_session_retrieve_fd(session_fd, TOKEN_DEVICE);
-	t_restore = now_ms() - t0 + (rebuild_us > 0 ? rebuild_us / 1000 : 0);
+	t_restore = kho_now_ms() - t0 + (rebuild_us > 0 ? rebuild_us / 1000 : 0);
 	lu_report("container", "%s", retrieve_result(container));
 	lu_report("device_fd", "%s", retrieve_result(fd));
 
@@ -355,23 +337,23 @@ static int after(const char *bdf)
 		return 1;
 
 	/* The container's mapping gets the memfd's new address. */
-	t0 = now_ms();
+	t0 = kho_now_ms();
 	ret = kho_vfio_update_vaddr(container, DMA_IOVA, MEMFD_SIZE, mem);
 	if (ret) {
 		lu_report("vaddr", "FAILED: VFIO_DMA_MAP_FLAG_VADDR: %s", strerror(-ret));
 		return 1;
 	}
-	t_restore += now_ms() - t0;
+	t_restore += kho_now_ms() - t0;
 	lu_report("vaddr",
 		  "ok: IOVA 0x%llx (%lu MiB) given the memfd's new address, same pages, in %ld ms",
-		  (unsigned long long)DMA_IOVA, MEMFD_SIZE >> 20, now_ms() - t0);
+		  (unsigned long long)DMA_IOVA, MEMFD_SIZE >> 20, kho_now_ms() - t0);
 	lu_report("restore_ms", "%ld", t_restore);
 
 	/* The igb driver goes on where the old kernel left it. */
 	device = kho_vfio_wrap(bdf, container, fd);
 	kho_vfio_resume_driver(device, mem, DMA_IOVA, MEMFD_SIZE, st->msi,
 			       st->max_memcpy_size, st->max_memcpy_count);
-	if (dma_copy_and_check(device, mem, now_ms() | 1, "dma_after"))
+	if (dma_copy_and_check(device, mem, kho_now_ms() | 1, "dma_after"))
 		return 1;
 	lu_report("tsc_first_dma", "%llu", (unsigned long long)__rdtsc());
 	ret = luo_session_finish(session_fd);

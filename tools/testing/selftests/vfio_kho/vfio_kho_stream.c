@@ -53,6 +53,7 @@
 #include "../vfio/lib/drivers/igb/e1000_regs.h"
 #include "../vfio/lib/drivers/igb/e1000_defines.h"
 #include "../vfio/lib/drivers/igb/e1000_82575.h"
+#include "kho_clock.h"
 #include "kho_sysfs.h"
 #include "kho_vfio.h"
 
@@ -154,25 +155,6 @@ static uint64_t get_le64(const uint8_t *p)
 	return le64toh(v);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* TSC ticks per millisecond: the kexec does not reset the TSC. */
-static double tsc_per_ms(void)
-{
-	long t0 = now_ms();
-	uint64_t c0 = __rdtsc();
-
-	while (now_ms() - t0 < 200)
-		;
-	return (__rdtsc() - c0) / (double)(now_ms() - t0);
-}
-
 static uint32_t reg_read(struct stream *s, uint32_t reg)
 {
 	return readl(s->bar0 + reg);
@@ -244,10 +226,10 @@ static void take_frame(struct stream *s, uint32_t i)
 static uint32_t consume(struct stream *s, long ms)
 {
 	struct stream_state *st = s->st;
-	long end = now_ms() + ms;
+	long end = kho_now_ms() + ms;
 	uint32_t n, most = 0;
 
-	while (now_ms() < end) {
+	while (kho_now_ms() < end) {
 		for (n = 0; done(s, st->next); n++) {
 			__sync_synchronize();	/* status before the frame */
 			take_frame(s, st->next);
@@ -415,7 +397,7 @@ static int cmd_before(const char *bdf)
 			       PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY);
 
 	s.st->magic = STATE_MAGIC;
-	s.st->tsc_per_ms = tsc_per_ms();
+	s.st->tsc_per_ms = kho_tsc_per_ms();
 	ksft_test_result(start_receiver(&s),
 			 "%s: link up, receiver on, %u descriptors at IOVA 0x%llx\n",
 			 bdf, STREAM_DESCS, STREAM_IOVA);

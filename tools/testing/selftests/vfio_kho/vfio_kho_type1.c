@@ -720,7 +720,7 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 	pid = fork();
 	VFIO_ASSERT_GE(pid, 0);
 	if (!pid) {
-		int s, fd[TOKEN_DEVICE + 1], i;
+		int s, fd[TOKEN_DEVICE + 1], i, given = 0;
 		u8 *mem[TOKEN_DATA + 1];
 
 		s = luo_retrieve_session(luo, name);
@@ -732,10 +732,13 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 		printf("dies-retrieve %d\n", s < 0 ? s : 0);
 		for (i = TOKEN_DRIVER; i <= TOKEN_DATA && s >= 0; i++)
 			mem[i] = map_memfd(fd[i], MEMFD_SIZE, 0);
-		for (i = 0; vaddr && s >= 0 && i < NR_MAPS; i++)
-			ret = ret ?: update_vaddr(fd[TOKEN_CONTAINER], &maps[i],
-						  mem[maps[i].token] + maps[i].offset);
-		printf("dies-vaddr %d\n", ret);
+		for (i = 0; vaddr && s >= 0 && i < NR_MAPS && !ret; i++) {
+			ret = update_vaddr(fd[TOKEN_CONTAINER], &maps[i],
+					   mem[maps[i].token] + maps[i].offset);
+			given += !ret;
+		}
+		if (vaddr)
+			printf("dies-vaddr %d given %d\n", ret, given);
 		fflush(stdout);
 		raise(SIGKILL);
 	}

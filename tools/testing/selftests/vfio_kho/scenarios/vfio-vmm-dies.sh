@@ -40,7 +40,7 @@ stage2() {
 	out=$(vfio_kho_type1 dies vmm-dies-after-vaddr $IGB after-vaddr)
 	echo "$out"
 	kho_expect "VMM retrieved everything" "dies-retrieve 0" "$(line "$out" dies-retrieve)"
-	kho_expect "VMM gave every mapping its vaddr" "dies-vaddr 0" "$(line "$out" dies-vaddr)"
+	kho_expect "VMM gave every mapping its vaddr" "dies-vaddr 0 given 3" "$(line "$out" dies-vaddr)"
 	kho_expect "VMM killed before finishing" "dies-killed 1" "$(line "$out" dies-killed)"
 	kho_expect "its death finished the session: gone (-ENOENT)" "session-again -2" \
 		"$(line "$out" session-again)"
@@ -57,7 +57,6 @@ stage3() {
 	out=$(vfio_kho_type1 dies vmm-dies-before-vaddr $IGB before-vaddr)
 	echo "$out"
 	kho_expect "VMM retrieved everything" "dies-retrieve 0" "$(line "$out" dies-retrieve)"
-	kho_expect "VMM gave no vaddr" "dies-vaddr 0" "$(line "$out" dies-vaddr)"
 	kho_expect "VMM killed before finishing" "dies-killed 1" "$(line "$out" dies-killed)"
 	kho_expect "LUO keeps the unfinished session: retrieve again -EINVAL" \
 		"session-again -22" "$(line "$out" session-again)"
