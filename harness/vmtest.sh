@@ -26,7 +26,8 @@
 #                           timer never fires; see the docs); a failure is
 #                           never retried.
 # KHO_EXTRA_CMDLINE in the environment adds to every guest's command line
-# (make bench passes its sizes that way),
+# (make bench passes its sizes that way); KHO_QEMU_MEM (6G) and
+# KHO_QEMU_SMP (2) size the machine,
 # and its guest side is one shell function per stage (stage1, stage2, ...)
 # run by harness/guest/init in successive kernels joined by kexec.
 #
@@ -86,7 +87,7 @@ machine_args() {
 	local -a a=(
 		-M q35,kernel-irqchip=split
 		-device intel-iommu,intremap=on
-		-m "${KHO_QEMU_MEM:-6G}" -smp 2
+		-m "${KHO_QEMU_MEM:-6G}" -smp "${KHO_QEMU_SMP:-2}"
 		-nographic -nodefaults -no-reboot
 	)
 	if kvm_works; then
