@@ -27,7 +27,8 @@
 #                           never retried.
 # KHO_EXTRA_CMDLINE in the environment adds to every guest's command line
 # (make bench passes its sizes that way); KHO_QEMU_MEM (6G) and
-# KHO_QEMU_SMP (2) size the machine,
+# KHO_QEMU_SMP (2) size the machine, KHO_QEMU_IOMMU is its IOMMU device
+# (intel-iommu,intremap=on),
 # and its guest side is one shell function per stage (stage1, stage2, ...)
 # run by harness/guest/init in successive kernels joined by kexec.
 #
@@ -86,7 +87,7 @@ machine_args() {
 	local v
 	local -a a=(
 		-M q35,kernel-irqchip=split
-		-device intel-iommu,intremap=on
+		-device "${KHO_QEMU_IOMMU:-intel-iommu,intremap=on}"
 		-m "${KHO_QEMU_MEM:-6G}" -smp "${KHO_QEMU_SMP:-2}"
 		-nographic -nodefaults -no-reboot
 	)
