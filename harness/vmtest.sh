@@ -50,7 +50,9 @@ debug_scenarios=(safety-next-kernel iommu-refuse pci-refuse vfio-refuse
 	vfio-chain vfio-remove)
 scen_dir=$repo/tools/testing/selftests/vfio_kho/scenarios
 logs=$build/logs
-counts=$logs/counts
+# per run of this script: two runs at once (a loop next to make check)
+# must not add up each other's checks
+counts=$logs/counts.$$
 
 # TCG unless KHO_KVM=1 asks for KVM and KVM really runs a q35 vCPU.
 # /dev/kvm can exist and still fail: without the MSRs nested
@@ -338,6 +340,7 @@ main() {
 			sed -n "s/^    # FAIL /# $n: /p" "$logs/${n/:/-}/ktap.txt"
 		done
 	fi
+	rm -f "$counts"
 	echo "$p passed, $f failed, $s skipped"
 	[ $f -eq 0 ] && [ $p -gt 0 ]
 }
