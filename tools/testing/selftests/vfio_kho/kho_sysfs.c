@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <linux/compiler.h>
+#include <linux/pci_regs.h>
 
 #include "kho_sysfs.h"
 
@@ -36,6 +37,15 @@ int kho_config_read(const char *bdf, uint8_t *cfg, size_t len)
 	n = pread(fd, cfg, len, 0);
 	close(fd);
 	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+/* Whether @bdf has bus mastering on (false if its config is unreadable). */
+bool kho_bus_master(const char *bdf)
+{
+	uint8_t cfg[8];
+
+	return !kho_config_read(bdf, cfg, sizeof(cfg)) &&
+	       (cfg[PCI_COMMAND] & PCI_COMMAND_MASTER);
 }
 
 int kho_config_write16(const char *bdf, unsigned int off, uint16_t val)

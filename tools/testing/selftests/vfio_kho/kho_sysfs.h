@@ -6,10 +6,12 @@
 #ifndef KHO_SYSFS_H
 #define KHO_SYSFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 int kho_config_read(const char *bdf, uint8_t *cfg, size_t len);
+bool kho_bus_master(const char *bdf);
 int kho_config_write16(const char *bdf, unsigned int off, uint16_t val);
 int kho_bar0_read32(const char *bdf, uint32_t reg, uint32_t *val);
 int kho_bar0_write32(const char *bdf, uint32_t reg, uint32_t val);

@@ -123,13 +123,6 @@ static char *base_cmdline(void)
 	return c;
 }
 
-static bool mastering(const char *bdf)
-{
-	uint8_t cfg[8];
-
-	return !kho_config_read(bdf, cfg, sizeof(cfg)) && (cfg[4] & 4);
-}
-
 static int load(const char *image, const char *cmdline)
 {
 	int fd = open(image, O_RDONLY), ret;
@@ -222,7 +215,7 @@ static void check_refused(const char *bdf, const struct refusal *r,
 	ksft_test_result(ret == -r->err,
 			 "%s: reboot(KEXEC) refused with %d (got %d)\n",
 			 r->name, -r->err, ret);
-	ksft_test_result(mastering(bdf),
+	ksft_test_result(kho_bus_master(bdf),
 			 "%s: %s still mastering DMA in this kernel\n",
 			 r->name, bdf);
 	free(verdict);
@@ -247,7 +240,7 @@ static int refuse(const char *bdf, const char *stock)
 	ksft_print_header();
 	ksft_set_plan(2 + 4 * (ARRAY_SIZE(cases) + 1) + 3);
 	ksft_test_result(!!cmdline, "this kernel's command line read\n");
-	ksft_test_result(mastering(bdf), "%s mastering DMA before the tests\n",
+	ksft_test_result(kho_bus_master(bdf), "%s mastering DMA before the tests\n",
 			 bdf);
 	ret = make_doctored_images();
 	if (ret)
@@ -306,7 +299,7 @@ static int quiesced(const char *bdf)
 
 	ksft_print_header();
 	ksft_set_plan(3);
-	ksft_test_result(!mastering(bdf), "%s: bus mastering off\n", bdf);
+	ksft_test_result(!kho_bus_master(bdf), "%s: bus mastering off\n", bdf);
 	n = kho_klog_count(bdf, "bus mastering turned off");
 	ksft_test_result(n >= 1, "%s: the kernel logged why it stopped it (%d line(s))\n",
 			 bdf, n);
@@ -396,7 +389,7 @@ static int check_canary(const char *bdf, uint64_t phys)
 	ksft_test_result(n == 0,
 			 "the DMA in flight across the kexec did not land untranslated (%d bytes changed)\n",
 			 n);
-	ksft_test_result(!mastering(bdf), "%s: bus mastering off\n", bdf);
+	ksft_test_result(!kho_bus_master(bdf), "%s: bus mastering off\n", bdf);
 	ksft_test_result(!edu_copy_out(bdf, phys + DST2_OFFSET),
 			 "%s: DMA kicked with translation off\n", bdf);
 	n = canary_damage(phys + DST2_OFFSET);
@@ -412,7 +405,7 @@ static int check_canary(const char *bdf, uint64_t phys)
 			 "control: with bus mastering forced on, the same DMA lands untranslated on the canary (%d bytes changed)\n",
 			 n);
 	kho_config_write16(bdf, 4, cfg[4] | cfg[5] << 8);
-	ksft_test_result(!mastering(bdf), "%s: bus mastering off again\n", bdf);
+	ksft_test_result(!kho_bus_master(bdf), "%s: bus mastering off again\n", bdf);
 	ksft_finished();
 	return 0;
 }
@@ -433,7 +426,7 @@ static int check_canary_blocked(const char *bdf, uint64_t phys)
 	if (kho_config_read(bdf, cfg, sizeof(cfg)) ||
 	    kho_config_write16(bdf, 4, (cfg[4] | cfg[5] << 8) | 6))
 		ksft_exit_fail_msg("cannot turn bus mastering on\n");
-	ksft_test_result(mastering(bdf), "%s: bus mastering forced on\n", bdf);
+	ksft_test_result(kho_bus_master(bdf), "%s: bus mastering forced on\n", bdf);
 	ksft_test_result(!edu_copy_out(bdf, phys + DST2_OFFSET),
 			 "%s: DMA kicked to IOVA %#llx\n", bdf,
 			 (unsigned long long)(phys + DST2_OFFSET));

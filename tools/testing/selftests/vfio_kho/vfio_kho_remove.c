@@ -40,13 +40,6 @@
 #define REFUSED_LOG	"live update refused: the device is being removed"
 #define WAIT_SECONDS	30
 
-static bool mastering(const char *bdf)
-{
-	uint8_t cfg[8];
-
-	return !kho_config_read(bdf, cfg, sizeof(cfg)) && (cfg[4] & 4);
-}
-
 static bool has_driver(const char *bdf)
 {
 	char path[128];
@@ -104,7 +97,7 @@ static int remove_preserved(const char *bdf, pid_t holder)
 
 	ksft_print_header();
 	ksft_set_plan(7);
-	if (removing < 0 || refused < 0 || !mastering(bdf) || !has_driver(bdf))
+	if (removing < 0 || refused < 0 || !kho_bus_master(bdf) || !has_driver(bdf))
 		ksft_exit_fail_msg("%s: not set up (bound, mastering, log readable)\n",
 				   bdf);
 
@@ -126,7 +119,7 @@ static int remove_preserved(const char *bdf, pid_t holder)
 			 ret, strerror(err));
 	ksft_test_result(kho_klog_count(REFUSED_LOG, bdf) > refused,
 			 "%s: the refusal is logged\n", bdf);
-	ksft_test_result(mastering(bdf),
+	ksft_test_result(kho_bus_master(bdf),
 			 "%s: still mastering, its translation untouched\n", bdf);
 
 	kill(holder, SIGKILL);
