@@ -47,8 +47,12 @@ if [ -f "$tree/tools/testing/selftests/vfio_kho/Makefile" ]; then
 		-exec cp {} "$bin/" \;
 fi
 
-log "kho-check (vendor/operator checker, libpci)"
-make -s -C "$tree/tools/kho-devices" OUTPUT="$bin"
+log "kho-check (vendor/operator checker, libpci), kho-inspect (libfdt)"
+make -s -C "$tree/tools/kho-devices" OUTPUT="$bin" "$bin/kho-check"
+# from the repository, whose include/ holds only the suite's headers: the
+# format files build in userspace over the fuzzers' shim headers
+make -s -C "$repo/tools/kho-devices" OUTPUT="$bin" LDFLAGS=-static \
+	"$bin/kho-inspect"
 
 log "guest helpers"
 gcc -static -O2 -Wall -Werror -o "$bin/kho-tsc" "$repo/harness/guest/kho-tsc.c"

@@ -20,7 +20,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${KHO_BUILD:?}
 src=$repo/tools/testing/selftests/vfio_kho/fuzz
 out=$build/fuzz
-targets=(fuzz_next_kernel fuzz_iommu_handover fuzz_pci_handover fuzz_vfio_blocks)
+targets=(fuzz_next_kernel fuzz_iommu_handover fuzz_pci_handover fuzz_vfio_blocks
+	fuzz_inspect)
 timeout=25
 
 build_targets() {

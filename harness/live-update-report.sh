@@ -36,10 +36,17 @@ line "command register" "$(info lu_command_before)"
 line "memfd (guest RAM)" "$(info lu_preserve_memfd)"
 line "VFIO container" "$(info lu_preserve_container)"
 line "VFIO device fd" "$(info lu_preserve_device)"
+# inspected DIRECTION: kho-inspect's table, as the scenario kept it
+inspected() {
+	echo "  handed over, as kho-inspect --$1 shows it:"
+	sed -n "s/^kho-info lu_inspect_$1 /    /p" "$dir/results.log" 2>/dev/null | tr -d '\r'
+}
+inspected outgoing
 t=$(info kexec_tool)
 line "kexec" "${t:+$t: kexec -s -l (kexec_file_load) of the same bzImage, then kexec -e}"
 echo
 echo "New kernel"
+inspected incoming
 line "memfd (guest RAM)" "$(info lu_memfd)"
 line "VFIO container" "$(info lu_container)"
 line "VFIO device fd" "$(info lu_device_fd)"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kho_devices_format - what the handovers of the KHO device suite share:
- * the checksum that guards each of their records.
+ * the checksum that guards each of their records, the FDT property
+ * helpers, and the writer of their debugfs snapshots.
  */
 
 /**
@@ -20,13 +21,20 @@
  * The arrays' checksums travel as u32 properties of their part's FDT; a
  * block without an FDT carries its own in a field, counted as zero.
  *
- * Pure code: it compiles unchanged in userspace for the fuzzers.
+ * The kho_devices_snapshot_*() helpers write the snapshot of a handover
+ * that each part shows in debugfs (include/linux/kho_devices.h) for
+ * kho-inspect.
+ *
+ * Pure code: it compiles unchanged in userspace for the fuzzers and for
+ * kho-inspect.
  */
 
 #include <linux/crc32.h>
 #include <linux/errno.h>
 #include <linux/kho_devices.h>
 #include <linux/libfdt.h>
+#include <linux/limits.h>
+#include <linux/sprintf.h>
 #include <linux/string.h>
 #include <linux/types.h>
 
@@ -166,4 +174,104 @@ int kho_devices_fdt_check_crc(const void *fdt, const char *name,
 	if (!p || plen != sizeof(*p))
 		return -EINVAL;
 	return fdt32_to_cpu(*p) == kho_devices_crc(array, len) ? 0 : -EBADMSG;
+}
+
+/* Snapshots for debugfs (see include/linux/kho_devices.h) */
+
+static int kho_devices_snapshot_errno(int err)
+{
+	if (err == -FDT_ERR_NOSPACE)
+		return -ENOSPC;
+	return err ? -EINVAL : 0;
+}
+
+/**
+ * kho_devices_snapshot_begin() - start the snapshot of a part's handover
+ * @buf: buffer for the snapshot's FDT
+ * @size: its size in bytes
+ * @part: ``pci``, ``iommu`` or ``vfio``
+ * @direction: ``outgoing`` or ``incoming``
+ * @state: what the part holds, e.g. ``preserved`` or ``none``
+ *
+ * Root properties (kho_devices_snapshot_u64()) come next, then the memory
+ * (kho_devices_snapshot_mem()), then kho_devices_snapshot_end().
+ *
+ * Return: 0, -ENOSPC if @buf is too small (retry with a bigger one), or
+ * -EINVAL.
+ */
+int kho_devices_snapshot_begin(void *buf, size_t size, const char *part,
+			       const char *direction, const char *state)
+{
+	int err;
+
+	if (size > INT_MAX)
+		return -EINVAL;
+	err = fdt_create(buf, size);
+	err = err ?: fdt_finish_reservemap(buf);
+	err = err ?: fdt_begin_node(buf, "");
+	err = err ?: fdt_property_string(buf, "compatible",
+					 KHO_DEVICES_SNAPSHOT_COMPATIBLE);
+	err = err ?: fdt_property_string(buf, "part", part);
+	err = err ?: fdt_property_string(buf, "direction", direction);
+	err = err ?: fdt_property_string(buf, "state", state);
+	return kho_devices_snapshot_errno(err);
+}
+
+/**
+ * kho_devices_snapshot_u64() - add a u64 property to a snapshot's root
+ * @buf: a snapshot begun with kho_devices_snapshot_begin()
+ * @name: the property
+ * @val: its value
+ *
+ * Return: as kho_devices_snapshot_begin().
+ */
+int kho_devices_snapshot_u64(void *buf, const char *name, u64 val)
+{
+	return kho_devices_snapshot_errno(fdt_property_u64(buf, name, val));
+}
+
+/**
+ * kho_devices_snapshot_mem() - add a piece of handed-over memory
+ * @buf: a snapshot begun with kho_devices_snapshot_begin()
+ * @role: what the memory holds, e.g. ``functions``
+ * @phys: its physical address
+ * @data: its contents, @len bytes
+ * @len: its size in bytes
+ * @error: the errno its part refused it with, 0 if it did not
+ *
+ * Return: as kho_devices_snapshot_begin().
+ */
+int kho_devices_snapshot_mem(void *buf, const char *role, u64 phys,
+			     const void *data, size_t len, int error)
+{
+	char name[sizeof("mem@") + 16];
+	int err;
+
+	if (len > INT_MAX)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "mem@%llx", (unsigned long long)phys);
+	err = fdt_begin_node(buf, name);
+	err = err ?: fdt_property_string(buf, "role", role);
+	err = err ?: fdt_property_u64(buf, "phys", phys);
+	err = err ?: fdt_property(buf, "data", data, len);
+	if (error)
+		err = err ?: fdt_property_u64(buf, "error", -error);
+	err = err ?: fdt_end_node(buf);
+	return kho_devices_snapshot_errno(err);
+}
+
+/**
+ * kho_devices_snapshot_end() - finish a snapshot
+ * @buf: a snapshot begun with kho_devices_snapshot_begin()
+ *
+ * Return: as kho_devices_snapshot_begin(); the snapshot is
+ * fdt_totalsize(@buf) bytes long.
+ */
+int kho_devices_snapshot_end(void *buf)
+{
+	int err;
+
+	err = fdt_end_node(buf);
+	err = err ?: fdt_finish(buf);
+	return kho_devices_snapshot_errno(err);
 }

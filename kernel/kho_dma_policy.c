@@ -52,12 +52,16 @@
 #include <linux/kexec.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/image.h>
+#include <linux/kho_devices.h>
 #include <linux/kho_dma_policy.h>
+#include <linux/libfdt.h>
 #include <linux/kho_next_kernel.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/pfn.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/swiotlb.h>
 #include <linux/sysfs.h>
 
@@ -853,6 +857,103 @@ struct dentry *kho_devices_debugfs_root(void)
 	return kho_devices_debugfs;
 }
 EXPORT_SYMBOL_GPL(kho_devices_debugfs_root);
+
+/* The largest snapshot: every page-table page of the IOMMU handover, and more */
+#define KHO_DEVICES_SNAPSHOT_MAX	SZ_64M
+
+struct kho_devices_snapshot_file {
+	const struct kho_devices_snapshot_ops *ops;
+	bool incoming;
+};
+
+static int kho_devices_snapshot_take(const struct kho_devices_snapshot_file *sf,
+				     void *buf, size_t size)
+{
+	int err;
+
+	guard(mutex)(sf->ops->lock);
+	err = sf->incoming ? sf->ops->incoming(buf, size) :
+			     sf->ops->outgoing(buf, size);
+	return err ?: kho_devices_snapshot_end(buf);
+}
+
+static int kho_devices_snapshot_open(struct inode *inode, struct file *file)
+{
+	const struct kho_devices_snapshot_file *sf = inode->i_private;
+	size_t size = SZ_64K;
+	void *buf;
+	int err;
+
+	for (;;) {
+		buf = kvmalloc(size, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		err = kho_devices_snapshot_take(sf, buf, size);
+		if (err != -ENOSPC || size >= KHO_DEVICES_SNAPSHOT_MAX)
+			break;
+		kvfree(buf);
+		size *= 2;
+	}
+	if (err) {
+		kvfree(buf);
+		return err;
+	}
+	file->private_data = buf;
+	return nonseekable_open(inode, file);
+}
+
+static ssize_t kho_devices_snapshot_read(struct file *file, char __user *ubuf,
+					 size_t len, loff_t *ppos)
+{
+	const void *buf = file->private_data;
+
+	return simple_read_from_buffer(ubuf, len, ppos, buf, fdt_totalsize(buf));
+}
+
+static int kho_devices_snapshot_release(struct inode *inode, struct file *file)
+{
+	kvfree(file->private_data);
+	return 0;
+}
+
+static const struct file_operations kho_devices_snapshot_fops = {
+	.owner = THIS_MODULE,
+	.open = kho_devices_snapshot_open,
+	.read = kho_devices_snapshot_read,
+	.release = kho_devices_snapshot_release,
+};
+
+/**
+ * kho_devices_debugfs_snapshots() - show a part's handovers in debugfs
+ * @dir: the part's directory under kho_devices_debugfs_root()
+ * @ops: how the part writes the snapshot of each direction, and the lock
+ *	that keeps its state still meanwhile
+ *
+ * Creates ``outgoing`` and ``incoming`` in @dir: each open takes a
+ * snapshot (include/linux/kho_devices.h), which reads return. The
+ * writers begin the snapshot and add to it with the kho_devices_snapshot_*()
+ * helpers; this ends it, and calls them again with a bigger buffer when
+ * they return -ENOSPC.
+ */
+void kho_devices_debugfs_snapshots(struct dentry *dir,
+				   const struct kho_devices_snapshot_ops *ops)
+{
+	struct kho_devices_snapshot_file *sf;
+
+	if (IS_ERR_OR_NULL(dir))
+		return;
+	sf = kcalloc(2, sizeof(*sf), GFP_KERNEL);
+	if (!sf)
+		return;
+	sf[0].ops = ops;
+	sf[1].ops = ops;
+	sf[1].incoming = true;
+	debugfs_create_file("outgoing", 0400, dir, &sf[0],
+			    &kho_devices_snapshot_fops);
+	debugfs_create_file("incoming", 0400, dir, &sf[1],
+			    &kho_devices_snapshot_fops);
+}
+EXPORT_SYMBOL_GPL(kho_devices_debugfs_snapshots);
 
 static int __init kho_dma_policy_init(void)
 {

@@ -152,6 +152,7 @@ static DEFINE_MUTEX(iommu_kho_lookup_lock);
 static struct iommu_kho_outgoing *iommu_kho_out;
 static struct iommu_kho_incoming *iommu_kho_in;
 static bool iommu_kho_looked_up;
+static bool iommu_kho_in_finished;
 
 static void iommu_kho_outgoing_sync_fdt(struct iommu_kho_outgoing *out)
 {
@@ -733,9 +734,11 @@ static void iommu_kho_flb_finish(struct liveupdate_flb_op_args *args)
 	 * The kept page tables stay in use by the devices until their owner
 	 * attaches a domain of its own; they are not freed here.
 	 */
-	scoped_guard(mutex, &iommu_kho_lock)
+	scoped_guard(mutex, &iommu_kho_lock) {
 		if (iommu_kho_in == in)
 			WRITE_ONCE(iommu_kho_in, NULL);
+		iommu_kho_in_finished = true;
+	}
 	/* iommu_kho_switch_context() reads it under RCU, not the mutex */
 	synchronize_rcu();
 	if (in->pages)
@@ -1532,6 +1535,124 @@ static int iommu_kho_devices_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(iommu_kho_devices);
 
+/*
+ * debugfs: kho_devices/iommu/outgoing and incoming. An incoming snapshot
+ * says which records this kernel refused and whose tables it released
+ * (bit i for record i, as the ABI allows at most 64), and carries the
+ * tables of the others only.
+ */
+static_assert(IOMMU_KHO_MAX_DEVICES <= 64);
+
+static int iommu_kho_snapshot_tables(void *buf, const u64 *pages, u32 nr)
+{
+	int err = 0;
+	u32 i;
+
+	for (i = 0; i < nr && !err; i++)
+		err = kho_devices_snapshot_mem(buf, "table", pages[i],
+					       phys_to_virt(pages[i]),
+					       PAGE_SIZE, 0);
+	return err;
+}
+
+static int iommu_kho_snapshot_out(void *buf, size_t size)
+{
+	const struct iommu_kho_outgoing *out = iommu_kho_out;
+	u64 bytes;
+	u32 i;
+	int err;
+
+	err = kho_devices_snapshot_begin(buf, size, "iommu", "outgoing",
+					 out ? "preserved" : "none");
+	if (err || !out)
+		return err;
+	bytes = PAGE_SIZE + PAGE_ALIGN(IOMMU_KHO_DEVICES_BYTES) +
+		PAGE_ALIGN(IOMMU_KHO_PAGES_BYTES) +
+		(u64)out->nr_pages * PAGE_SIZE;
+	for (i = 0; i < ARRAY_SIZE(out->shared); i++)
+		if (out->shared[i].users)
+			bytes += PAGE_SIZE;
+	err = kho_devices_snapshot_u64(buf, "handover", virt_to_phys(out->fdt));
+	err = err ?: kho_devices_snapshot_u64(buf, "preserved-bytes", bytes);
+	err = err ?: kho_devices_snapshot_mem(buf, "fdt", virt_to_phys(out->fdt),
+					      out->fdt, PAGE_SIZE, 0);
+	err = err ?: kho_devices_snapshot_mem(buf, "devices",
+					      virt_to_phys(out->devices),
+					      out->devices,
+					      out->nr_devices *
+					      sizeof(*out->devices), 0);
+	err = err ?: kho_devices_snapshot_mem(buf, "pages",
+					      virt_to_phys(out->pages),
+					      out->pages,
+					      out->nr_pages * sizeof(u64), 0);
+	return err ?: iommu_kho_snapshot_tables(buf, out->pages, out->nr_pages);
+}
+
+static int iommu_kho_snapshot_in(void *buf, size_t size)
+{
+	const struct iommu_kho_incoming *in = iommu_kho_in;
+	const struct iommu_kho_in_device *d;
+	void *fdt, *devices, *pages;
+	u64 bytes, refused = 0, released = 0;
+	u32 i;
+	int err;
+
+	err = kho_devices_snapshot_begin(buf, size, "iommu", "incoming",
+					 !in ? (iommu_kho_in_finished ? "finished" : "none") :
+					 in->refused ? "refused" : "retrieved");
+	if (err || !in)
+		return err;
+	if (in->refused)
+		err = kho_devices_snapshot_u64(buf, "error", -in->refused);
+	if (err || !in->fdt)
+		return err;
+	fdt = folio_address(in->fdt);
+	bytes = folio_size(in->fdt);
+	if (in->devices)
+		bytes += folio_size(in->devices);
+	if (in->pages)
+		bytes += folio_size(in->pages);
+	for (i = 0; i < in->nr; i++)
+		if (!in->devs[i].freed)
+			bytes += (u64)in->devs[i].rec->nr_pages * PAGE_SIZE;
+	for (i = 0; i < in->nr; i++) {
+		if (!in->devs[i].accepted)
+			refused |= BIT_ULL(i);
+		if (in->devs[i].freed)
+			released |= BIT_ULL(i);
+	}
+	err = kho_devices_snapshot_u64(buf, "handover", virt_to_phys(fdt));
+	err = err ?: kho_devices_snapshot_u64(buf, "preserved-bytes", bytes);
+	err = err ?: kho_devices_snapshot_u64(buf, "refused-records", refused);
+	err = err ?: kho_devices_snapshot_u64(buf, "released-records", released);
+	err = err ?: kho_devices_snapshot_mem(buf, "fdt", virt_to_phys(fdt), fdt,
+					      folio_size(in->fdt), 0);
+	if (err || in->refused)
+		return err;
+	devices = folio_address(in->devices);
+	pages = folio_address(in->pages);
+	err = kho_devices_snapshot_mem(buf, "devices", virt_to_phys(devices),
+				       devices, in->nr * sizeof(*d->rec), 0);
+	err = err ?: kho_devices_snapshot_mem(buf, "pages", virt_to_phys(pages),
+					      pages, in->nr_pages * sizeof(u64),
+					      0);
+	/* The tables of the records accepted and not freed since */
+	for (i = 0; i < in->nr && !err; i++) {
+		d = &in->devs[i];
+		if (d->accepted && !d->freed)
+			err = iommu_kho_snapshot_tables(buf, in->page_list +
+							d->rec->first_page,
+							d->rec->nr_pages);
+	}
+	return err;
+}
+
+static const struct kho_devices_snapshot_ops iommu_kho_snapshot_ops = {
+	.lock = &iommu_kho_lock,
+	.outgoing = iommu_kho_snapshot_out,
+	.incoming = iommu_kho_snapshot_in,
+};
+
 /* At fs_initcall: after kho_dma_policy made kho_devices/ */
 static int __init iommu_kho_debugfs_init(void)
 {
@@ -1542,6 +1663,7 @@ static int __init iommu_kho_debugfs_init(void)
 		return 0;
 	dir = debugfs_create_dir("iommu", root);
 	debugfs_create_file("devices", 0400, dir, NULL, &iommu_kho_devices_fops);
+	kho_devices_debugfs_snapshots(dir, &iommu_kho_snapshot_ops);
 #ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
 	debugfs_create_file("forge", 0200, dir, NULL, &iommu_kho_test_forge_fops);
 	debugfs_create_file("adopt", 0200, dir, NULL, &iommu_kho_test_adopt_fops);

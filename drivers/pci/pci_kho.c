@@ -1174,6 +1174,70 @@ static int pci_kho_functions_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(pci_kho_functions);
 
+/* debugfs: kho_devices/pci/outgoing and incoming */
+
+static int pci_kho_snapshot_out(void *buf, size_t size)
+{
+	const struct pci_kho_outgoing *out = pci_kho_out;
+	int err;
+
+	err = kho_devices_snapshot_begin(buf, size, "pci", "outgoing",
+					 out ? "preserved" : "none");
+	if (err || !out)
+		return err;
+	err = kho_devices_snapshot_u64(buf, "handover", virt_to_phys(out->fdt));
+	err = err ?: kho_devices_snapshot_u64(buf, "preserved-bytes",
+					      PAGE_SIZE +
+					      PAGE_ALIGN(PCI_KHO_MAX_FUNCTIONS *
+							 sizeof(*out->functions)));
+	err = err ?: kho_devices_snapshot_mem(buf, "fdt", virt_to_phys(out->fdt),
+					      out->fdt, PAGE_SIZE, 0);
+	if (out->nr)
+		err = err ?: kho_devices_snapshot_mem(buf, "functions",
+						      virt_to_phys(out->functions),
+						      out->functions,
+						      out->nr * sizeof(*out->functions),
+						      0);
+	return err;
+}
+
+static int pci_kho_snapshot_in(void *buf, size_t size)
+{
+	const struct pci_kho_incoming *in = pci_kho_in;
+	const char *state = in ? "retrieved" : pci_kho_in_refused ? "refused" :
+			    pci_kho_in_finished ? "finished" : "none";
+	void *fdt, *functions;
+	int err;
+
+	err = kho_devices_snapshot_begin(buf, size, "pci", "incoming", state);
+	if (pci_kho_in_refused)
+		err = err ?: kho_devices_snapshot_u64(buf, "error",
+						      -pci_kho_in_refused);
+	if (err || !in)
+		return err;
+	fdt = folio_address(in->fdt);
+	err = kho_devices_snapshot_u64(buf, "handover", virt_to_phys(fdt));
+	err = err ?: kho_devices_snapshot_u64(buf, "preserved-bytes",
+					      folio_size(in->fdt) +
+					      (in->functions ?
+					       folio_size(in->functions) : 0));
+	err = err ?: kho_devices_snapshot_mem(buf, "fdt", virt_to_phys(fdt), fdt,
+					      folio_size(in->fdt), 0);
+	if (!in->functions)
+		return err;
+	functions = folio_address(in->functions);
+	return err ?: kho_devices_snapshot_mem(buf, "functions",
+					       virt_to_phys(functions), functions,
+					       in->nr * sizeof(*in->fns[0].rec),
+					       0);
+}
+
+static const struct kho_devices_snapshot_ops pci_kho_snapshot_ops = {
+	.lock = &pci_kho_lock,
+	.outgoing = pci_kho_snapshot_out,
+	.incoming = pci_kho_snapshot_in,
+};
+
 static struct dentry *pci_kho_debugfs_dir;
 
 /**
@@ -1257,6 +1321,7 @@ static int __init pci_kho_debugfs_init(void)
 	pci_kho_debugfs_dir = debugfs_create_dir("pci", root);
 	debugfs_create_file("functions", 0400, pci_kho_debugfs_dir, NULL,
 			    &pci_kho_functions_fops);
+	kho_devices_debugfs_snapshots(pci_kho_debugfs_dir, &pci_kho_snapshot_ops);
 	return 0;
 }
 fs_initcall(pci_kho_debugfs_init);

@@ -113,7 +113,8 @@ static DEFINE_MUTEX(vfio_kho_lock);
  * @file: its file (LUO holds a reference)
  * @ser: its handover block
  * @pdev: the device of its group, referenced
- * @device_preserved: the device's file is preserved too (same session)
+ * @device_ser: the handover block of its device, once the device's file is
+ *	preserved too (same session)
  */
 struct vfio_kho_out_container {
 	struct list_head node;
@@ -121,7 +122,7 @@ struct vfio_kho_out_container {
 	struct file *file;
 	struct vfio_kho_container_ser *ser;
 	struct pci_dev *pdev;
-	bool device_preserved;
+	struct vfio_kho_device_ser *device_ser;
 };
 
 static LIST_HEAD(vfio_kho_out);
@@ -136,6 +137,7 @@ static LIST_HEAD(vfio_kho_out);
  * @group_file: the internal group file, until the device file holds it
  * @device: the VFIO device (registration reference) until its file is open
  * @device_opened: the device file was handed out
+ * @device_ser: the device's handover block, from its retrieve to its finish
  * @err: the errno the handover was refused with, 0 if it was not
  * @memfds_us: time spent retrieving the memfds behind it (debugfs)
  * @rebuild_us: time spent adopting its translation and pinning (debugfs)
@@ -149,6 +151,7 @@ struct vfio_kho_in_container {
 	struct file *group_file;
 	struct vfio_device *device;
 	bool device_opened;
+	const struct vfio_kho_device_ser *device_ser;
 	int err;
 	u64 memfds_us;
 	u64 rebuild_us;
@@ -314,7 +317,7 @@ static int vfio_kho_container_freeze(struct liveupdate_file_op_args *args)
 	struct vfio_kho_out_container *out = args->private_data;
 
 	guard(mutex)(&vfio_kho_lock);
-	if (out->device_preserved)
+	if (out->device_ser)
 		return 0;
 	pci_warn(out->pdev, "live update refused: its container is preserved without the device\n");
 	return -ENOENT;
@@ -750,7 +753,7 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 	out->pdev = pci_dev_get(pdev);
 	out->ser = ser;
 	out->container = out_container;
-	out_container->device_preserved = true;
+	out_container->device_ser = ser;
 	args->serialized_data = virt_to_phys(ser);
 	args->private_data = out;
 	pci_info(pdev, "device preserved with its container (token %llu)\n",
@@ -768,7 +771,7 @@ static void vfio_kho_device_unpreserve(struct liveupdate_file_op_args *args)
 	struct vfio_kho_out_device *out = args->private_data;
 
 	guard(mutex)(&vfio_kho_lock);
-	out->container->device_preserved = false;
+	out->container->device_ser = NULL;
 	iommu_kho_unpreserve_device(&out->pdev->dev);
 	pci_kho_unpreserve(out->pdev);
 	kho_unpreserve_free(out->ser);
@@ -848,6 +851,7 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 	fput(in->group_file);
 	in->group_file = NULL;
 	in->device_opened = true;
+	in->device_ser = ser;
 	args->file = file;
 	pci_info(in->pdev, "device file retrieved, no reset\n");
 	return 0;
@@ -864,10 +868,15 @@ static void vfio_kho_device_finish(struct liveupdate_file_op_args *args)
 {
 	const struct vfio_kho_device_ser *ser =
 		vfio_kho_block(args->serialized_data, sizeof(*ser));
+	struct vfio_kho_in_container *in;
 	struct pci_dev *pdev;
 
 	if (!ser)
 		return;
+	scoped_guard(mutex, &vfio_kho_lock)
+		list_for_each_entry(in, &vfio_kho_in, node)
+			if (in->device_ser == ser)
+				in->device_ser = NULL;
 	pdev = pci_get_domain_bus_and_slot(ser->segment, ser->bus, ser->devfn);
 	if (pdev) {
 		pci_kho_release(pdev);
@@ -938,6 +947,72 @@ static int vfio_kho_containers_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vfio_kho_containers);
 
+/* debugfs: kho_devices/vfio/outgoing and incoming */
+
+static int vfio_kho_snapshot_out(void *buf, size_t size)
+{
+	struct vfio_kho_out_container *out;
+	u64 bytes = 0;
+	size_t len;
+	int err;
+
+	list_for_each_entry(out, &vfio_kho_out, node) {
+		bytes += PAGE_ALIGN(struct_size(out->ser, mappings,
+						out->ser->nr_mappings));
+		if (out->device_ser)
+			bytes += PAGE_ALIGN(sizeof(*out->device_ser));
+	}
+	err = kho_devices_snapshot_begin(buf, size, "vfio", "outgoing",
+					 bytes ? "preserved" : "none");
+	err = err ?: kho_devices_snapshot_u64(buf, "preserved-bytes", bytes);
+	list_for_each_entry(out, &vfio_kho_out, node) {
+		len = struct_size(out->ser, mappings, out->ser->nr_mappings);
+		err = err ?: kho_devices_snapshot_mem(buf, "container",
+						      virt_to_phys(out->ser),
+						      out->ser, len, 0);
+		if (out->device_ser)
+			err = err ?: kho_devices_snapshot_mem(buf, "device",
+							      virt_to_phys(out->device_ser),
+							      out->device_ser,
+							      sizeof(*out->device_ser),
+							      0);
+	}
+	return err;
+}
+
+static int vfio_kho_snapshot_in(void *buf, size_t size)
+{
+	const struct vfio_kho_in_container *in;
+	size_t len;
+	int err;
+
+	err = kho_devices_snapshot_begin(buf, size, "vfio", "incoming",
+					 list_empty(&vfio_kho_in) ? "none" :
+					 "retrieved");
+	list_for_each_entry(in, &vfio_kho_in, node) {
+		if (!in->ser)
+			continue;
+		/* A refused block's mappings may not be preserved memory. */
+		len = in->err ? sizeof(*in->ser) :
+		      struct_size(in->ser, mappings, in->ser->nr_mappings);
+		err = err ?: kho_devices_snapshot_mem(buf, "container", in->phys,
+						      in->ser, len, in->err);
+		if (in->device_ser)
+			err = err ?: kho_devices_snapshot_mem(buf, "device",
+							      virt_to_phys((void *)in->device_ser),
+							      in->device_ser,
+							      sizeof(*in->device_ser),
+							      0);
+	}
+	return err;
+}
+
+static const struct kho_devices_snapshot_ops vfio_kho_snapshot_ops = {
+	.lock = &vfio_kho_lock,
+	.outgoing = vfio_kho_snapshot_out,
+	.incoming = vfio_kho_snapshot_in,
+};
+
 #ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
 static ssize_t vfio_kho_forge_write(struct file *file, const char __user *ubuf,
 				    size_t len, loff_t *ppos)
@@ -998,6 +1073,7 @@ static void __init vfio_kho_debugfs_init(void)
 	dir = debugfs_create_dir("vfio", root);
 	debugfs_create_file("containers", 0400, dir, NULL,
 			    &vfio_kho_containers_fops);
+	kho_devices_debugfs_snapshots(dir, &vfio_kho_snapshot_ops);
 #ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
 	debugfs_create_file("forge", 0200, dir, NULL, &vfio_kho_forge_fops);
 #endif

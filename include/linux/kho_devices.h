@@ -26,6 +26,37 @@ struct kho_devices_memory {
 	void *ctx;
 };
 
+/**
+ * DOC: handover snapshots
+ *
+ * Each part shows what it hands over (``outgoing``) and what it received
+ * (``incoming``) in debugfs, ``kho_devices/<part>/outgoing`` and
+ * ``incoming``, for tools/kho-devices/kho-inspect. Each file is a
+ * snapshot taken when it is opened: a flattened device tree whose root
+ * node has
+ *
+ * - ``compatible``: %KHO_DEVICES_SNAPSHOT_COMPATIBLE;
+ * - ``part``: ``pci``, ``iommu`` or ``vfio``;
+ * - ``direction``: ``outgoing`` or ``incoming``;
+ * - ``state``: ``none`` (nothing to show), ``preserved`` (outgoing),
+ *   ``retrieved``, ``refused`` or ``finished`` (incoming);
+ * - ``handover``: u64, physical address of the part's FDT top layer, the
+ *   root of its handover (pci and iommu; absent when there is none);
+ * - ``preserved-bytes``: u64, memory the part keeps preserved for it;
+ * - ``error``: u64, the errno the whole handover was refused with;
+ * - ``refused-records``, ``released-records``: u64 (iommu, incoming), bit
+ *   i set when this kernel refused record i, or freed its page tables
+ *   after adopting its translation (those tables are not in the snapshot).
+ *
+ * and one subnode ``mem@<physical address>`` per piece of handed-over
+ * memory it names: ``role`` (string: ``fdt``, ``functions``, ``devices``,
+ * ``pages``, ``table``, ``container`` or ``device``), ``phys`` (u64) and
+ * ``data`` (the bytes there), plus ``error`` (u64) for a block its part
+ * refused. A reader follows the handover from its root by physical
+ * address, as the next kernel does, and runs the next kernel's checks.
+ */
+#define KHO_DEVICES_SNAPSHOT_COMPATIBLE	"kho-devices-snapshot-v1"
+
 u32 kho_devices_crc(const void *p, size_t len);
 u32 kho_devices_crc_hole(const void *p, size_t len, size_t hole);
 int kho_devices_fdt_open(const void *fdt, size_t size, const char *compatible);
@@ -34,5 +65,11 @@ int kho_devices_fdt_u64(const void *fdt, const char *name, u64 *val);
 int kho_devices_fdt_set_crc(void *fdt, size_t size, const char *name, u32 crc);
 int kho_devices_fdt_check_crc(const void *fdt, const char *name,
 			      const void *array, size_t len);
+int kho_devices_snapshot_begin(void *buf, size_t size, const char *part,
+			       const char *direction, const char *state);
+int kho_devices_snapshot_u64(void *buf, const char *name, u64 val);
+int kho_devices_snapshot_mem(void *buf, const char *role, u64 phys,
+			     const void *data, size_t len, int error);
+int kho_devices_snapshot_end(void *buf);
 
 #endif /* _LINUX_KHO_DEVICES_H */

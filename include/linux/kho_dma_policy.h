@@ -15,6 +15,7 @@ struct attribute_group;
 struct dentry;
 struct device;
 struct kimage;
+struct mutex;
 
 /**
  * enum kho_dma_rule - the rules a device must meet to be handed over
@@ -133,6 +134,22 @@ void *kho_dma_alloc_preserve(size_t size);
 void kho_dma_free_preserved(void *mem);
 u64 kho_dma_preserved_pages(void);
 struct dentry *kho_devices_debugfs_root(void);
+
+/**
+ * struct kho_devices_snapshot_ops - how a part shows its handovers in debugfs
+ * @lock: held while either writer runs
+ * @outgoing: writes the snapshot of what this kernel hands over into a
+ *	buffer of the given size, or returns -ENOSPC
+ * @incoming: the same for what it received
+ */
+struct kho_devices_snapshot_ops {
+	struct mutex *lock;
+	int (*outgoing)(void *buf, size_t size);
+	int (*incoming)(void *buf, size_t size);
+};
+
+void kho_devices_debugfs_snapshots(struct dentry *dir,
+				   const struct kho_devices_snapshot_ops *ops);
 
 int kho_dma_check_next_kernel(struct device *dev);
 void kho_dma_note_scalable_capable(void);

@@ -22,6 +22,8 @@
 
 #include <pci/pci.h>
 
+#include "kho_json.h"
+
 #define EXIT_QUALIFIES		0
 #define EXIT_DOES_NOT_QUALIFY	1
 #define EXIT_ERROR		2
@@ -85,20 +87,6 @@ static void gather(struct pci_access *pacc, struct pci_dev *d,
 	read_verdict(f);
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static const char *yes_no(bool b)
 {
 	return b ? "yes" : "no";
@@ -107,17 +95,17 @@ static const char *yes_no(bool b)
 static void print_json(const struct kho_device_facts *f, bool first)
 {
 	printf("%s\n  {\"bdf\": ", first ? "" : ",");
-	json_string(f->bdf);
+	kho_json_string(f->bdf);
 	printf(", \"vendor\": \"%04x\", \"device\": \"%04x\", \"class\": \"%04x\", \"name\": ",
 	       f->vendor, f->device, f->class);
-	json_string(f->name);
+	kho_json_string(f->name);
 	printf(", \"qualifies\": %s, \"reason\": ",
 	       !f->verdict[0] ? "null" :
 	       !strcmp(f->verdict, "yes") ? "true" : "false");
 	if (!f->verdict[0])
-		json_string("kernel gives no verdict (no KHO_DEVICES)");
+		kho_json_string("kernel gives no verdict (no KHO_DEVICES)");
 	else if (!strncmp(f->verdict, "no: ", 4))
-		json_string(f->verdict + 4);
+		kho_json_string(f->verdict + 4);
 	else
 		printf("null");
 	printf(", \"pcie\": %s, \"flr\": %s, \"acs\": %s, \"ats\": %s, \"bus_master\": %s",
@@ -126,12 +114,12 @@ static void print_json(const struct kho_device_facts *f, bool first)
 	       f->bus_master ? "true" : "false");
 	printf(", \"iommu_group\": ");
 	if (f->iommu_group)
-		json_string(f->iommu_group);
+		kho_json_string(f->iommu_group);
 	else
 		printf("null");
 	printf(", \"driver\": ");
 	if (f->driver)
-		json_string(f->driver);
+		kho_json_string(f->driver);
 	else
 		printf("null");
 	printf("}");

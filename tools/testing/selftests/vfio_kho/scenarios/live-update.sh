@@ -16,9 +16,16 @@ lu_step() {
 	return $rc
 }
 
+# inspect DIRECTION: kho-inspect's table for the report (make run)
+inspect() {
+	kho-inspect --"$1" | grep -v '^next kernel: ' |
+		sed "s/^/kho-info lu_inspect_$1 /" >>"$KHO_RESULTS"
+}
+
 stage1() {
 	kho_check "igb bound to vfio-pci" kho_bind_vfio $IGB || return
 	if lu_step before; then
+		inspect outgoing
 		kho_ok "DMA into memfd memory before the update; memfd, container and device preserved"
 	else
 		kho_fail "DMA into memfd memory before the update; memfd, container and device preserved" \
@@ -27,6 +34,7 @@ stage1() {
 }
 
 stage2() {
+	inspect incoming
 	if lu_step after; then
 		kho_ok "memfd, container and device back, not reset; DMA again through the same IOVA; session finished"
 	else
