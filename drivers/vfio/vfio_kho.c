@@ -220,7 +220,8 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	guard(mutex)(&vfio_kho_lock);
 	err = vfio_container_kho_freeze(container, &group, &ranges, &nr);
 	if (err == -EOPNOTSUPP)
-		pr_warn("container not preserved: it needs the type1 v2 IOMMU and exactly one group\n");
+		pr_warn("container not preserved (%pe): it needs the type1 v2 IOMMU, exactly one group and memory a live update can keep\n",
+			ERR_PTR(err));
 	else if (err == -EBUSY)
 		pr_warn("container not preserved: it is preserved already\n");
 	else if (err)
