@@ -1,74 +1,361 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * pci_kho_handover - drive the PCI part of the suite from the selftests,
- * through the LUO test file of drivers/pci/pci_kho_test.c
- * (CONFIG_KHO_DEVICES_TEST_HOOKS), until vfio-pci's device file carries
- * functions itself.
+ * pci_kho_handover - the PCI part of the suite across kexecs, judged here:
+ * the stages of three scenarios, each stage a fixture of the same name.
  *
- *   preserve SESSION [--abort] BDF[=DRIVER[,iommu]]...
- *	put one test file per function in a new LUO session (tokens 1, 2...),
- *	with ",iommu" keeping its IOMMU translation too,
- *	and keep the session open across the kexec; with --abort, close it
- *	instead, which unpreserves everything. Prints "preserve BDF ERRNO".
- *   retrieve SESSION N [--finish]
- *	retrieve tokens 1..N ("retrieve TOKEN ERRNO STATE"), then with
- *	--finish finish the session ("finish ERRNO") and read each file
- *	again ("after-finish TOKEN STATE").
- *   reg BDF OFFSET [VALUE]	read or write a 32-bit BAR0 register (sysfs)
- *   cfg BDF OFFSET [VALUE]	read or write a 16-bit config register (sysfs)
- *   vfio BDF OFFSET [reset]
- *	open the function with VFIO (type1) as a VMM would, print the BAR0
- *	register and the command register ("vfio reg 0x... command 0x..."),
- *	then with "reset" ask for VFIO_DEVICE_RESET ("reset ERRNO") and print
- *	the register again ("after-reset reg 0x...").
+ *   handover_before, handover_after (scenario pci-handover)
+ *	an igb kept without its translation, a second igb given up, an edu
+ *	refused by the policy; then what the next kernel did with each.
+ *   refuse_1 .. refuse_4 (scenario pci-refuse)
+ *	records forged after the preserve (another device at an address, a
+ *	function moved to an empty slot, an unknown version, a record
+ *	changed under its checksum), and what the next kernel refused.
+ *   bridge_before, bridge_after (scenario pci-bridge-path)
+ *	an igb behind a root port, recorded with its bridge.
  *
- * ERRNO is 0 or a negative errno. The exit status is 0 unless the command
- * itself could not run; the scenarios judge the printed values.
+ * Usage: pci_kho_handover STAGE. main() does the stage's work and notes
+ * what it saw in st; the TEST_Fs of the fixture named like the stage judge
+ * it. Functions are preserved through the LUO test file of
+ * drivers/pci/pci_kho_test.c (CONFIG_KHO_DEVICES_TEST_HOOKS), one file per
+ * function, in a session that a child keeps open across the kexec. What a
+ * later stage compares with (config registers) is carried in /carry, in the
+ * root file system the next stage boots from.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/compiler.h>
 #include <linux/kernel.h>
+#include <linux/pci_regs.h>
 
 #include <libliveupdate.h>
 #include <libvfio.h>
 
+#include "../kselftest_harness.h"
+#include "kho_luo.h"
 #include "kho_sysfs.h"
 
-#define HOLD_PATH	"/sys/kernel/debug/kho_devices/pci/hold"
-#define MAX_FUNCTIONS	16
+/* The machines: "igb edu igb2" and "rooted-igb" (harness/vmtest.sh) */
+#define IGB		"0000:00:04.0"
+#define EDU		"0000:00:05.0"
+#define IGB2		"0000:00:06.0"
+#define NOWHERE		"0000:00:1e.7"	/* an empty slot */
+#define PORT		"0000:00:09.0"	/* the root port above ROOTED_IGB */
+#define ROOTED_IGB	"0000:01:00.0"
 
-static int hold_function(const char *arg)
+#define TDBAL		0x3800		/* igb TX ring base: reset clears it */
+#define MARKER		0x4b484f80	/* 128-byte aligned, as TDBAL wants */
+
+#define FUNCTIONS	"/sys/kernel/debug/kho_devices/pci/functions"
+#define HOLD		"/sys/kernel/debug/kho_devices/pci/hold"
+#define FORGE		"/sys/kernel/debug/kho_devices/pci/forge"
+#define CARRY		"/carry"
+
+#define MAX_FUNCTIONS	4
+#define LINE		160
+
+/* What opening a function with VFIO (type1) as a VMM does showed */
+struct vfio_look {
+	int64_t reg;		/* BAR0 TDBAL at open, or -errno */
+	int64_t after_reset;	/* after VFIO_DEVICE_RESET, if asked */
+	int reset;		/* VFIO_DEVICE_RESET: 0 or -errno */
+};
+
+/* One session's preserve: an errno per function */
+struct preserve {
+	int rc[MAX_FUNCTIONS];
+	char line[MAX_FUNCTIONS][LINE];	/* its debugfs line after */
+};
+
+/* One session's retrieve: per token, its errno and the test file's state */
+struct retrieve {
+	int session, finish;
+	int rc[MAX_FUNCTIONS];
+	char state[MAX_FUNCTIONS][64];
+	char after_finish[MAX_FUNCTIONS][64];
+};
+
+/* A function as the next kernel left it */
+struct function {
+	char line[LINE];	/* debugfs, without " reason=..." */
+	char driver[32];
+	int64_t reg;
+	int command;		/* or -errno */
+	bool master;
+};
+
+static struct {
+	int set_up[2], reach_bits, forge[2];
+	int64_t marker;
+	struct preserve policy, given_up, kept;
+	struct function igb, igb2;
+	struct vfio_look open_claimed, open_finished, open_igb2;
+	struct retrieve r;
+	char handover[LINE], in_lines[2 * LINE], nowhere[LINE], edu[LINE];
+	int logged[2], bind_igb2;
+	int control_reset, kept_reset;
+	int64_t kept_reg;
+	bool same_command, same_bars, same_bus_numbers;
+} st;
+
+/* --- what the stages look at --- */
+
+static int64_t reg_of(const char *bdf)
 {
-	char buf[64];
-	char *eq;
-	int fd, len;
+	uint32_t val;
+	int err = kho_bar0_read32(bdf, TDBAL, &val);
 
-	snprintf(buf, sizeof(buf), "%s", arg);
-	eq = strchr(buf, '=');
-	if (eq)
-		*eq = ' ';
-	eq = strchr(buf, ',');	/* BDF=DRIVER,iommu */
-	if (eq)
-		*eq = ' ';
-	fd = open(HOLD_PATH, O_RDWR);
+	return err ?: (int64_t)val;
+}
+
+static int command_of(const char *bdf)
+{
+	uint8_t cfg[PCI_COMMAND + 2];
+	int err = kho_config_read(bdf, cfg, sizeof(cfg));
+
+	return err ?: cfg[PCI_COMMAND] | cfg[PCI_COMMAND + 1] << 8;
+}
+
+/* Memory decoding and bus mastering on, the marker written. */
+static int set_up(const char *bdf)
+{
+	int command = command_of(bdf);
+
+	if (command < 0)
+		return command;
+	return kho_config_write16(bdf, PCI_COMMAND, command | PCI_COMMAND_MEMORY |
+				  PCI_COMMAND_MASTER) ?:
+	       kho_bar0_write32(bdf, TDBAL, MARKER);
+}
+
+static void driver_of(const char *bdf, char *name, size_t len)
+{
+	char path[96], target[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = 0;
+	snprintf(name, len, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : "");
+}
+
+/* A function reset through sysfs: 0 if it went through, else -errno. */
+static int sysfs_reset(const char *bdf)
+{
+	char path[96];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", bdf);
+	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
-	len = strlen(buf);
-	if (write(fd, buf, len) != len) {
-		int err = -errno;
+	if (write(fd, "1", 1) != 1)
+		err = -errno;
+	close(fd);
+	return err;
+}
 
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int bind_vfio(const char *bdf)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	return write_file(path, "vfio-pci") ?:
+	       write_file("/sys/bus/pci/drivers_probe", bdf);
+}
+
+static int forge(const char *what, const char *bdf)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "%s%s%s", what, bdf ? " " : "", bdf ?: "");
+	return write_file(FORGE, cmd);
+}
+
+/*
+ * The debugfs line of @bdf ("out|in BDF VENDOR:DEVICE STATE driver=...
+ * bridges=N [err=E] [reason=...]") without its reason, "" if none; with
+ * @bdf NULL, the first "in handover-..." line.
+ */
+static void function_line(const char *bdf, char *line, size_t len)
+{
+	char buf[512], tag[32], *reason;
+	FILE *f = fopen(FUNCTIONS, "r");
+
+	line[0] = 0;
+	if (!f)
+		return;
+	while (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		if (sscanf(buf, "%*s %31s", tag) != 1)
+			continue;
+		if (bdf ? strcmp(tag, bdf) :
+			  strncmp(buf, "in handover-", strlen("in handover-")))
+			continue;
+		reason = strstr(buf, " reason=");
+		if (reason)
+			*reason = 0;
+		snprintf(line, len, "%.*s", (int)len - 1, buf);
+		break;
+	}
+	fclose(f);
+}
+
+/* Every "in ..." line of the debugfs file, joined by ';' */
+static void in_lines(char *lines, size_t len)
+{
+	char buf[512];
+	FILE *f = fopen(FUNCTIONS, "r");
+	size_t n = 0;
+
+	lines[0] = 0;
+	if (!f)
+		return;
+	while (fgets(buf, sizeof(buf), f) && n < len)
+		if (!strncmp(buf, "in ", 3))
+			n += snprintf(lines + n, len - n, "%s%.*s", n ? ";" : "",
+				      (int)strcspn(buf, "\n"), buf);
+	fclose(f);
+}
+
+static void look_at(const char *bdf, struct function *fn)
+{
+	function_line(bdf, fn->line, sizeof(fn->line));
+	driver_of(bdf, fn->driver, sizeof(fn->driver));
+	fn->reg = reg_of(bdf);
+	fn->command = command_of(bdf);
+	fn->master = kho_bus_master(bdf);
+}
+
+/* Open @bdf with VFIO (type1 v2), read the marker, reset it if asked. */
+static void vfio_look(const char *bdf, bool reset, struct vfio_look *look)
+{
+	struct vfio_pci_device *device;
+	struct iommu *iommu;
+	uint32_t *bar0;
+
+	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
+	device = vfio_pci_device_init(bdf, iommu);
+	bar0 = device->bars[0].vaddr;
+	look->reg = bar0 ? READ_ONCE(bar0[TDBAL / 4]) : -ENXIO;
+	look->reset = -EINVAL;
+	look->after_reset = -EINVAL;
+	if (reset && bar0) {
+		look->reset = __vfio_pci_device_reset(device);
+		look->after_reset = READ_ONCE(bar0[TDBAL / 4]);
+	}
+	vfio_pci_device_cleanup(device);
+	iommu_cleanup(iommu);
+}
+
+static int carry(const char *name, const void *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	mkdir(CARRY, 0755);
+	snprintf(path, sizeof(path), CARRY "/%s", name);
+	f = fopen(path, "w");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
+		return -EIO;
+	return 0;
+}
+
+/* Whether what was carried as @name equals @buf */
+static bool carried(const char *name, const void *buf, size_t len)
+{
+	char path[64], old[64];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), CARRY "/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(old, 1, sizeof(old), f);
+	fclose(f);
+	return n == len && !memcmp(old, buf, len);
+}
+
+/* --- LUO sessions of test files --- */
+
+/* A hold file for "BDF[=DRIVER[,iommu]]": its fd, or -errno. */
+static int hold_function(const char *spec)
+{
+	char buf[64], *c;
+	int fd, err = 0;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (c = buf; *c; c++)
+		if (*c == '=' || *c == ',')
+			*c = ' ';	/* what the hold file reads */
+	fd = open(HOLD, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf))
+		err = -errno;
+	if (err) {
 		close(fd);
 		return err;
 	}
 	return fd;
+}
+
+/*
+ * A session @name holding one test file per function of @specs (tokens
+ * 1, 2, ...). With @keep, a child keeps it across the kexec; without, it
+ * is closed again, which gives everything up. Each function's debugfs
+ * line is read after.
+ */
+static void preserve(const char *name, bool keep, const char *const *specs,
+		     struct preserve *p)
+{
+	int luo = kho_luo_fd(), session, fds[MAX_FUNCTIONS], i, n, err;
+	char bdf[16];
+
+	for (n = 0; n < MAX_FUNCTIONS && specs[n]; n++)
+		p->rc[n] = luo < 0 ? luo : -EINVAL;
+	if (luo < 0)
+		return;
+	session = luo_create_session(luo, name);
+	for (i = 0; i < n; i++) {
+		fds[i] = session < 0 ? session : hold_function(specs[i]);
+		p->rc[i] = fds[i] < 0 ? fds[i] :
+			   luo_session_preserve_fd(session, fds[i], i + 1);
+	}
+	err = keep && session >= 0 ? kho_luo_hold() : 0;
+	for (i = 0; i < n; i++) {
+		if (err)
+			p->rc[i] = err;
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	if (session >= 0)
+		close(session);
+	for (i = 0; i < n; i++) {
+		snprintf(bdf, sizeof(bdf), "%.12s", specs[i]);
+		function_line(bdf, p->line[i], sizeof(p->line[i]));
+	}
 }
 
 static void read_state(int fd, char *state, size_t len)
@@ -81,165 +368,713 @@ static void read_state(int fd, char *state, size_t len)
 	state[strcspn(state, "\n")] = 0;
 }
 
-static int cmd_preserve(int argc, char **argv)
+/* Tokens 1..@n of session @name back, then the session finished */
+static void retrieve(const char *name, int n, struct retrieve *r)
 {
-	const char *session = argv[0];
-	int luo_fd, session_fd, i, first = 1, kept = 0;
-	bool abort_session = false;
+	int luo = kho_luo_fd(), fds[MAX_FUNCTIONS], i;
 
-	if (argc > 1 && !strcmp(argv[1], "--abort")) {
-		abort_session = true;
-		first = 2;
-	}
-	luo_fd = luo_open_device();
-	if (luo_fd < 0) {
-		fprintf(stderr, "cannot open %s: %s\n", LUO_DEVICE, strerror(-luo_fd));
-		return 1;
-	}
-	session_fd = luo_create_session(luo_fd, session);
-	if (session_fd < 0) {
-		fprintf(stderr, "cannot create session %s: %s\n", session,
-			strerror(-session_fd));
-		return 1;
-	}
-	for (i = first; i < argc && i - first < MAX_FUNCTIONS; i++) {
-		int fd = hold_function(argv[i]), ret = fd;
-
-		if (fd >= 0)
-			ret = luo_session_preserve_fd(session_fd, fd, i - first + 1);
-		printf("preserve %.*s %d\n", (int)strcspn(argv[i], "="), argv[i], ret);
-		kept += !ret;
-	}
-	fflush(stdout);
-	if (abort_session) {
-		close(session_fd);
-		printf("session %s closed\n", session);
-		return 0;
-	}
-	if (kept)
-		daemonize_and_wait();
-	return 0;
-}
-
-static int cmd_retrieve(int argc, char **argv)
-{
-	int luo_fd, session_fd, fds[MAX_FUNCTIONS], n, i, ret;
-	char state[64];
-
-	n = atoi(argv[1]);
-	if (n < 1 || n > MAX_FUNCTIONS)
-		return 2;
-	luo_fd = luo_open_device();
-	if (luo_fd < 0)
-		return 1;
-	session_fd = luo_retrieve_session(luo_fd, argv[0]);
-	if (session_fd < 0) {
-		printf("session %s %d\n", argv[0], session_fd);
-		return 0;
-	}
+	r->session = luo < 0 ? luo : luo_retrieve_session(luo, name);
+	r->finish = -EINVAL;
+	if (r->session < 0)
+		return;
 	for (i = 0; i < n; i++) {
-		fds[i] = luo_session_retrieve_fd(session_fd, i + 1);
-		state[0] = 0;
+		fds[i] = luo_session_retrieve_fd(r->session, i + 1);
+		r->rc[i] = fds[i] < 0 ? fds[i] : 0;
 		if (fds[i] >= 0)
-			read_state(fds[i], state, sizeof(state));
-		printf("retrieve %d %d%s%s\n", i + 1, fds[i] < 0 ? fds[i] : 0,
-		       state[0] ? " " : "", state);
+			read_state(fds[i], r->state[i], sizeof(r->state[i]));
 	}
-	if (argc < 3 || strcmp(argv[2], "--finish"))
-		return 0;
-	ret = luo_session_finish(session_fd);
-	printf("finish %d\n", ret);
+	r->finish = luo_session_finish(r->session);
 	for (i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
-		read_state(fds[i], state, sizeof(state));
-		printf("after-finish %d %s\n", i + 1, state);
+		read_state(fds[i], r->after_finish[i], sizeof(r->after_finish[i]));
+		close(fds[i]);
 	}
-	return 0;
+	close(r->session);
 }
 
-static int cmd_reg(int argc, char **argv)
-{
-	uint32_t off = strtoul(argv[1], NULL, 0), val;
-	int ret;
+/* --- pci-handover --- */
 
-	if (argc > 2)
-		return kho_bar0_write32(argv[0], off, strtoul(argv[2], NULL, 0)) ? 1 : 0;
-	ret = kho_bar0_read32(argv[0], off, &val);
-	if (ret) {
-		fprintf(stderr, "%s BAR0: %s\n", argv[0], strerror(-ret));
-		return 1;
-	}
-	printf("0x%08x\n", val);
-	return 0;
+static void handover_before(void)
+{
+	uint8_t cfg[40];
+
+	st.set_up[0] = set_up(IGB);
+	st.set_up[1] = set_up(IGB2);
+	st.marker = reg_of(IGB);
+	if (!kho_config_read(IGB, cfg, sizeof(cfg)))
+		carry("pci-handover", cfg + PCI_COMMAND, 2) ?:
+		carry("pci-handover-bars", cfg + PCI_BASE_ADDRESS_0, 24);
+	preserve("kho-pci-policy", false, (const char *[]){ EDU, NULL },
+		 &st.policy);
+	preserve("kho-pci-abort", false,
+		 (const char *[]){ IGB2 "=vfio-pci", NULL }, &st.given_up);
+	preserve("kho-pci", true, (const char *[]){ IGB "=vfio-pci", NULL },
+		 &st.kept);
+	st.kept_reset = sysfs_reset(IGB);
+	st.kept_reg = reg_of(IGB);
 }
 
-static int cmd_cfg(int argc, char **argv)
+static void handover_after(void)
 {
-	unsigned int off = strtoul(argv[1], NULL, 0);
-	uint8_t cfg[256];
+	uint8_t cfg[40];
 
-	if (off > sizeof(cfg) - 2)
-		return 2;
-	if (argc > 2)
-		return kho_config_write16(argv[0], off, strtoul(argv[2], NULL, 0)) ? 1 : 0;
-	if (kho_config_read(argv[0], cfg, off + 2))
-		return 1;
-	printf("0x%04x\n", cfg[off] | cfg[off + 1] << 8);
-	return 0;
+	look_at(IGB, &st.igb);
+	if (!kho_config_read(IGB, cfg, sizeof(cfg))) {
+		cfg[PCI_COMMAND] |= PCI_COMMAND_MASTER;	/* off at kexec */
+		st.same_command = carried("pci-handover", cfg + PCI_COMMAND, 2);
+		st.same_bars = carried("pci-handover-bars",
+				       cfg + PCI_BASE_ADDRESS_0, 24);
+	}
+	vfio_look(IGB, true, &st.open_claimed);
+	retrieve("kho-pci", 1, &st.r);
+	in_lines(st.in_lines, sizeof(st.in_lines));
+	vfio_look(IGB, true, &st.open_finished);
+	look_at(IGB2, &st.igb2);
+	st.bind_igb2 = bind_vfio(IGB2);
+	vfio_look(IGB2, false, &st.open_igb2);
 }
 
-static int cmd_vfio(int argc, char **argv)
-{
-	uint32_t off = strtoul(argv[1], NULL, 0);
-	struct vfio_pci_device *device;
-	uint32_t *bar0;
-	struct iommu *iommu;
-	int ret;
+FIXTURE(handover_before) {
+};
 
-	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
-	device = vfio_pci_device_init(argv[0], iommu);
-	bar0 = device->bars[0].vaddr;
-	if (!bar0) {
-		fprintf(stderr, "%s: BAR0 not mappable\n", argv[0]);
-		return 1;
-	}
-	printf("vfio reg 0x%08x command 0x%04x\n", READ_ONCE(bar0[off / 4]),
-	       vfio_pci_config_readw(device, PCI_COMMAND));
-	if (argc > 2 && !strcmp(argv[2], "reset")) {
-		ret = __vfio_pci_device_reset(device);
-		printf("reset %d\n", ret);
-		printf("after-reset reg 0x%08x\n", READ_ONCE(bar0[off / 4]));
-	}
-	fflush(stdout);
-	vfio_pci_device_cleanup(device);
-	iommu_cleanup(iommu);
-	return 0;
+FIXTURE_SETUP(handover_before)
+{
+}
+
+FIXTURE_TEARDOWN(handover_before)
+{
+}
+
+TEST_F(handover_before, igb_bus_mastering_on_marker_written)
+{
+	EXPECT_EQ(st.set_up[0], 0);
+}
+
+TEST_F(handover_before, igb2_bus_mastering_on_marker_written)
+{
+	EXPECT_EQ(st.set_up[1], 0);
+}
+
+TEST_F(handover_before, igb_marker_reads_back)
+{
+	EXPECT_EQ(st.marker, MARKER);
+}
+
+TEST_F(handover_before, edu_refused_by_the_policy_edom)
+{
+	/* edu reaches 28 bits of address */
+	EXPECT_EQ(st.policy.rc[0], -EDOM);
+}
+
+TEST_F(handover_before, nothing_kept_for_the_refused_edu)
+{
+	EXPECT_STREQ(st.policy.line[0], "");
+}
+
+TEST_F(handover_before, igb2_preserved)
+{
+	EXPECT_EQ(st.given_up.rc[0], 0);
+}
+
+TEST_F(handover_before, closing_the_session_gives_igb2_up)
+{
+	EXPECT_STREQ(st.given_up.line[0], "");
+}
+
+TEST_F(handover_before, igb_preserved_through_the_luo_test_file)
+{
+	EXPECT_EQ(st.kept.rc[0], 0);
+}
+
+TEST_F(handover_before, debugfs_lists_igb_handed_over_for_vfio_pci)
+{
+	EXPECT_STREQ(st.kept.line[0],
+		     "out " IGB " 8086:10c9 preserved driver=vfio-pci bridges=0");
+}
+
+TEST_F(handover_before, reset_of_the_preserved_igb_refused)
+{
+	EXPECT_LT(st.kept_reset, 0);
+}
+
+TEST_F(handover_before, igb_marker_survives_the_refused_reset)
+{
+	EXPECT_EQ(st.kept_reg, MARKER);
+}
+
+FIXTURE(handover_after) {
+};
+
+FIXTURE_SETUP(handover_after)
+{
+}
+
+FIXTURE_TEARDOWN(handover_after)
+{
+}
+
+TEST_F(handover_after, igb_claimed_by_the_new_kernel)
+{
+	EXPECT_STREQ(st.igb.line,
+		     "in " IGB " 8086:10c9 claimed driver=vfio-pci bridges=0");
+}
+
+TEST_F(handover_after, igb_mastering_off_without_its_translation)
+{
+	ASSERT_GE(st.igb.command, 0);
+	EXPECT_FALSE(st.igb.master);
+}
+
+TEST_F(handover_after, igb_command_unchanged_but_for_bus_mastering)
+{
+	EXPECT_TRUE(st.same_command);
+}
+
+TEST_F(handover_after, igb_bars_unchanged)
+{
+	EXPECT_TRUE(st.same_bars);
+}
+
+TEST_F(handover_after, igb_not_reset)
+{
+	EXPECT_EQ(st.igb.reg, MARKER);
+}
+
+TEST_F(handover_after, igb_bound_to_the_recorded_driver)
+{
+	EXPECT_STREQ(st.igb.driver, "vfio-pci");
+}
+
+TEST_F(handover_after, vfio_open_does_not_reset_igb)
+{
+	EXPECT_EQ(st.open_claimed.reg, MARKER);
+}
+
+TEST_F(handover_after, vfio_reset_refused_while_claimed)
+{
+	EXPECT_EQ(st.open_claimed.reset, -EBUSY);
+}
+
+TEST_F(handover_after, igb_marker_kept_after_the_refused_reset)
+{
+	EXPECT_EQ(st.open_claimed.after_reset, MARKER);
+}
+
+TEST_F(handover_after, luo_test_file_back_for_the_claimed_igb)
+{
+	ASSERT_GE(st.r.session, 0);
+	EXPECT_EQ(st.r.rc[0], 0);
+	EXPECT_STREQ(st.r.state[0], IGB " claimed");
+}
+
+TEST_F(handover_after, session_finish)
+{
+	EXPECT_EQ(st.r.finish, 0);
+}
+
+TEST_F(handover_after, finish_releases_the_claim)
+{
+	EXPECT_STREQ(st.r.after_finish[0], IGB " released");
+}
+
+TEST_F(handover_after, debugfs_handover_finished)
+{
+	EXPECT_STREQ(st.in_lines, "in handover-finished");
+}
+
+TEST_F(handover_after, after_finish_vfio_reset_works_again)
+{
+	EXPECT_EQ(st.open_finished.reset, 0);
+}
+
+TEST_F(handover_after, after_finish_the_reset_clears_the_marker)
+{
+	EXPECT_EQ(st.open_finished.after_reset, 0);
+}
+
+TEST_F(handover_after, igb2_given_up_mastering_off_as_upstream)
+{
+	ASSERT_GE(st.igb2.command, 0);
+	EXPECT_FALSE(st.igb2.master);
+}
+
+TEST_F(handover_after, igb2_unbound_not_reset_as_upstream)
+{
+	EXPECT_EQ(st.igb2.reg, MARKER);
+}
+
+TEST_F(handover_after, igb2_not_claimed)
+{
+	EXPECT_STREQ(st.igb2.line, "");
+}
+
+TEST_F(handover_after, igb2_left_unbound)
+{
+	EXPECT_STREQ(st.igb2.driver, "");
+}
+
+TEST_F(handover_after, igb2_bound_to_vfio_pci)
+{
+	EXPECT_EQ(st.bind_igb2, 0);
+}
+
+TEST_F(handover_after, igb2_reset_by_vfio_pci_on_open_as_upstream)
+{
+	EXPECT_EQ(st.open_igb2.reg, 0);
+}
+
+/* --- pci-refuse --- */
+
+static void refuse_1(void)
+{
+	char path[96];
+
+	st.set_up[0] = set_up(IGB);
+	st.set_up[1] = set_up(IGB2);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/kho_dma_reach_bits",
+		 EDU);
+	st.reach_bits = write_file(path, "64");
+	preserve("kho-pci", true,
+		 (const char *[]){ IGB "=vfio-pci", IGB2 "=vfio-pci", EDU, NULL },
+		 &st.kept);
+	st.forge[0] = forge("identity", IGB2);
+	st.forge[1] = forge("missing", EDU);
+}
+
+static void refuse_2(void)
+{
+	look_at(IGB, &st.igb);
+	look_at(IGB2, &st.igb2);
+	function_line(NOWHERE, st.nowhere, sizeof(st.nowhere));
+	function_line(EDU, st.edu, sizeof(st.edu));
+	st.logged[0] = kho_klog_count(IGB2 ": handed-over state refused: ",
+				      "another function sits at its address");
+	st.logged[1] = kho_klog_count(NOWHERE ": handed-over function not found",
+				      NULL);
+	retrieve("kho-pci", 3, &st.r);
+	st.set_up[0] = set_up(IGB);
+	preserve("kho-pci-2", true, (const char *[]){ IGB "=vfio-pci,iommu", NULL },
+		 &st.kept);
+	st.forge[0] = forge("compatible", NULL);
+}
+
+static void refuse_3(void)
+{
+	function_line(NULL, st.handover, sizeof(st.handover));
+	look_at(IGB, &st.igb);
+	function_line(IGB2, st.igb2.line, sizeof(st.igb2.line));
+	retrieve("kho-pci-2", 1, &st.r);
+	st.set_up[1] = set_up(IGB2);
+	preserve("kho-pci-3", true, (const char *[]){ IGB2 "=vfio-pci", NULL },
+		 &st.kept);
+	st.forge[0] = forge("scribble", IGB2);
+}
+
+static void refuse_4(void)
+{
+	function_line(NULL, st.handover, sizeof(st.handover));
+	st.logged[0] = kho_klog_count("handover refused: its records do not match their checksum",
+				      NULL);
+	look_at(IGB2, &st.igb2);
+}
+
+FIXTURE(refuse_1) {
+};
+
+FIXTURE_SETUP(refuse_1)
+{
+}
+
+FIXTURE_TEARDOWN(refuse_1)
+{
+}
+
+TEST_F(refuse_1, igb_bus_mastering_on_marker_written)
+{
+	EXPECT_EQ(st.set_up[0], 0);
+}
+
+TEST_F(refuse_1, igb2_bus_mastering_on_marker_written)
+{
+	EXPECT_EQ(st.set_up[1], 0);
+}
+
+TEST_F(refuse_1, edu_given_a_64_bit_reach)
+{
+	EXPECT_EQ(st.reach_bits, 0);
+}
+
+TEST_F(refuse_1, igb_igb2_and_edu_preserved)
+{
+	EXPECT_EQ(st.kept.rc[0], 0);
+	EXPECT_EQ(st.kept.rc[1], 0);
+	EXPECT_EQ(st.kept.rc[2], 0);
+}
+
+TEST_F(refuse_1, igb2_record_forged_to_name_another_device)
+{
+	EXPECT_EQ(st.forge[0], 0);
+}
+
+TEST_F(refuse_1, edu_record_moved_to_an_empty_slot)
+{
+	EXPECT_EQ(st.forge[1], 0);
+}
+
+FIXTURE(refuse_2) {
+};
+
+FIXTURE_SETUP(refuse_2)
+{
+}
+
+FIXTURE_TEARDOWN(refuse_2)
+{
+}
+
+TEST_F(refuse_2, intact_record_claimed)
+{
+	EXPECT_STREQ(st.igb.line,
+		     "in " IGB " 8086:10c9 claimed driver=vfio-pci bridges=0");
+}
+
+TEST_F(refuse_2, identity_mismatch_refused_estale)
+{
+	EXPECT_STREQ(st.igb2.line,
+		     "in " IGB2 " 8086:90c9 refused driver=vfio-pci bridges=0 err=-116");
+}
+
+TEST_F(refuse_2, refusal_logged_with_its_reason)
+{
+	EXPECT_EQ(st.logged[0], 1);
+}
+
+TEST_F(refuse_2, refused_igb2_bus_mastering_off)
+{
+	ASSERT_GE(st.igb2.command, 0);
+	EXPECT_FALSE(st.igb2.master);
+}
+
+TEST_F(refuse_2, refused_igb2_reset)
+{
+	EXPECT_EQ(st.igb2.reg, 0);
+}
+
+TEST_F(refuse_2, refused_igb2_not_bound_to_the_recorded_driver)
+{
+	EXPECT_STREQ(st.igb2.driver, "");
+}
+
+TEST_F(refuse_2, intact_igb_kept)
+{
+	EXPECT_EQ(st.igb.reg, MARKER);
+}
+
+TEST_F(refuse_2, record_in_an_empty_slot_reported_missing)
+{
+	EXPECT_STREQ(st.nowhere,
+		     "in " NOWHERE " 1234:11e8 missing driver=- bridges=0");
+}
+
+TEST_F(refuse_2, missing_function_logged)
+{
+	EXPECT_EQ(st.logged[1], 1);
+}
+
+TEST_F(refuse_2, edu_itself_not_claimed)
+{
+	EXPECT_STREQ(st.edu, "");
+}
+
+TEST_F(refuse_2, luo_file_of_the_claimed_igb_back)
+{
+	ASSERT_GE(st.r.session, 0);
+	EXPECT_EQ(st.r.rc[0], 0);
+	EXPECT_STREQ(st.r.state[0], IGB " claimed");
+}
+
+TEST_F(refuse_2, luo_file_of_the_refused_igb2_estale)
+{
+	EXPECT_EQ(st.r.rc[1], -ESTALE);
+}
+
+TEST_F(refuse_2, luo_file_naming_a_function_outside_the_handover_enoent)
+{
+	EXPECT_EQ(st.r.rc[2], -ENOENT);
+}
+
+TEST_F(refuse_2, session_finish)
+{
+	EXPECT_EQ(st.r.finish, 0);
+}
+
+TEST_F(refuse_2, igb_bus_mastering_on_marker_written_again)
+{
+	EXPECT_EQ(st.set_up[0], 0);
+}
+
+TEST_F(refuse_2, igb_preserved_again_with_its_translation)
+{
+	EXPECT_EQ(st.kept.rc[0], 0);
+}
+
+TEST_F(refuse_2, handover_forged_to_an_unknown_version)
+{
+	EXPECT_EQ(st.forge[0], 0);
+}
+
+FIXTURE(refuse_3) {
+};
+
+FIXTURE_SETUP(refuse_3)
+{
+}
+
+FIXTURE_TEARDOWN(refuse_3)
+{
+}
+
+TEST_F(refuse_3, whole_handover_refused_eprotonosupport)
+{
+	EXPECT_STREQ(st.handover, "in handover-refused err=-93");
+}
+
+TEST_F(refuse_3, mastering_igb_quiesced)
+{
+	EXPECT_STREQ(st.igb.line, "in " IGB " quiesced");
+}
+
+TEST_F(refuse_3, igb_bus_mastering_off)
+{
+	ASSERT_GE(st.igb.command, 0);
+	EXPECT_FALSE(st.igb.master);
+}
+
+TEST_F(refuse_3, igb_reset)
+{
+	EXPECT_EQ(st.igb.reg, 0);
+}
+
+TEST_F(refuse_3, igb_not_bound_to_the_recorded_driver)
+{
+	EXPECT_STREQ(st.igb.driver, "");
+}
+
+TEST_F(refuse_3, igb2_not_preserved_left_alone)
+{
+	EXPECT_STREQ(st.igb2.line, "");
+}
+
+TEST_F(refuse_3, luo_file_of_the_refused_handover_enodata)
+{
+	ASSERT_GE(st.r.session, 0);
+	EXPECT_EQ(st.r.rc[0], -ENODATA);
+}
+
+TEST_F(refuse_3, igb2_bus_mastering_on_marker_written)
+{
+	EXPECT_EQ(st.set_up[1], 0);
+}
+
+TEST_F(refuse_3, igb2_preserved)
+{
+	EXPECT_EQ(st.kept.rc[0], 0);
+}
+
+TEST_F(refuse_3, igb2_record_changed_in_memory_not_its_checksum)
+{
+	EXPECT_EQ(st.forge[0], 0);
+}
+
+FIXTURE(refuse_4) {
+};
+
+FIXTURE_SETUP(refuse_4)
+{
+}
+
+FIXTURE_TEARDOWN(refuse_4)
+{
+}
+
+TEST_F(refuse_4, changed_record_whole_handover_refused_ebadmsg)
+{
+	EXPECT_STREQ(st.handover, "in handover-refused err=-74");
+}
+
+TEST_F(refuse_4, checksum_mismatch_logged)
+{
+	EXPECT_EQ(st.logged[0], 1);
+}
+
+TEST_F(refuse_4, igb2_bus_mastering_off)
+{
+	ASSERT_GE(st.igb2.command, 0);
+	EXPECT_FALSE(st.igb2.master);
+}
+
+TEST_F(refuse_4, igb2_not_bound_to_the_recorded_driver)
+{
+	EXPECT_STREQ(st.igb2.driver, "");
+}
+
+/* --- pci-bridge-path --- */
+
+static void bridge_before(void)
+{
+	uint8_t cfg[PCI_SUBORDINATE_BUS + 1];
+
+	st.set_up[0] = set_up(ROOTED_IGB);
+	/* the control: when nothing is kept, a reset clears the marker */
+	st.control_reset = sysfs_reset(ROOTED_IGB);
+	st.marker = reg_of(ROOTED_IGB);
+	st.set_up[1] = set_up(ROOTED_IGB);
+	if (!kho_config_read(PORT, cfg, sizeof(cfg)))
+		carry("pci-bridge-path", cfg + PCI_PRIMARY_BUS, 3);
+	preserve("kho-pci", true, (const char *[]){ ROOTED_IGB "=vfio-pci", NULL },
+		 &st.kept);
+	st.kept_reset = sysfs_reset(ROOTED_IGB);
+	st.kept_reg = reg_of(ROOTED_IGB);
+}
+
+static void bridge_after(void)
+{
+	uint8_t cfg[PCI_SUBORDINATE_BUS + 1];
+
+	look_at(ROOTED_IGB, &st.igb);
+	if (!kho_config_read(PORT, cfg, sizeof(cfg)))
+		st.same_bus_numbers = carried("pci-bridge-path",
+					      cfg + PCI_PRIMARY_BUS, 3);
+	st.kept_reset = sysfs_reset(ROOTED_IGB);
+	st.kept_reg = reg_of(ROOTED_IGB);
+}
+
+FIXTURE(bridge_before) {
+};
+
+FIXTURE_SETUP(bridge_before)
+{
+}
+
+FIXTURE_TEARDOWN(bridge_before)
+{
+}
+
+TEST_F(bridge_before, igb_behind_the_root_port_marker_written)
+{
+	EXPECT_EQ(st.set_up[0], 0);
+}
+
+TEST_F(bridge_before, control_reset_goes_through_when_nothing_is_kept)
+{
+	EXPECT_EQ(st.control_reset, 0);
+}
+
+TEST_F(bridge_before, control_reset_clears_the_marker)
+{
+	EXPECT_EQ(st.marker, 0);
+}
+
+TEST_F(bridge_before, igb_bus_mastering_on_marker_written_again)
+{
+	EXPECT_EQ(st.set_up[1], 0);
+}
+
+TEST_F(bridge_before, igb_preserved)
+{
+	EXPECT_EQ(st.kept.rc[0], 0);
+}
+
+TEST_F(bridge_before, record_carries_the_root_port_above_it)
+{
+	EXPECT_STREQ(st.kept.line[0], "out " ROOTED_IGB
+		     " 8086:10c9 preserved driver=vfio-pci bridges=1");
+}
+
+TEST_F(bridge_before, reset_refused_while_preserved)
+{
+	EXPECT_LT(st.kept_reset, 0);
+}
+
+TEST_F(bridge_before, igb_marker_intact)
+{
+	EXPECT_EQ(st.kept_reg, MARKER);
+}
+
+FIXTURE(bridge_after) {
+};
+
+FIXTURE_SETUP(bridge_after)
+{
+}
+
+FIXTURE_TEARDOWN(bridge_after)
+{
+}
+
+TEST_F(bridge_after, igb_claimed_with_its_bridge)
+{
+	EXPECT_STREQ(st.igb.line, "in " ROOTED_IGB
+		     " 8086:10c9 claimed driver=vfio-pci bridges=1");
+}
+
+TEST_F(bridge_after, root_port_bus_numbers_unchanged)
+{
+	EXPECT_TRUE(st.same_bus_numbers);
+}
+
+TEST_F(bridge_after, igb_mastering_off_without_its_translation)
+{
+	ASSERT_GE(st.igb.command, 0);
+	EXPECT_FALSE(st.igb.master);
+}
+
+TEST_F(bridge_after, igb_not_reset)
+{
+	EXPECT_EQ(st.igb.reg, MARKER);
+}
+
+TEST_F(bridge_after, claimed_igb_cannot_be_reset)
+{
+	EXPECT_LT(st.kept_reset, 0);
+}
+
+TEST_F(bridge_after, igb_marker_still_kept)
+{
+	EXPECT_EQ(st.kept_reg, MARKER);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
-		int min_args;
-		int (*fn)(int argc, char **argv);
-	} cmds[] = {
-		{ "preserve", 2, cmd_preserve },
-		{ "retrieve", 2, cmd_retrieve },
-		{ "reg", 2, cmd_reg },
-		{ "cfg", 2, cmd_cfg },
-		{ "vfio", 2, cmd_vfio },
+		void (*run)(void);
+	} stages[] = {
+		{ "handover_before", handover_before },
+		{ "handover_after", handover_after },
+		{ "refuse_1", refuse_1 },
+		{ "refuse_2", refuse_2 },
+		{ "refuse_3", refuse_3 },
+		{ "refuse_4", refuse_4 },
+		{ "bridge_before", bridge_before },
+		{ "bridge_after", bridge_after },
 	};
+	char *harness_argv[4];
 	unsigned int i;
 
-	for (i = 0; argc > 1 && i < ARRAY_SIZE(cmds); i++) {
-		if (strcmp(argv[1], cmds[i].name))
+	for (i = 0; argc == 2 && i < ARRAY_SIZE(stages); i++) {
+		if (strcmp(argv[1], stages[i].name))
 			continue;
-		if (argc - 2 < cmds[i].min_args)
-			break;
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		return cmds[i].fn(argc - 2, argv + 2);
+		stages[i].run();
+		/* the fixture named like the stage */
+		harness_argv[0] = argv[0];
+		harness_argv[1] = "-f";
+		harness_argv[2] = argv[1];
+		harness_argv[3] = NULL;
+		return test_harness_run(3, harness_argv);
 	}
-	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
+	fprintf(stderr, "usage: %s STAGE (see the comment at the top of %s)\n",
+		argv[0], __FILE__);
 	return 2;
 }

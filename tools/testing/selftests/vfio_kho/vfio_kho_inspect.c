@@ -48,6 +48,7 @@
 
 #include "../kselftest_harness.h"
 #include "kho_inspect.h"
+#include "kho_luo.h"
 #include "kho_sysfs.h"
 #include "kho_vfio.h"
 
@@ -363,7 +364,6 @@ static int preserve(void)
 	struct iommu *iommu;
 	int luo, session, memfd, err;
 	unsigned int i;
-	pid_t holder;
 
 	memfd = memfd_create("kho-inspect-guest-ram", 0);
 	if (memfd < 0 || ftruncate(memfd, MEMFD_SIZE))
@@ -396,21 +396,7 @@ static int preserve(void)
 	err = err ?: luo_session_preserve_fd(session, device->fd, TOKEN_DEVICE);
 	if (err)
 		return err;
-	holder = fork();
-	if (holder < 0)
-		return -errno;
-	if (!holder) {
-		/* holds every fd across the kexec, and no pipe of the caller */
-		int null = open("/dev/null", O_RDWR);
-
-		setsid();
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		for (;;)
-			pause();
-	}
-	return 0;
+	return kho_luo_hold();
 }
 
 int main(int argc, char **argv)

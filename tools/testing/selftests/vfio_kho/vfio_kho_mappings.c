@@ -51,6 +51,7 @@
 
 #include "../kselftest_harness.h"
 #include "kho_inspect.h"
+#include "kho_luo.h"
 #include "kho_sysfs.h"
 #include "kho_vfio.h"
 
@@ -73,16 +74,6 @@ static struct {
 } maps[NR_MAPPINGS];
 
 static const char *bdf;
-
-/* /dev/liveupdate opens once at a time: one descriptor for every session */
-static int luo_fd(void)
-{
-	static int luo = -1;
-
-	if (luo < 0)
-		luo = luo_open_device();
-	return luo;
-}
 
 /* What main() found, for the checks (the harness forks them from it) */
 static struct {
@@ -146,26 +137,9 @@ static int load(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-/* Keep every fd open across the kexec, and no pipe of the caller's */
-static int hold(void)
-{
-	pid_t pid = fork();
-	int null;
-
-	if (pid)
-		return pid < 0 ? -errno : 0;
-	null = open("/dev/null", O_RDWR);
-	setsid();
-	dup2(null, STDIN_FILENO);
-	dup2(null, STDOUT_FILENO);
-	dup2(null, STDERR_FILENO);
-	for (;;)
-		pause();
-}
-
 static int preserve(const char *name, int memfd, int container, int device)
 {
-	int luo = luo_fd(), session, err;
+	int luo = kho_luo_fd(), session, err;
 
 	if (luo < 0)
 		return luo;
@@ -175,7 +149,7 @@ static int preserve(const char *name, int memfd, int container, int device)
 	err = luo_session_preserve_fd(session, memfd, TOKEN_MEMFD);
 	err = err ?: luo_session_preserve_fd(session, container, TOKEN_CONTAINER);
 	err = err ?: luo_session_preserve_fd(session, device, TOKEN_DEVICE);
-	return err ?: hold();
+	return err ?: kho_luo_hold();
 }
 
 static int map_all(int container, uint8_t *mem)
@@ -232,7 +206,7 @@ static int try_hugetlb(int container)
 	m.vaddr = (uintptr_t)mem;
 	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &m))
 		return -errno;
-	luo = luo_fd();
+	luo = kho_luo_fd();
 	if (luo < 0)
 		return luo;
 	session = luo_create_session(luo, "kho-mappings-hugetlb");
@@ -286,7 +260,7 @@ static int retrieve_all(const char *name, int *memfd, int *container,
 	unsigned int i;
 	uint8_t *mem;
 
-	luo = luo_fd();
+	luo = kho_luo_fd();
 	if (luo < 0)
 		return luo;
 	session = luo_retrieve_session(luo, name);

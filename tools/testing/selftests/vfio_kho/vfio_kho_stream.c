@@ -54,6 +54,7 @@
 #include "../vfio/lib/drivers/igb/e1000_defines.h"
 #include "../vfio/lib/drivers/igb/e1000_82575.h"
 #include "kho_clock.h"
+#include "kho_luo.h"
 #include "kho_sysfs.h"
 #include "kho_vfio.h"
 
@@ -338,25 +339,6 @@ static void report_counts(const char *when, struct stream_state *st)
 		      (unsigned long long)st->corrupted, st->longest_gap_ns / 1e6);
 }
 
-/* A child keeps the session (and so every preserved file) across the kexec. */
-static void hold_session(void)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
-	if (pid)
-		return;
-	setsid();
-	close(STDIN_FILENO);
-	close(STDOUT_FILENO);
-	close(STDERR_FILENO);
-	for (;;)
-		pause();
-}
-
 static int cmd_before(const char *bdf)
 {
 	struct vfio_pci_device *device;
@@ -426,7 +408,9 @@ static int cmd_before(const char *bdf)
 			 bdf);
 	ret = kho_klog_count(FAULT_LOG, bdf + 5);
 	ksft_test_result(!ret, "no DMAR fault logged for %s (%d)\n", bdf + 5, ret);
-	hold_session();
+	/* a child keeps the session, and every file in it, across the kexec */
+	if (kho_luo_hold())
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
 	ksft_finished();
 }
 

@@ -71,12 +71,12 @@ stage2() {
 	kho_expect "the refusal is logged with its reason" 1 \
 		"$(dmesg | grep -c "$(echo $EDU | cut -c6-): IOMMU translation refused: its page table")"
 	kho_expect "the refused record's function quiesced: bus mastering off" 0 \
-		$(($(pci_kho_handover cfg $EDU 0x4) & 4))
+		$((0x$(setpci -s $EDU COMMAND) & 4))
 	kho_expect "the quiesce is logged with the reason" 1 \
 		"$(dmesg | grep -c "$EDU: bus mastering turned off.*its page table")"
 	# Mastering again, its DMA must still meet the blocked context entry.
 	kho_check "bus mastering on again" \
-		pci_kho_handover cfg $EDU 0x4 $(($(pci_kho_handover cfg $EDU 0x4) | 6))
+		setpci -s $EDU COMMAND=6:6
 	blocked kho-r1
 	kho_ksft refuse-record-canary vfio_kho_next_kernel canary-blocked $EDU $CANARY
 	set_up kho-r2 compatible
@@ -98,10 +98,10 @@ stage4() {
 	kho_expect "a sound translation record for a refused PCI function: edu blocked" \
 		1 "$(grep -c "^in $EDU blocked .*its PCI function was not kept" $IOMMU_DEVICES)"
 	kho_expect "the PCI part refused edu and turned its bus mastering off" 0 \
-		$(($(pci_kho_handover cfg $EDU 0x4) & 4))
+		$((0x$(setpci -s $EDU COMMAND) & 4))
 	# Whatever now sits at that address turns bus mastering back on.
 	kho_check "bus mastering on again" \
-		pci_kho_handover cfg $EDU 0x4 $(($(pci_kho_handover cfg $EDU 0x4) | 6))
+		setpci -s $EDU COMMAND=6:6
 	blocked kho-r3
 	kho_ksft refuse-pci-canary vfio_kho_next_kernel canary-blocked $EDU $CANARY
 	set_up kho-r4 scribble $EDU

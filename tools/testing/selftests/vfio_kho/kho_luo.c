@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * LUO sessions for the stage programs: see kho_luo.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <libliveupdate.h>
+
+#include "kho_luo.h"
+
+/*
+ * /dev/liveupdate opens once at a time: a program with several sessions
+ * creates or retrieves them all through this one descriptor. Returns it,
+ * or a negative errno.
+ */
+int kho_luo_fd(void)
+{
+	static int luo = -1;
+
+	if (luo < 0)
+		luo = luo_open_device();
+	return luo;
+}
+
+/*
+ * Fork a child that keeps every descriptor open (so every session and the
+ * files preserved in it) until the kexec, and keeps none of the caller's
+ * pipes: its standard descriptors go to /dev/null, so that whoever reads
+ * the caller's output sees its end. Returns 0 in the caller, or -errno.
+ */
+int kho_luo_hold(void)
+{
+	pid_t pid;
+	int null;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid)
+		return pid < 0 ? -errno : 0;
+	null = open("/dev/null", O_RDWR);
+	setsid();
+	dup2(null, STDIN_FILENO);
+	dup2(null, STDOUT_FILENO);
+	dup2(null, STDERR_FILENO);
+	for (;;)
+		pause();
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * LUO sessions for the stage programs: the one /dev/liveupdate descriptor
+ * a program may have, and a child that keeps the preserved files open
+ * across the kexec.
+ */
+#ifndef KHO_LUO_H
+#define KHO_LUO_H
+
+int kho_luo_fd(void);
+int kho_luo_hold(void);
+
+#endif /* KHO_LUO_H */
