@@ -32,13 +32,16 @@ ksft_make() {
 
 log "upstream liveupdate selftests"
 ksft_make liveupdate all
-cp "$out/liveupdate/luo_kexec_simple" "$out/liveupdate/luo_multi_session" \
+cp "$out/liveupdate/liveupdate" "$out/liveupdate/luo_kexec_simple" \
+	"$out/liveupdate/luo_multi_session" "$out/liveupdate/luo_stress_files" \
+	"$out/liveupdate/luo_stress_sessions" \
 	"$bin/"
 
 log "upstream vfio selftests"
 ksft_make vfio all
 cp "$out/vfio/vfio_pci_driver_test" "$out/vfio/vfio_pci_device_test" \
-	"$out/vfio/vfio_dma_mapping_test" "$bin/"
+	"$out/vfio/vfio_dma_mapping_test" "$out/vfio/vfio_dma_mapping_mmio_test" \
+	"$out/vfio/vfio_iommufd_setup_test" "$bin/"
 
 if [ -f "$tree/tools/testing/selftests/vfio_kho/Makefile" ]; then
 	log "vfio_kho selftests"

@@ -1,22 +1,29 @@
 # SPDX-License-Identifier: GPL-2.0
-# Regression guard: upstream LUO kexec test. A memfd preserved in a LUO
-# session survives a kexec of our patched kernel with its data.
+# Regression guard: the upstream liveupdate selftests on our patched
+# kernel. liveupdate (kselftest harness: /dev/liveupdate, sessions,
+# memfd preservation) in one boot; then luo_kexec_simple,
+# luo_multi_session, luo_stress_files (500 memfds) and luo_stress_sessions
+# (2000 sessions) preserve in stage 1 and, across one kexec, check in
+# stage 2 that everything came back with its data. Each program judges
+# itself: its KTAP, or its exit status (the stage programs print no
+# test lines; any failure exits non-zero).
 KHO_MACHINE="igb edu"
 
+LUO_STAGE_TESTS="luo_kexec_simple luo_multi_session luo_stress_files luo_stress_sessions"
+
 stage1() {
-	kho_check "luo_kexec_simple stage 1 preserves a memfd" \
-		luo_kexec_simple -s 1
+	local t
+
+	kho_ksft liveupdate liveupdate
+	for t in $LUO_STAGE_TESTS; do
+		kho_ksft "$t-stage1" "$t" -s 1
+	done
 }
 
 stage2() {
-	local out
-	out=$(luo_kexec_simple -s 2 2>&1)
-	echo "$out"
-	case "$out" in
-	*"SIMPLE KEXEC TEST PASSED"*)
-		kho_ok "luo_kexec_simple stage 2 gets the memfd back" ;;
-	*)
-		kho_fail "luo_kexec_simple stage 2 gets the memfd back" \
-			"$(echo "$out" | tail -n 1)" ;;
-	esac
+	local t
+
+	for t in $LUO_STAGE_TESTS; do
+		kho_ksft "$t-stage2" "$t" -s 2
+	done
 }
