@@ -14,12 +14,15 @@
  *	container neither maps nor unmaps (-EBUSY); closing the session, or
  *	killing the VMM that holds it, gives everything up (debugfs), thaws
  *	the container and the device opens again.
- *   preserve SESSION BDF
+ *   preserve SESSION BDF [DAMAGE]
  *	old kernel: the upstream igb test driver, its rings and the copy
  *	buffers in two memfds mapped at IOVA 1 TiB and up, copies 64 KiB; a
  *	register marker that reset clears is written; memfds, container and
  *	device go into SESSION, and the igb copies again. A child holds
  *	SESSION across the kexec; the next stage's state goes to CARRY_PATH.
+ *	With DAMAGE, the container's handover block is then damaged through
+ *	the test hook (debugfs kho_devices/vfio/forge: version, mapping,
+ *	memfd-offset, memfd-token, scribble, short-mapping).
  *   restore SESSION BDF
  *	new kernel: the container comes back with its session (every mapped
  *	page pinned before any file is retrieved), all is retrieved (the
@@ -38,11 +41,13 @@
  *   restore SESSION BDF NEXT
  *	the same, up to the finish; then a second live update: new copies,
  *	and everything is preserved again into session NEXT, as by preserve.
- *   refused SESSION BDF
+ *   refused SESSION BDF ERRNO WHY [DETAIL]
  *	new kernel, after the old one damaged the container's handover block
  *	(debugfs kho_devices/vfio/forge): the device and the container are
- *	refused with the same errno whichever comes first, bus mastering is
- *	off, no page stays pinned, the session still finishes.
+ *	refused with ERRNO whichever comes first, the refusal is logged as
+ *	"BDF: live update refused: WHY" (and DETAIL, if given, in another
+ *	line, '*' standing for anything), bus mastering is off, no page
+ *	stays pinned, the session still finishes and leaves nothing behind.
  *   dies SESSION BDF before-vaddr|after-vaddr
  *	new kernel: a VMM retrieves everything, gives the mappings their
  *	vaddrs or not, and is killed without finishing. After the vaddrs
@@ -51,13 +56,15 @@
  *	LUO keeps it (a second retrieve is -EINVAL) and the igb stays kept,
  *	bus mastering on.
  *
- * Prints "NAME VALUE..." lines, VALUE an errno (0 or negative) or a count;
- * the scenario judges them. The exit status is 0 unless a step the others
- * depend on failed.
+ * Each command judges what it did: one KTAP line per check, an errno, a
+ * count or a register compared with what it must be. The exit status is
+ * 0 when every check passed, 1 when one failed or a step the others
+ * depend on could not be done.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,13 +85,16 @@
 #include <libliveupdate.h>
 #include <libvfio.h>
 
+#include "../kselftest.h"
 #include "../vfio/lib/drivers/igb/e1000_regs.h"
+#include "kho_luo.h"
 #include "kho_sysfs.h"
 #include "kho_vfio.h"
 
 #define PCI_FUNCTIONS	"/sys/kernel/debug/kho_devices/pci/functions"
 #define IOMMU_DEVICES	"/sys/kernel/debug/kho_devices/iommu/devices"
 #define VFIO_CONTAINERS	"/sys/kernel/debug/kho_devices/vfio/containers"
+#define VFIO_FORGE	"/sys/kernel/debug/kho_devices/vfio/forge"
 #define CARRY_DIR	"/carry"	/* in the rootfs: the next stage gets it */
 #define CARRY_PATH	CARRY_DIR "/vfio-type1"
 #define CARRY_MAGIC	0x4b484f5654310001ULL
@@ -114,6 +124,9 @@ static const struct mapping {
 #define NR_MAPS		ARRAY_SIZE(maps)
 #define SRC		1
 #define DST		2
+#define PAGES_MAPPED	((SZ_2M + SZ_1M + SZ_1M) / SZ_4K)
+
+static const char *const map_names[] = { "rings'", "source", "destination" };
 
 /* What the restore stage needs from the preserve stage. */
 struct carry {
@@ -167,6 +180,29 @@ static size_t count_equal(const u8 *a, const u8 *b, size_t len)
 	for (i = 0; i < len; i++)
 		n += a[i] == b[i];
 	return n;
+}
+
+/* One KTAP line: @what passes when @got is @want. Returns whether it did. */
+static bool __printf(3, 4) expect_eq(long long got, long long want,
+				     const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (got != want)
+		ksft_print_msg("%s: got %lld (0x%llx), want %lld (0x%llx)\n",
+			       what, got, got, want, want);
+	ksft_test_result(got == want, "%s\n", what);
+	return got == want;
+}
+
+/* Exit status: 0 when every check passed */
+static int judged(void)
+{
+	return ksft_get_fail_cnt() ? 1 : 0;
 }
 
 /* The value after KEY in a /proc file ("KEY: N" or "KEY N"), or -1. */
@@ -249,8 +285,11 @@ static int out_lines(const char *path, const char *bdf)
 	return bdf_lines(path, "out", bdf);
 }
 
-/* Print both debugfs counts, waiting up to 2 s for them to reach @want. */
-static void print_out_lines(const char *name, const char *bdf, int want)
+/*
+ * Whether the PCI and IOMMU debugfs files each list @bdf as outgoing @want
+ * times, waiting up to 2 s for them to (a VMM's death is not synchronous).
+ */
+static void expect_out_lines(const char *bdf, int want, const char *what)
 {
 	int pci, iommu, i;
 
@@ -261,7 +300,57 @@ static void print_out_lines(const char *name, const char *bdf, int want)
 			break;
 		usleep(100000);
 	}
-	printf("%s %d %d\n", name, pci, iommu);
+	expect_eq(pci, want, "%s: PCI part", what);
+	expect_eq(iommu, want, "%s: IOMMU part", what);
+}
+
+/* DMAR faults the kernel logged */
+static int dmar_faults(void)
+{
+	return kho_klog_count("DMAR: [DMA ", NULL) +
+	       kho_klog_count("DMAR: DRHD: handling fault", NULL);
+}
+
+/* The "WHAT BDF ..." line of kho_devices/vfio/containers, "" if none */
+static void container_line(const char *what, const char *bdf, char *line,
+			   size_t len)
+{
+	char buf[256], prefix[32];
+	FILE *f = fopen(VFIO_CONTAINERS, "r");
+
+	line[0] = 0;
+	if (!f)
+		return;
+	snprintf(prefix, sizeof(prefix), "%s %s ", what, bdf);
+	while (fgets(buf, sizeof(buf), f))
+		if (!strncmp(buf, prefix, strlen(prefix))) {
+			snprintf(line, len, "%.*s", (int)strcspn(buf, "\n"), buf);
+			break;
+		}
+	fclose(f);
+}
+
+/* The number after @key in a debugfs @line, -1 if it has none */
+static long long field_of(const char *line, const char *key)
+{
+	const char *v = strstr(line, key);
+
+	return v ? strtoll(v + strlen(key), NULL, 0) : -1;
+}
+
+/* Lines in kho_devices/vfio/containers */
+static int container_lines(void)
+{
+	char buf[256];
+	FILE *f = fopen(VFIO_CONTAINERS, "r");
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(buf, sizeof(buf), f))
+		n++;
+	fclose(f);
+	return n;
 }
 
 static void set_region(struct dma_region *r, void *vaddr, u64 iova, u64 size)
@@ -281,6 +370,17 @@ static void bar0_write(struct vfio_pci_device *device, u32 reg, u32 val)
 	WRITE_ONCE(((u32 *)device->bars[0].vaddr)[reg / 4], val);
 }
 
+static void driver_of(const char *bdf, char *name, size_t len)
+{
+	char path[96], target[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = 0;
+	snprintf(name, len, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : "");
+}
+
 static int bus_master(const char *bdf)
 {
 	u8 cfg[8];
@@ -290,47 +390,79 @@ static int bus_master(const char *bdf)
 	return !!(cfg[PCI_COMMAND] & PCI_COMMAND_MASTER);
 }
 
+/* Queue 1's ring base: the marker, or what reset leaves (@lo 0: zero) */
+static void expect_marker(struct vfio_pci_device *device, u32 lo,
+			  const char *what)
+{
+	expect_eq(bar0_read(device, E1000_TDBAL(1)), lo, "%s: low half", what);
+	if (lo)
+		expect_eq(bar0_read(device, E1000_TDBAH(1)), MARKER_HI,
+			  "%s: high half", what);
+}
+
 /* Copy COPY_SIZE bytes at @off of the source to the destination. */
 static int copy_and_check(struct vfio_pci_device *device, u8 **buf, u64 off,
-			  const char *name)
+			  const char *what)
 {
 	int ret;
 
 	memset(buf[DST] + off, 0, COPY_SIZE);
 	ret = vfio_pci_driver_memcpy(device, maps[SRC].iova + off,
 				     maps[DST].iova + off, COPY_SIZE);
-	printf("%s %d\n", name, ret);
-	printf("%s-data %zu/%u\n", name,
-	       count_equal(buf[SRC] + off, buf[DST] + off, COPY_SIZE), COPY_SIZE);
+	expect_eq(ret, 0, "%s", what);
+	expect_eq(count_equal(buf[SRC] + off, buf[DST] + off, COPY_SIZE),
+		  COPY_SIZE, "%s: the copy is right", what);
 	return ret;
 }
 
-/* Memfd, container and device into @s, in this order: "NAME E E E". */
-static void preserve_all(const char *name, int s, int memfd,
+/* Memfd, container and device into @s, in this order */
+static void preserve_all(const char *what, int s, int memfd,
 			 struct vfio_pci_device *device)
 {
-	int r[3];
-
-	r[0] = luo_session_preserve_fd(s, memfd, TOKEN_DATA);
-	r[1] = luo_session_preserve_fd(s, device->iommu->container_fd,
-				       TOKEN_CONTAINER);
-	r[2] = luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE);
-	printf("%s %d %d %d\n", name, r[0], r[1], r[2]);
+	expect_eq(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0,
+		  "%s: memfd preserved", what);
+	expect_eq(luo_session_preserve_fd(s, device->iommu->container_fd,
+					  TOKEN_CONTAINER), 0,
+		  "%s: container preserved", what);
+	expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), 0,
+		  "%s: device preserved", what);
 }
 
-/* The VMM's memfds, container and device into @s: "PREFIXpreserve-..." */
+/* The VMM's memfds, container and device into @s */
 static void preserve_vmm(int s, const char *prefix, const int *memfd,
 			 struct vfio_pci_device *device)
 {
-	printf("%spreserve-memfd-driver %d\n", prefix,
-	       luo_session_preserve_fd(s, memfd[TOKEN_DRIVER], TOKEN_DRIVER));
-	printf("%spreserve-memfd-data %d\n", prefix,
-	       luo_session_preserve_fd(s, memfd[TOKEN_DATA], TOKEN_DATA));
-	printf("%spreserve-container %d\n", prefix,
-	       luo_session_preserve_fd(s, device->iommu->container_fd,
-				       TOKEN_CONTAINER));
-	printf("%spreserve-device %d\n", prefix,
-	       luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+	expect_eq(luo_session_preserve_fd(s, memfd[TOKEN_DRIVER], TOKEN_DRIVER),
+		  0, "%smemfd with the driver's rings preserved", prefix);
+	expect_eq(luo_session_preserve_fd(s, memfd[TOKEN_DATA], TOKEN_DATA), 0,
+		  "%smemfd with the copies preserved", prefix);
+	expect_eq(luo_session_preserve_fd(s, device->iommu->container_fd,
+					  TOKEN_CONTAINER), 0,
+		  "%stype1 container preserved", prefix);
+	expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), 0,
+		  "%sigb device file preserved", prefix);
+}
+
+/*
+ * After a preserve, before the session goes to a child across the kexec:
+ * both parts list the igb, debugfs shows its container frozen with its
+ * three mappings, and nothing faulted.
+ */
+static void expect_handed_over(const char *bdf, const char *prefix)
+{
+	char line[256], what[96];
+
+	snprintf(what, sizeof(what), "%sthe session is held across the kexec: igb preserved",
+		 prefix);
+	expect_out_lines(bdf, 1, what);
+	container_line("out", bdf, line, sizeof(line));
+	expect_eq(field_of(line, " mappings="), NR_MAPS,
+		  "%sdebugfs lists the container's mappings", prefix);
+	expect_eq(field_of(line, " bytes="), SZ_4M,
+		  "%sdebugfs lists the bytes they map", prefix);
+	expect_eq(!!strstr(line, " frozen"), 1,
+		  "%sdebugfs shows the container frozen", prefix);
+	expect_eq(dmar_faults(), 0, "%sno DMAR fault logged", prefix);
 }
 
 static int cmd_misuse(const char *bdf)
@@ -339,16 +471,19 @@ static int cmd_misuse(const char *bdf)
 	struct vfio_pci_device *device;
 	struct iommu *iommu;
 	int luo, s, s2, fd, cfd, memfd, status;
+	struct { int pass, fail; } *child;
 	u8 *buf, *anon_buf;
 	pid_t pid;
 
-	luo = luo_open_device();
+	ksft_print_header();
+	luo = kho_luo_fd();
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
 
 	fd = open("/dev/vfio/vfio", O_RDWR);
 	VFIO_ASSERT_GE(fd, 0);
 	s = new_session(luo, "vt1-no-iommu");
-	printf("no-iommu %d\n", luo_session_preserve_fd(s, fd, TOKEN_CONTAINER));
+	expect_eq(luo_session_preserve_fd(s, fd, TOKEN_CONTAINER), -EOPNOTSUPP,
+		  "a container without IOMMU and group: -EOPNOTSUPP");
 	close(s);
 	close(fd);
 
@@ -360,8 +495,8 @@ static int cmd_misuse(const char *bdf)
 	iommu_map(iommu, &mem);
 	s = new_session(luo, "vt1-type1-v1");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
-	printf("type1-v1 %d\n", luo_session_preserve_fd(s, iommu->container_fd,
-							TOKEN_CONTAINER));
+	expect_eq(luo_session_preserve_fd(s, iommu->container_fd, TOKEN_CONTAINER),
+		  -EOPNOTSUPP, "a type1 v1 container: -EOPNOTSUPP");
 	close(s);
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);
@@ -384,48 +519,60 @@ static int cmd_misuse(const char *bdf)
 	/* Every mapping is checked, not only the first one. */
 	s = new_session(luo, "vt1-anonymous");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
-	printf("anonymous %d\n", luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER));
-	printf("anonymous-unmap %d\n", __iommu_unmap(iommu, &anon, NULL));
-	printf("anonymous-retry %d\n", luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER));
+	expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), -EINVAL,
+		  "a container mapping anonymous memory: -EINVAL");
+	expect_eq(__iommu_unmap(iommu, &anon, NULL), 0,
+		  "a refused container is not frozen: it unmaps");
+	expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), 0,
+		  "nothing kept from a refusal: preserved once the anonymous mapping is gone");
 	close(s);
 
 	s = new_session(luo, "vt1-unpreserved");
-	printf("memfd-unpreserved %d\n", luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER));
+	expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), -ENOENT,
+		  "a container mapping a memfd not preserved: -ENOENT");
 	s2 = new_session(luo, "vt1-other-session");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s2, memfd, TOKEN_DATA), 0);
-	printf("memfd-other-session %d\n", luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER));
+	expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), -ENOENT,
+		  "a container mapping a memfd of another session: -ENOENT");
 	close(s2);
 	close(s);
 
 	s = new_session(luo, "vt1-device-first");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
-	printf("device-before-container %d\n",
-	       luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+	expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), -ENOENT,
+		  "a device before its container: -ENOENT");
 	close(s);
 
 	s = new_session(luo, "vt1-device-other");
 	s2 = new_session(luo, "vt1-container-other");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s2, memfd, TOKEN_DATA), 0);
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s2, cfd, TOKEN_CONTAINER), 0);
-	printf("device-other-session %d\n",
-	       luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE));
+	expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), -ENOENT,
+		  "a device whose container is in another session: -ENOENT");
 	close(s2);
 	close(s);
 
 	s = new_session(luo, "vt1-good");
-	preserve_all("good-preserve", s, memfd, device);
-	print_out_lines("preserved-out", bdf, 1);
+	preserve_all("in order", s, memfd, device);
+	expect_out_lines(bdf, 1, "debugfs lists the igb's function and translation as preserved");
 	set_region(&extra, buf, IOVA_BASE + SZ_2G, MEMFD_SIZE);
-	printf("frozen-map %d\n", __iommu_map(iommu, &extra));
-	printf("frozen-unmap %d\n", __iommu_unmap(iommu, &mem, NULL));
+	expect_eq(__iommu_map(iommu, &extra), -EBUSY,
+		  "a preserved container maps nothing more (-EBUSY)");
+	expect_eq(__iommu_unmap(iommu, &mem, NULL), -EBUSY,
+		  "a preserved container unmaps nothing (-EBUSY)");
 	close(s);
-	print_out_lines("closed-out", bdf, 0);
-	printf("thawed-map %d\n", __iommu_map(iommu, &extra));
-	printf("thawed-unmap %d\n", __iommu_unmap(iommu, &extra, NULL));
+	expect_out_lines(bdf, 0, "closing the session gives the igb up");
+	expect_eq(__iommu_map(iommu, &extra), 0,
+		  "closing the session thaws the container: map");
+	expect_eq(__iommu_unmap(iommu, &extra, NULL), 0,
+		  "closing the session thaws the container: unmap");
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);
 
 	/* The VMM dies before the kexec with everything preserved. */
+	child = mmap(NULL, sizeof(*child), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	VFIO_ASSERT_NE(child, MAP_FAILED);
 	fflush(stdout);
 	pid = fork();
 	VFIO_ASSERT_GE(pid, 0);
@@ -434,20 +581,29 @@ static int cmd_misuse(const char *bdf)
 		device = vfio_pci_device_init(bdf, iommu);
 		iommu_map(iommu, &mem);
 		s = new_session(luo, "vt1-vmm-dies");
-		preserve_all("dies-preserve", s, memfd, device);
-		print_out_lines("dies-preserved-out", bdf, 1);
+		preserve_all("a VMM", s, memfd, device);
+		expect_out_lines(bdf, 1, "debugfs lists the VMM's igb as preserved");
+		child->pass = ksft_get_pass_cnt();
+		child->fail = ksft_get_fail_cnt();
 		fflush(stdout);
 		kill(getpid(), SIGKILL);
 	}
 	VFIO_ASSERT_EQ(waitpid(pid, &status, 0), pid);
-	printf("dies-killed %d\n", WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	print_out_lines("dies-closed-out", bdf, 0);
+	/* the child's checks, so that the numbering and the verdict go on */
+	while (ksft_get_pass_cnt() < child->pass)
+		ksft_inc_pass_cnt();
+	while (ksft_get_fail_cnt() < child->fail)
+		ksft_inc_fail_cnt();
+	expect_eq(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, 1,
+		  "the VMM is killed with its session open");
+	expect_out_lines(bdf, 0, "the VMM's death gives the igb up");
 	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
 	device = vfio_pci_device_init(bdf, iommu);
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);
-	printf("reopen 0\n");
-	return 0;
+	/* vfio_pci_device_init() exits the program if the open fails */
+	expect_eq(1, 1, "the igb opens again from scratch after the VMM's death");
+	return judged();
 }
 
 /* Write @c to CARRY_PATH, or read it back. */
@@ -467,7 +623,20 @@ static int carry_io(struct carry *c, bool save)
 	return 0;
 }
 
-static int cmd_preserve(const char *name, const char *bdf)
+/* The test hook damages the container's handover block as @how says */
+static int forge(const char *how)
+{
+	int fd = open(VFIO_FORGE, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, how, strlen(how)) != (ssize_t)strlen(how))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int cmd_preserve(const char *name, const char *bdf, const char *damage)
 {
 	struct dma_region regions[NR_MAPS] = {}, *r;
 	struct vfio_pci_device *device;
@@ -477,6 +646,7 @@ static int cmd_preserve(const char *name, const char *bdf)
 	struct iommu *iommu;
 	unsigned int i;
 
+	ksft_print_header();
 	memfd[TOKEN_DRIVER] = new_memfd("vt1-driver", &mem[TOKEN_DRIVER]);
 	memfd[TOKEN_DATA] = new_memfd("vt1-data", &mem[TOKEN_DATA]);
 	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
@@ -487,22 +657,21 @@ static int cmd_preserve(const char *name, const char *bdf)
 		buf[i] = mem[maps[i].token] + maps[i].offset;
 		set_region(r, buf[i], maps[i].iova, maps[i].size);
 		iommu_map(iommu, r);
-		printf("mapping iova 0x%llx size 0x%llx memfd %d offset 0x%llx\n",
-		       (unsigned long long)maps[i].iova,
-		       (unsigned long long)maps[i].size, maps[i].token,
-		       (unsigned long long)maps[i].offset);
+		ksft_print_msg("mapping iova 0x%llx size 0x%llx memfd %d offset 0x%llx\n",
+			       (unsigned long long)maps[i].iova,
+			       (unsigned long long)maps[i].size, maps[i].token,
+			       (unsigned long long)maps[i].offset);
 	}
 	vfio_pci_driver_init(device);
 
 	c.seed = (u64)time(NULL) << 16 | getpid();
 	fill_pattern(buf[SRC], 2 * COPY_SIZE, c.seed);
-	if (copy_and_check(device, buf, 0, "memcpy"))
+	if (copy_and_check(device, buf, 0, "igb copies between memfds mapped at 1 TiB"))
 		return 1;
 
 	bar0_write(device, E1000_TDBAL(1), MARKER_LO);
 	bar0_write(device, E1000_TDBAH(1), MARKER_HI);
-	printf("marker 0x%08x 0x%08x\n", bar0_read(device, E1000_TDBAL(1)),
-	       bar0_read(device, E1000_TDBAH(1)));
+	expect_marker(device, MARKER_LO, "register marker written");
 	c.tx_ring = (u64)bar0_read(device, E1000_TDBAH(0)) << 32 |
 		    bar0_read(device, E1000_TDBAL(0));
 	c.tx_len = bar0_read(device, E1000_TDLEN(0));
@@ -510,18 +679,20 @@ static int cmd_preserve(const char *name, const char *bdf)
 	c.max_memcpy_size = device->driver.max_memcpy_size;
 	c.max_memcpy_count = device->driver.max_memcpy_count;
 
-	luo = luo_open_device();
+	luo = kho_luo_fd();
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
 	preserve_vmm(new_session(luo, name), "", memfd, device);
 
 	/* Preserving neither resets the device nor stops its DMA. */
-	copy_and_check(device, buf, COPY_SIZE, "memcpy-preserved");
-	printf("bus-master %d\n", bus_master(bdf));
-	printf("carry %d\n", carry_io(&c, true));
-	fflush(stdout);
+	copy_and_check(device, buf, COPY_SIZE, "igb still copies once preserved");
+	expect_eq(bus_master(bdf), 1, "preserving leaves bus mastering on");
+	expect_eq(carry_io(&c, true), 0, "state for the next stage saved");
+	expect_handed_over(bdf, "");
+	if (damage)
+		expect_eq(forge(damage), 0, "container block damaged (%s)", damage);
 	/* The session, and with it everything in it, lives on in a child. */
-	daemonize_and_wait();
-	return 0;
+	expect_eq(kho_luo_hold(), 0, "a child holds the session across the kexec");
+	return judged();
 }
 
 static int update_vaddr(int container, const struct mapping *m, void *vaddr)
@@ -554,11 +725,11 @@ static int set_irqs(struct vfio_pci_device *device)
 	return 0;
 }
 
-static int retrieve(int s, int token, const char *name)
+static int retrieve(int s, int token, const char *what)
 {
 	int fd = luo_session_retrieve_fd(s, token);
 
-	printf("%s %d\n", name, fd < 0 ? fd : 0);
+	expect_eq(fd < 0 ? fd : 0, 0, "%s retrieved", what);
 	return fd;
 }
 
@@ -574,15 +745,16 @@ static int preserve_again(int luo, const char *name, const char *bdf,
 {
 	c->seed = ~c->seed ^ getpid();
 	fill_pattern(buf[SRC], 2 * COPY_SIZE, c->seed);
-	if (copy_and_check(device, buf, 0, "again-memcpy"))
+	if (copy_and_check(device, buf, 0, "again: a new copy before the second preserve"))
 		return 1;
-	preserve_vmm(new_session(luo, name), "again-", memfd, device);
-	copy_and_check(device, buf, COPY_SIZE, "again-memcpy-preserved");
-	printf("again-bus-master %d\n", bus_master(bdf));
-	printf("again-carry %d\n", carry_io(c, true));
-	fflush(stdout);
-	daemonize_and_wait();
-	return 0;
+	preserve_vmm(new_session(luo, name), "again: ", memfd, device);
+	copy_and_check(device, buf, COPY_SIZE,
+		       "again: the igb still copies once preserved again");
+	expect_eq(bus_master(bdf), 1, "again: bus mastering on");
+	expect_eq(carry_io(c, true), 0, "again: state for the next stage saved");
+	expect_handed_over(bdf, "again: ");
+	expect_eq(kho_luo_hold(), 0, "again: a child holds the session across the kexec");
+	return judged();
 }
 
 static int cmd_restore(const char *name, const char *bdf, const char *next)
@@ -597,23 +769,27 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	struct carry c;
 	unsigned int i;
 	u64 tx_ring, unmapped;
+	char drv[32];
 
-	luo = luo_open_device();
+	ksft_print_header();
+	luo = kho_luo_fd();
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
 	s = luo_retrieve_session(luo, name);
-	printf("session %d\n", s < 0 ? s : 0);
+	expect_eq(s < 0 ? s : 0, 0, "session retrieved");
 	/* The container came back with its session: the memfd pages pinned. */
-	printf("pins-with-session %ld\n", pins_for_handover(bdf));
-	printf("session-unknown %d\n", luo_retrieve_session(luo, "vfio-type1-none"));
+	expect_eq(pins_for_handover(bdf), PAGES_MAPPED,
+		  "every mapped page pinned as soon as the session is retrieved, before any file of it");
+	expect_eq(luo_retrieve_session(luo, "vfio-type1-none"), -ENOENT,
+		  "an unknown session name: -ENOENT");
 	ret = carry_io(&c, false);
-	printf("carry %d\n", ret);
+	expect_eq(ret, 0, "state from the previous stage read");
 	if (s < 0 || ret)
 		return 1;
-	memfd[TOKEN_DRIVER] = retrieve(s, TOKEN_DRIVER, "memfd-driver");
-	memfd[TOKEN_DATA] = retrieve(s, TOKEN_DATA, "memfd-data");
+	memfd[TOKEN_DRIVER] = retrieve(s, TOKEN_DRIVER, "memfd with the driver's rings");
+	memfd[TOKEN_DATA] = retrieve(s, TOKEN_DATA, "memfd with the copies");
 	/* The device first: either order is allowed. */
-	fd = retrieve(s, TOKEN_DEVICE, "device");
-	container = retrieve(s, TOKEN_CONTAINER, "container");
+	fd = retrieve(s, TOKEN_DEVICE, "igb device file (before its container)");
+	container = retrieve(s, TOKEN_CONTAINER, "type1 container");
 	if (memfd[TOKEN_DRIVER] < 0 || memfd[TOKEN_DATA] < 0 || fd < 0 ||
 	    container < 0)
 		return 1;
@@ -623,13 +799,15 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 		buf[i] = mem[maps[i].token] + maps[i].offset;
 	expect = malloc_assert(2 * COPY_SIZE);
 	fill_pattern(expect, 2 * COPY_SIZE, c.seed);
-	printf("data %zu/%u\n", count_equal(expect, buf[DST], 2 * COPY_SIZE), 2 * COPY_SIZE);
+	expect_eq(count_equal(expect, buf[DST], 2 * COPY_SIZE), 2 * COPY_SIZE,
+		  "both copies of the previous kernel are in the memfd");
 
-	printf("retrieve-unknown %d\n", luo_session_retrieve_fd(s, 99));
+	expect_eq(luo_session_retrieve_fd(s, 99), -ENOENT,
+		  "an unknown token: -ENOENT");
 	again = luo_session_retrieve_fd(s, TOKEN_CONTAINER);
-	printf("container-again %d same-file %d\n", again < 0 ? again : 0,
-	       again >= 0 && !fstat(again, &st1) && !fstat(container, &st2) &&
-	       st1.st_ino == st2.st_ino && st1.st_dev == st2.st_dev);
+	expect_eq(again >= 0 && !fstat(again, &st1) && !fstat(container, &st2) &&
+		  st1.st_ino == st2.st_ino && st1.st_dev == st2.st_dev, 1,
+		  "the container retrieved again is the same file");
 	if (again >= 0)
 		close(again);
 
@@ -637,36 +815,45 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	device->driver.msi = c.msi;
 	device->driver.max_memcpy_size = c.max_memcpy_size;
 	device->driver.max_memcpy_count = c.max_memcpy_count;
-	printf("marker 0x%08x 0x%08x\n", bar0_read(device, E1000_TDBAL(1)),
-	       bar0_read(device, E1000_TDBAH(1)));
+	expect_marker(device, MARKER_LO, "register marker kept: the igb was not reset");
 	tx_ring = (u64)bar0_read(device, E1000_TDBAH(0)) << 32 |
 		  bar0_read(device, E1000_TDBAL(0));
-	printf("tx-ring-kept %d\n", tx_ring == c.tx_ring &&
-	       bar0_read(device, E1000_TDLEN(0)) == c.tx_len);
-	printf("bus-master %d\n", bus_master(bdf));
-	printf("set-irqs %d\n", set_irqs(device));
-	printf("reset-kept %d\n", ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0);
+	expect_eq(tx_ring, c.tx_ring, "the driver's tx ring base kept");
+	expect_eq(bar0_read(device, E1000_TDLEN(0)), c.tx_len,
+		  "the driver's tx ring length kept");
+	expect_eq(bus_master(bdf), 1, "bus mastering kept");
+	expect_eq(set_irqs(device), 0, "MSI-X set up again on the retrieved device");
+	expect_eq(ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0, -EBUSY,
+		  "VFIO_DEVICE_RESET before finish: -EBUSY");
 
 	/*
 	 * Refused before every mapping has its new address, or with pages
 	 * other than the ones the IOMMU maps; nothing pinned meanwhile.
 	 */
-	printf("finish-no-vaddr %d\n", luo_session_finish(s));
+	expect_eq(luo_session_finish(s), -EBUSY, "finish before any new vaddr: -EBUSY");
 	shifted = map_memfd(memfd[maps[SRC].token], maps[SRC].size,
 			    maps[SRC].offset + SZ_4K);
-	printf("vaddr-other-memfd %d\n", update_vaddr(container, &maps[0], mem[TOKEN_DATA]));
-	printf("vaddr-shifted %d\n", update_vaddr(container, &maps[SRC], shifted));
-	printf("vmlck-before-vaddr-kb %ld\n", vmlck_kb() - lck);
-	printf("handover-pins-before-vaddr %ld\n", pins_for_handover(bdf));
-	printf("pins-held-before-vaddr %ld\n", pins_held() - pins);
+	expect_eq(update_vaddr(container, &maps[0], mem[TOKEN_DATA]), -EINVAL,
+		  "a vaddr of another memfd: -EINVAL");
+	expect_eq(update_vaddr(container, &maps[SRC], shifted), -EINVAL,
+		  "a vaddr one page off in the memfd: -EINVAL");
+	expect_eq(vmlck_kb() - lck, 0, "nothing locked before the new vaddrs");
+	expect_eq(pins_for_handover(bdf), PAGES_MAPPED,
+		  "every mapped page pinned through its memfd since the retrieve");
+	expect_eq(pins_held() - pins, PAGES_MAPPED,
+		  "page pins in the system: one per mapped page since the retrieve");
 	for (i = 0; i < NR_MAPS; i++) {
-		printf("vaddr-%u %d\n", i, update_vaddr(container, &maps[i], buf[i]));
+		expect_eq(update_vaddr(container, &maps[i], buf[i]), 0,
+			  "new vaddr for the %s mapping", map_names[i]);
 		if (!i)
-			printf("finish-partial %d\n", luo_session_finish(s));
+			expect_eq(luo_session_finish(s), -EBUSY,
+				  "finish with one mapping still without vaddr: -EBUSY");
 	}
-	printf("vmlck-pinned-kb %ld\n", vmlck_kb() - lck);
-	printf("handover-pins-after-vaddr %ld\n", pins_for_handover(bdf));
-	printf("pins-held-after-vaddr %ld\n", pins_held() - pins);
+	expect_eq(vmlck_kb() - lck, PAGES_MAPPED * 4,
+		  "every mapped page locked once it has its vaddr (KiB)");
+	expect_eq(pins_for_handover(bdf), 0, "the handover's pins are the VMM's now");
+	expect_eq(pins_held() - pins, PAGES_MAPPED,
+		  "page pins in the system: still one per mapped page");
 
 	/* The driver goes on where the old kernel left it. */
 	for (i = 0; i < NR_MAPS; i++) {
@@ -676,8 +863,9 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	}
 	device->driver.initialized = true;
 	fill_pattern(buf[SRC], COPY_SIZE, ~c.seed);
-	copy_and_check(device, buf, 0, "memcpy");
-	printf("finish %d\n", luo_session_finish(s));
+	copy_and_check(device, buf, 0,
+		       "the igb driver goes on and copies through the same IOVAs");
+	expect_eq(luo_session_finish(s), 0, "session finished");
 	if (next)
 		return preserve_again(luo, next, bdf, device, memfd, buf, &c);
 
@@ -686,25 +874,33 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 		r = i ? &regions[i] : &device->driver.region;
 		unmapped = 0;
 		ret = __iommu_unmap(device->iommu, r, &unmapped);
-		printf("unmap-%u %d %llu\n", i, ret,
-		       (unsigned long long)unmapped);
+		expect_eq(ret, 0, "%s mapping unmapped", map_names[i]);
+		expect_eq(unmapped, maps[i].size, "%s mapping unmapped in full",
+			  map_names[i]);
 	}
-	printf("vmlck-unmapped-kb %ld\n", vmlck_kb() - lck);
-	printf("pins-unreleased %ld\n", pins_held() - pins);
+	expect_eq(vmlck_kb() - lck, 0, "locked memory back to its value before the vaddrs");
+	expect_eq(pins_held() - pins, 0,
+		  "every page pinned since the retrieve is unpinned");
 
 	/* Now an ordinary container: anonymous memory maps again. */
 	anon = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	VFIO_ASSERT_NE(anon, MAP_FAILED);
 	set_region(&ordinary, anon, IOVA_BASE + 3ULL * SZ_1G, SZ_2M);
-	printf("ordinary-map %d\n", __iommu_map(device->iommu, &ordinary));
-	printf("ordinary-unmap %d\n", __iommu_unmap(device->iommu, &ordinary, NULL));
-	printf("reset-finished %d\n", ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0);
-	printf("marker-reset 0x%08x\n", bar0_read(device, E1000_TDBAL(1)));
+	expect_eq(__iommu_map(device->iommu, &ordinary), 0,
+		  "after finish, an ordinary container: map");
+	expect_eq(__iommu_unmap(device->iommu, &ordinary, NULL), 0,
+		  "after finish, an ordinary container: unmap");
+	expect_eq(ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0, 0,
+		  "after finish, an ordinary device: VFIO_DEVICE_RESET");
+	expect_marker(device, 0, "the reset cleared the register marker");
 	iommu = device->iommu;
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);
-	return 0;
+	expect_eq(dmar_faults(), 0, "no DMAR fault logged");
+	driver_of(bdf, drv, sizeof(drv));
+	expect_eq(!strcmp(drv, "vfio-pci"), 1, "igb still bound to vfio-pci");
+	return judged();
 }
 
 /* A VMM that dies after the kexec, with or without having given vaddrs. */
@@ -712,11 +908,19 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 {
 	long pins = pins_held();
 	struct vfio_pci_device *device;
+	struct { int pass, fail; } *child;
 	int luo, status, ret = 0;
+	char line[256];
+	bool killed;
 	pid_t pid;
 
-	luo = luo_open_device();
+	ksft_print_header();
+	luo = kho_luo_fd();
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
+	child = mmap(NULL, sizeof(*child), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	VFIO_ASSERT_NE(child, MAP_FAILED);
+	fflush(stdout);
 	pid = fork();
 	VFIO_ASSERT_GE(pid, 0);
 	if (!pid) {
@@ -729,7 +933,7 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 		for (i = TOKEN_DRIVER; i <= TOKEN_DEVICE && s >= 0; i++)
 			if (fd[i] < 0)
 				s = fd[i];
-		printf("dies-retrieve %d\n", s < 0 ? s : 0);
+		expect_eq(s < 0 ? s : 0, 0, "VMM retrieved everything");
 		for (i = TOKEN_DRIVER; i <= TOKEN_DATA && s >= 0; i++)
 			mem[i] = map_memfd(fd[i], MEMFD_SIZE, 0);
 		for (i = 0; vaddr && s >= 0 && i < NR_MAPS && !ret; i++) {
@@ -737,46 +941,92 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 					   mem[maps[i].token] + maps[i].offset);
 			given += !ret;
 		}
-		if (vaddr)
-			printf("dies-vaddr %d given %d\n", ret, given);
+		if (vaddr) {
+			expect_eq(ret, 0, "VMM gave the mappings their vaddrs");
+			expect_eq(given, NR_MAPS, "VMM gave every mapping its vaddr");
+		}
+		child->pass = ksft_get_pass_cnt();
+		child->fail = ksft_get_fail_cnt();
 		fflush(stdout);
 		raise(SIGKILL);
 	}
-	printf("dies-killed %d\n", waitpid(pid, &status, 0) == pid &&
-	       WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	printf("session-again %d\n", luo_retrieve_session(luo, name));
-	printf("bus-master %d\n", bus_master(bdf));
+	killed = waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+		 WTERMSIG(status) == SIGKILL;
+	/* the child's checks, so that the numbering and the verdict go on */
+	while (ksft_get_pass_cnt() < child->pass)
+		ksft_inc_pass_cnt();
+	while (ksft_get_fail_cnt() < child->fail)
+		ksft_inc_fail_cnt();
+	expect_eq(killed, 1, "VMM killed before finishing");
 	if (vaddr) {
+		expect_eq(luo_retrieve_session(luo, name), -ENOENT,
+			  "its death finished the session: gone (-ENOENT)");
 		device = vfio_pci_device_init(bdf, iommu_init(MODE_VFIO_TYPE1V2_IOMMU));
-		printf("reopen 0\n");
 		vfio_pci_device_cleanup(device);
-		printf("pins-unreleased %ld\n", pins_held() - pins);
+		/* vfio_pci_device_init() exits the program if the open fails */
+		expect_eq(1, 1, "the igb opens again from scratch");
+		expect_eq(pins_held() - pins, 0,
+			  "every page pin taken for the VMM is released");
+		expect_eq(container_lines(), 0, "no container left over");
+		return judged();
 	}
-	return 0;
+	expect_eq(luo_retrieve_session(luo, name), -EINVAL,
+		  "LUO keeps the unfinished session: retrieve again -EINVAL");
+	expect_eq(bus_master(bdf), 1, "the igb stays kept, bus mastering on");
+	container_line("in", bdf, line, sizeof(line));
+	expect_eq(!!strstr(line, " mappings=3 device=retrieved vaddr=waiting"), 1,
+		  "the container is still there, waiting for its vaddrs");
+	snprintf(line, sizeof(line), "Unable to finish session [%s] on release", name);
+	expect_eq(kho_klog_count(line, NULL), 1, "the refusal to finish is logged");
+	return judged();
+}
+
+/*
+ * Kernel log lines "BDF: live update refused: " followed by @text, in
+ * which a '*' stands for anything.
+ */
+static int refusals_logged(const char *bdf, const char *text)
+{
+	char a[256];
+	const char *star = strchr(text, '*');
+
+	snprintf(a, sizeof(a), "%s: live update refused: %.*s", bdf,
+		 star ? (int)(star - text) : (int)strlen(text), text);
+	return kho_klog_count(a, star ? star + 1 : NULL);
 }
 
 /* The previous kernel damaged the container's handover block on purpose. */
-static int cmd_refused(const char *name, const char *bdf)
+static int cmd_refused(const char *name, const char *bdf, int err,
+		       const char *why, const char *detail)
 {
 	long pins = pins_held();
 	int luo, s, fd;
 
-	luo = luo_open_device();
+	ksft_print_header();
+	luo = kho_luo_fd();
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
 	s = luo_retrieve_session(luo, name);
-	printf("session %d\n", s < 0 ? s : 0);
+	expect_eq(s < 0 ? s : 0, 0, "session retrieved");
 	if (s < 0)
 		return 1;
 	fd = luo_session_retrieve_fd(s, TOKEN_DEVICE);
-	printf("device %d\n", fd < 0 ? fd : 0);
+	expect_eq(fd < 0 ? fd : 0, err, "device refused (%s)", why);
 	fd = luo_session_retrieve_fd(s, TOKEN_CONTAINER);
-	printf("container %d\n", fd < 0 ? fd : 0);
-	printf("bus-master %d\n", bus_master(bdf));
-	printf("debugfs %d %d\n", bdf_lines(VFIO_CONTAINERS, "refused", bdf),
-	       bdf_lines(VFIO_CONTAINERS, "in", bdf));
-	printf("finish %d\n", luo_session_finish(s));
-	printf("pins-unreleased %ld\n", pins_held() - pins);
-	return 0;
+	expect_eq(fd < 0 ? fd : 0, err, "container refused as well");
+	expect_eq(bus_master(bdf), 0, "bus mastering turned off");
+	expect_eq(refusals_logged(bdf, why), 1, "the refusal is logged with the device");
+	if (detail)
+		expect_eq(refusals_logged(bdf, detail), 1, "the log says why (%s)",
+			  detail);
+	expect_eq(bdf_lines(VFIO_CONTAINERS, "refused", bdf), 1,
+		  "debugfs lists the refusal");
+	expect_eq(bdf_lines(VFIO_CONTAINERS, "in", bdf), 0,
+		  "debugfs: no container rebuilt");
+	expect_eq(luo_session_finish(s), 0, "the session still finishes");
+	expect_eq(pins_held() - pins, 0,
+		  "no page left pinned by the refused handover");
+	expect_eq(container_lines(), 0, "nothing left in debugfs after finish");
+	return judged();
 }
 
 int main(int argc, char **argv)
@@ -784,12 +1034,13 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "misuse"))
 		return cmd_misuse(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "preserve"))
-		return cmd_preserve(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "preserve"))
+		return cmd_preserve(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "restore"))
 		return cmd_restore(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
-	if (argc == 4 && !strcmp(argv[1], "refused"))
-		return cmd_refused(argv[2], argv[3]);
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "refused"))
+		return cmd_refused(argv[2], argv[3], atoi(argv[4]), argv[5],
+				   argc == 7 ? argv[6] : NULL);
 	if (argc == 5 && !strcmp(argv[1], "dies"))
 		return cmd_dies(argv[2], argv[3], !strcmp(argv[4], "after-vaddr"));
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);

@@ -14,103 +14,61 @@
 # The next kernel refuses the device and the container, whichever is
 # retrieved first, with -EINVAL (-ENOENT for the token), turns the igb's
 # bus mastering off, rebuilds nothing, leaves no page pinned, and the
-# session still finishes.
+# session still finishes. vfio_kho_type1 does each stage and judges it
+# (KTAP, one line per check).
 KHO_MACHINE="igb"
 # Seven kernels; on the sanitised kernel about 45 s each.
 KHO_TIMEOUT=540
 KHO_CMDLINE="transparent_hugepage_shmem=always"
 
 IGB=0000:00:04.0
-FORGE=/sys/kernel/debug/kho_devices/vfio/forge
-CONTAINERS=/sys/kernel/debug/kho_devices/vfio/containers
+BLOCK="the container's handover block does not validate"
+TAKEOVER="the container could not take the kept translation over"
 
-# preserve_and_forge SESSION HOW: the igb's VMM preserves, HOW damages it.
-preserve_and_forge() {
-	local out
-
+# preserve_and_damage SESSION HOW: the igb's VMM preserves, HOW damages it.
+preserve_and_damage() {
 	kho_check "igb bound to vfio-pci" kho_bind_vfio $IGB || return
-	out=$(vfio_kho_type1 preserve "$1" $IGB)
-	echo "$out"
-	kho_expect "$1: container preserved" "preserve-container 0" \
-		"$(echo "$out" | grep '^preserve-container ')"
-	kho_expect "$1: device preserved" "preserve-device 0" \
-		"$(echo "$out" | grep '^preserve-device ')"
-	kho_expect "$1: debugfs lists the preserved container" 1 \
-		"$(grep -c "^out $IGB mappings=3 bytes=4194304 metadata_bytes=[0-9]* frozen" $CONTAINERS)"
-	kho_check "$1: container block damaged ($2)" sh -c "echo $2 >$FORGE" ||
-		return
-	kho_say "kho-stage-done $KHO_STAGE"
-	kho_load_next || return
-	kho_exec_next
-	kho_fail "$1: kexec" "reboot(KEXEC) returned"
+	kho_ksft "$1" vfio_kho_type1 preserve "$1" $IGB "$2"
 }
 
-# check_refused SESSION WHY [ERRNO]: the damaged handover was refused
-# with ERRNO (-22 unless given).
+# check_refused SESSION ERRNO WHY [DETAIL]: see vfio_kho_type1 refused.
 check_refused() {
-	local out err=${3:--22}
-
-	out=$(vfio_kho_type1 refused "$1" $IGB)
-	echo "$out"
-	kho_expect "$1: device refused ($2): $err" "device $err" \
-		"$(echo "$out" | grep '^device ')"
-	kho_expect "$1: container refused as well: $err" "container $err" \
-		"$(echo "$out" | grep '^container ')"
-	kho_expect "$1: no page left pinned by the refused handover" \
-		"pins-unreleased 0" "$(echo "$out" | grep '^pins-unreleased ')"
-	kho_expect "$1: bus mastering turned off" "bus-master 0" \
-		"$(echo "$out" | grep '^bus-master ')"
-	kho_expect "$1: the session still finishes" "finish 0" \
-		"$(echo "$out" | grep '^finish ')"
-	kho_expect "$1: the refusal is logged with the device" 1 \
-		"$(dmesg | grep -c "$IGB: live update refused: $2")"
-	kho_expect "$1: debugfs lists the refusal, no container rebuilt" \
-		"debugfs 1 0" "$(echo "$out" | grep '^debugfs ')"
-	kho_expect "$1: nothing left in debugfs after finish" 0 \
-		"$(grep -c . $CONTAINERS)"
+	kho_ksft "$1" vfio_kho_type1 refused "$1" $IGB "$2" "$3" ${4:+"$4"}
 }
 
 stage1() {
-	preserve_and_forge vfio-bad-version version
+	preserve_and_damage vfio-bad-version version
 }
 
 stage2() {
-	check_refused vfio-bad-version "the container's handover block does not validate"
-	rm -f /carry/vfio-type1
-	preserve_and_forge vfio-bad-mapping mapping
+	check_refused vfio-bad-version -22 "$BLOCK"
+	preserve_and_damage vfio-bad-mapping mapping
 }
 
 stage3() {
-	check_refused vfio-bad-mapping "the container could not take the kept translation over"
-	rm -f /carry/vfio-type1
-	preserve_and_forge vfio-bad-memfd-offset memfd-offset
+	check_refused vfio-bad-mapping -22 "$TAKEOVER"
+	preserve_and_damage vfio-bad-memfd-offset memfd-offset
 }
 
 stage4() {
-	check_refused vfio-bad-memfd-offset "the container could not take the kept translation over"
-	kho_expect "vfio-bad-memfd-offset: the memfd's pages named in the log" 1 \
-		"$(dmesg | grep -c "$IGB: live update refused: the memfd does not hold the pages the kept translation maps at IOVA 0x10040000000")"
-	rm -f /carry/vfio-type1
-	preserve_and_forge vfio-bad-memfd-token memfd-token
+	check_refused vfio-bad-memfd-offset -22 "$TAKEOVER" \
+		"the memfd does not hold the pages the kept translation maps at IOVA 0x10040000000"
+	preserve_and_damage vfio-bad-memfd-token memfd-token
 }
 
 stage5() {
-	check_refused vfio-bad-memfd-token "the container could not take the kept translation over" -2
-	kho_expect "vfio-bad-memfd-token: the missing memfd named in the log" 1 \
-		"$(dmesg | grep -c "$IGB: live update refused: no memfd with token 18446744073709551615 behind IOVA 0x10000000000")"
-	rm -f /carry/vfio-type1
-	preserve_and_forge vfio-scribbled scribble
+	check_refused vfio-bad-memfd-token -2 "$TAKEOVER" \
+		"no memfd with token 18446744073709551615 behind IOVA 0x10000000000"
+	preserve_and_damage vfio-scribbled scribble
 }
 
 stage6() {
-	check_refused vfio-scribbled \
-		"the container's handover block does not match its checksum" -74
-	rm -f /carry/vfio-type1
-	preserve_and_forge vfio-short-mapping short-mapping
+	check_refused vfio-scribbled -74 \
+		"the container's handover block does not match its checksum"
+	preserve_and_damage vfio-short-mapping short-mapping
 }
 
 stage7() {
-	check_refused vfio-short-mapping "the container could not take the kept translation over"
-	kho_expect "vfio-short-mapping: the kept translation's extra page logged" 1 \
-		"$(dmesg | grep -c "$IGB: live update refused: the kept translation maps [0-9]* bytes, not the container's mappings")"
+	check_refused vfio-short-mapping -22 "$TAKEOVER" \
+		"the kept translation maps * bytes, not the container's mappings"
 }
