@@ -2,16 +2,18 @@
 /*
  * iommu_kho_dma - a DMA in flight across the kexec, for the IOMMU part.
  *
- *   setup SESSION BDF [iommu]
- *	old kernel: map a memfd at IOVA 1 TiB in a VFIO type1 container
- *	that owns the edu at BDF, fill a source page with a pattern, zero
- *	the destination page, let edu copy the source into its own buffer
- *	(DMA, RAM to device), then preserve the memfd (token 1) and the
- *	function (token 2, through kho_devices/pci/hold; with "iommu" its
- *	translation too) in a LUO session kept open across the kexec.
- *	A second mapping of the memfd before the preserve ("map-before
- *	ERRNO") and a third one after it ("map-after ERRNO") show whether
- *	the domain's mappings are frozen.
+ *   setup SESSION BDF [iommu] [--forge iommu|pci TEXT]
+ *	old kernel: give edu a 64-bit DMA reach, map a memfd at IOVA 1 TiB
+ *	in a VFIO type1 container that owns the edu at BDF, fill a source
+ *	page with a pattern, zero the destination page, let edu copy the
+ *	source into its own buffer (DMA, RAM to device), then preserve the
+ *	memfd (token 1) and the function (token 2, through
+ *	kho_devices/pci/hold; with "iommu" its translation too) in a LUO
+ *	session that a child keeps open across the kexec. A second mapping
+ *	of the memfd before the preserve works; a third one after it is
+ *	refused with -EBUSY if the translation is kept (frozen), else works.
+ *	With --forge, TEXT then goes to that part's test hook
+ *	(kho_devices/PART/forge) to damage the handover.
  *   kick-kexec BDF DELAY_MS
  *	old kernel, after the next kernel is loaded: start edu's copy of its
  *	buffer into the destination page (device to RAM, lands about 100 ms
@@ -19,12 +21,21 @@
  *   kick BDF [second]
  *	start the same copy without a kexec and give it 500 ms to land; with
  *	"second", into a second destination page.
- *   check SESSION BDF
- *	new kernel: retrieve the memfd and report how many bytes of the
- *	destination page hold the pattern ("dma-data N/4096"), the same for
- *	the second destination page ("dma-data-second N/4096"), whether
- *	edu finished its transfer ("edu-done 0|1"), then finish the session
- *	("finish ERRNO").
+ *   check SESSION BDF landed|lost [landed|lost]
+ *	new kernel: retrieve the memfd; the copy made across the kexec must
+ *	be in the destination page (landed) or not at all (lost), and the
+ *	same for the second destination page if a second word is given. A
+ *	copy that landed comes with its translation kept (debugfs), edu done
+ *	with its transfer, the session finished, and no DMAR fault logged.
+ *   blocked SESSION BDF
+ *	new kernel, edu's translation refused: a copy kicked through its old
+ *	IOVA faults and lands nowhere.
+ *   adopt SESSION BDF
+ *	new kernel: edu's kept translation is adopted into a new domain
+ *	(debugfs kho_devices/iommu/adopt) while a copy is in flight; both it
+ *	and a second copy through the adopted domain land, nothing faults.
+ *
+ * Each command but kick-kexec judges what it did: KTAP, one line per check.
  *
  * The IOVA is far above guest RAM, so a DMA that escapes translation, or
  * that a stale table translates, cannot land in the memfd. KHO_DMA_IOVA
@@ -33,6 +44,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,9 +61,13 @@
 #include <libliveupdate.h>
 #include <libvfio.h>
 
+#include "../kselftest.h"
+#include "kho_luo.h"
 #include "kho_sysfs.h"
 
 #define HOLD_PATH	"/sys/kernel/debug/kho_devices/pci/hold"
+#define IOMMU_DEVICES	"/sys/kernel/debug/kho_devices/iommu/devices"
+#define IOMMU_ADOPT	"/sys/kernel/debug/kho_devices/iommu/adopt"
 /* 1 TiB, or KHO_DMA_IOVA (hex) from the environment */
 #define DMA_IOVA_DEFAULT	0x10000000000ULL
 static uint64_t dma_iova = DMA_IOVA_DEFAULT;
@@ -74,6 +90,62 @@ static void edu_start(uint32_t *bar0, uint64_t src, uint64_t dst, uint32_t cmd)
 	kho_edu_dma(bar0, src, dst, COPY_SIZE, cmd);
 }
 
+/* One KTAP line: @what passes when @got is @want. */
+static void __printf(3, 4) expect_eq(long long got, long long want,
+				     const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (got != want)
+		ksft_print_msg("%s: got %lld, want %lld\n", what, got, want);
+	ksft_test_result(got == want, "%s\n", what);
+}
+
+/* Exit status: 0 when every check passed */
+static int judged(void)
+{
+	return ksft_get_fail_cnt() ? 1 : 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* DMAR faults logged for @bdf (NULL: for any device) */
+static int dmar_faults(const char *bdf)
+{
+	return kho_klog_count("DMAR: [DMA ", bdf) +
+	       (bdf ? 0 : kho_klog_count("DMAR: DRHD: handling fault", NULL));
+}
+
+/* "in BDF STATE" lines of the IOMMU part's debugfs file */
+static int iommu_lines(const char *bdf, const char *state)
+{
+	char line[256], prefix[64];
+	FILE *f = fopen(IOMMU_DEVICES, "r");
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	snprintf(prefix, sizeof(prefix), "in %s %s", bdf, state);
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return n;
+}
+
 static int hold_function(const char *bdf, bool iommu)
 {
 	char buf[64];
@@ -91,14 +163,20 @@ static int hold_function(const char *bdf, bool iommu)
 	return fd;
 }
 
-static int setup(const char *session, const char *bdf, bool iommu)
+static int setup(const char *session, const char *bdf, bool iommu,
+		 const char *forge_part, const char *forge)
 {
 	struct vfio_pci_device *device;
 	struct dma_region region = {}, before = {}, after = {};
 	int memfd, luo_fd, session_fd, fd, ret, i;
+	char path[96];
 	uint32_t *bar0;
 	uint8_t *mem;
 
+	ksft_print_header();
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/kho_dma_reach_bits",
+		 bdf);
+	expect_eq(write_file(path, "64"), 0, "edu given a 64-bit DMA reach");
 	memfd = memfd_create("iommu-kho-dma", 0);
 	VFIO_ASSERT_GE(memfd, 0);
 	VFIO_ASSERT_EQ(ftruncate(memfd, MEMFD_SIZE), 0);
@@ -121,30 +199,42 @@ static int setup(const char *session, const char *bdf, bool iommu)
 	edu_start(bar0, DMA_IOVA + SRC_OFFSET, EDU_BUFFER, EDU_DMA_START);
 	for (i = 0; i < 2000 && (READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START); i++)
 		usleep(1000);
-	printf("edu-loaded %d\n", !(READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START));
+	expect_eq(!(READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START), 1,
+		  "edu loaded its buffer from the memfd by DMA");
 
 	before = (struct dma_region){ .vaddr = mem, .iova = DMA_IOVA * 2,
 				      .size = MEMFD_SIZE };
-	printf("map-before %d\n", __iommu_map(device->iommu, &before));
+	expect_eq(__iommu_map(device->iommu, &before), 0,
+		  "the container maps more before the preserve");
 
-	luo_fd = luo_open_device();
+	luo_fd = kho_luo_fd();
 	VFIO_ASSERT_GE(luo_fd, 0);
 	session_fd = luo_create_session(luo_fd, session);
 	VFIO_ASSERT_GE(session_fd, 0);
 	ret = luo_session_preserve_fd(session_fd, memfd, TOKEN_MEMFD);
-	printf("preserve-memfd %d\n", ret);
+	expect_eq(ret, 0, "memfd preserved");
 	fd = hold_function(bdf, iommu);
 	ret = fd < 0 ? fd : luo_session_preserve_fd(session_fd, fd, TOKEN_DEVICE);
-	printf("preserve-device %d\n", ret);
+	expect_eq(ret, 0, "edu preserved%s", iommu ? " with its translation" : "");
 	if (ret)
 		return 1;
 	after = (struct dma_region){ .vaddr = mem, .iova = DMA_IOVA * 3,
 				     .size = MEMFD_SIZE };
-	printf("map-after %d\n", __iommu_map(device->iommu, &after));
-	fflush(stdout);
+	if (iommu)
+		expect_eq(__iommu_map(device->iommu, &after), -EBUSY,
+			  "mappings frozen once the translation is preserved (-EBUSY)");
+	else
+		expect_eq(__iommu_map(device->iommu, &after), 0,
+			  "mappings not frozen without the translation kept");
+	if (forge) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/kho_devices/%s/forge",
+			 forge_part);
+		expect_eq(write_file(path, forge), 0, "handover forged (%s: %s)",
+			  forge_part, forge);
+	}
 	/* The container keeps the domain attached until the kexec. */
-	daemonize_and_wait();
-	return 0;
+	expect_eq(kho_luo_hold(), 0, "a child holds the session across the kexec");
+	return judged();
 }
 
 /* Start edu's copy of its buffer into the destination page. */
@@ -182,58 +272,151 @@ static int kick_kexec(const char *bdf, long delay_ms)
 	return 1;
 }
 
-static int check(const char *session, const char *bdf)
+/* Bytes of the copy at @offset of @session's memfd: 0 on no memfd */
+static int landed(int session_fd, uint64_t offset)
 {
-	int luo_fd, session_fd, memfd, i, good = 0;
-	uint32_t cmd = ~0u;
+	int memfd = luo_session_retrieve_fd(session_fd, TOKEN_MEMFD), i, good = 0;
 	uint8_t *mem;
 
-	luo_fd = luo_open_device();
-	VFIO_ASSERT_GE(luo_fd, 0);
-	session_fd = luo_retrieve_session(luo_fd, session);
-	if (session_fd < 0) {
-		printf("session %d\n", session_fd);
-		return 1;
-	}
-	memfd = luo_session_retrieve_fd(session_fd, TOKEN_MEMFD);
-	if (memfd < 0) {
-		printf("memfd %d\n", memfd);
-		return 1;
-	}
+	if (memfd < 0)
+		return 0;
 	mem = mmap(NULL, MEMFD_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
 	VFIO_ASSERT_NE(mem, MAP_FAILED);
 	for (i = 0; i < COPY_SIZE; i++)
-		good += mem[DST_OFFSET + i] == pattern_byte(i);
-	printf("dma-data %d/%d\n", good, COPY_SIZE);
-	for (i = 0, good = 0; i < COPY_SIZE; i++)
-		good += mem[DST2_OFFSET + i] == pattern_byte(i);
-	printf("dma-data-second %d/%d\n", good, COPY_SIZE);
+		good += mem[offset + i] == pattern_byte(i);
+	munmap(mem, MEMFD_SIZE);
+	close(memfd);
+	return good;
+}
+
+static int retrieve_session(const char *session)
+{
+	int luo_fd = kho_luo_fd(), session_fd;
+
+	VFIO_ASSERT_GE(luo_fd, 0);
+	session_fd = luo_retrieve_session(luo_fd, session);
+	expect_eq(session_fd < 0 ? session_fd : 0, 0, "session retrieved");
+	return session_fd;
+}
+
+static int check(const char *session, const char *bdf, bool first,
+		 const char *second)
+{
+	int session_fd;
+	uint32_t cmd = ~0u;
+
+	ksft_print_header();
+	if (first)
+		expect_eq(iommu_lines(bdf, "kept"), 1,
+			  "edu's translation kept by the new kernel");
+	session_fd = retrieve_session(session);
+	if (session_fd < 0)
+		return 1;
+	expect_eq(landed(session_fd, DST_OFFSET), first ? COPY_SIZE : 0,
+		  "the DMA in flight across the kexec %s",
+		  first ? "landed in the memfd" : "is lost");
+	if (second)
+		expect_eq(landed(session_fd, DST2_OFFSET),
+			  strcmp(second, "landed") ? 0 : COPY_SIZE,
+			  "the second DMA %s", strcmp(second, "landed") ?
+			  "is lost" : "landed in the memfd");
+	if (!first)
+		return judged();
 	kho_bar0_read32(bdf, EDU_DMA_CMD, &cmd);
-	printf("edu-done %d\n", !(cmd & EDU_DMA_START));
-	printf("finish %d\n", luo_session_finish(session_fd));
-	return 0;
+	expect_eq(!(cmd & EDU_DMA_START), 1, "edu completed the transfer");
+	expect_eq(luo_session_finish(session_fd), 0, "session finished");
+	expect_eq(dmar_faults(NULL), 0, "no DMAR fault logged by this kernel");
+	return judged();
+}
+
+/* The translation refused: edu's DMA through its old IOVA faults. */
+static int check_blocked(const char *session, const char *bdf)
+{
+	int before = dmar_faults(bdf), session_fd;
+
+	ksft_print_header();
+	expect_eq(kick(bdf, DST_OFFSET), 0, "edu's DMA kicked after boot");
+	usleep(500000);
+	expect_eq(dmar_faults(bdf) > before, 1, "the DMA faults: edu is blocked");
+	session_fd = retrieve_session(session);
+	if (session_fd < 0)
+		return 1;
+	expect_eq(landed(session_fd, DST_OFFSET), 0, "nothing landed in the memfd");
+	return judged();
+}
+
+/* The kept translation adopted into a new domain while a DMA is in flight */
+static int adopt(const char *session, const char *bdf)
+{
+	char line[256], prefix[64];
+	int session_fd, found = 0;
+	FILE *f;
+
+	ksft_print_header();
+	expect_eq(iommu_lines(bdf, "kept"), 1, "edu's translation kept");
+	expect_eq(kick(bdf, DST_OFFSET), 0, "edu's DMA started");
+	expect_eq(write_file(IOMMU_ADOPT, bdf), 0,
+		  "the kept translation adopted into a new domain during the DMA");
+	usleep(500000);
+	f = fopen(IOMMU_DEVICES, "r");
+	snprintf(prefix, sizeof(prefix), "in %s adopted ", bdf);
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, prefix, strlen(prefix));
+	if (f)
+		fclose(f);
+	ksft_print_msg("%s", found ? line : "no adopted line\n");
+	expect_eq(found && strstr(line, " mappings=") &&
+		  atoi(strstr(line, " mappings=") + 10) > 0, 1,
+		  "debugfs: adopted, mappings replicated");
+	expect_eq(found && strstr(line, " old_tables=freed"), 1,
+		  "debugfs: the old table freed");
+	expect_eq(kick(bdf, DST2_OFFSET), 0,
+		  "a second DMA, through the adopted domain only");
+	usleep(500000);
+	session_fd = retrieve_session(session);
+	if (session_fd < 0)
+		return 1;
+	expect_eq(landed(session_fd, DST_OFFSET), COPY_SIZE,
+		  "the DMA landed in the memfd");
+	expect_eq(landed(session_fd, DST2_OFFSET), COPY_SIZE,
+		  "the second DMA landed in the memfd");
+	expect_eq(dmar_faults(NULL), 0, "no DMAR fault");
+	return judged();
 }
 
 int main(int argc, char **argv)
 {
 	const char *iova = getenv("KHO_DMA_IOVA");
+	bool iommu;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (iova)
 		dma_iova = strtoull(iova, NULL, 16);
-	if (argc >= 4 && !strcmp(argv[1], "setup"))
-		return setup(argv[2], argv[3], argc > 4 && !strcmp(argv[4], "iommu"));
+	if (argc >= 4 && !strcmp(argv[1], "setup")) {
+		/* the arguments after BDF: [iommu] [--forge PART TEXT] */
+		iommu = argc > 4 && !strcmp(argv[4], "iommu");
+		if (argc == 7 + iommu && !strcmp(argv[4 + iommu], "--forge"))
+			return setup(argv[2], argv[3], iommu, argv[5 + iommu],
+				     argv[6 + iommu]);
+		if (argc == 4 + iommu)
+			return setup(argv[2], argv[3], iommu, NULL, NULL);
+	}
 	if (argc == 4 && !strcmp(argv[1], "kick-kexec"))
 		return kick_kexec(argv[2], atol(argv[3]));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "kick")) {
-		int ret = kick(argv[2], argc == 4 ? DST2_OFFSET : DST_OFFSET);
-
+		ksft_print_header();
+		expect_eq(kick(argv[2], argc == 4 ? DST2_OFFSET : DST_OFFSET), 0,
+			  "edu's DMA kicked");
 		usleep(500000);
-		printf("kick %d\n", ret);
-		return !!ret;
+		return judged();
 	}
-	if (argc == 4 && !strcmp(argv[1], "check"))
-		return check(argv[2], argv[3]);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "check"))
+		return check(argv[2], argv[3], !strcmp(argv[4], "landed"),
+			     argc == 6 ? argv[5] : NULL);
+	if (argc == 4 && !strcmp(argv[1], "blocked"))
+		return check_blocked(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "adopt"))
+		return adopt(argv[2], argv[3]);
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
 	return 2;
 }

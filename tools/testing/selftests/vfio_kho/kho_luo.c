@@ -29,17 +29,25 @@ int kho_luo_fd(void)
  * Fork a child that keeps every descriptor open (so every session and the
  * files preserved in it) until the kexec, and keeps none of the caller's
  * pipes: its standard descriptors go to /dev/null, so that whoever reads
- * the caller's output sees its end. Returns 0 in the caller, or -errno.
+ * the caller's output sees its end. The child's PID goes to KHO_LUO_HOLDER,
+ * for a test that has to end it. Returns 0 in the caller, or -errno.
  */
 int kho_luo_hold(void)
 {
+	FILE *f;
 	pid_t pid;
 	int null;
 
 	fflush(NULL);
 	pid = fork();
-	if (pid)
-		return pid < 0 ? -errno : 0;
+	if (pid < 0)
+		return -errno;
+	if (pid) {
+		f = fopen(KHO_LUO_HOLDER, "w");
+		if (!f || fprintf(f, "%d\n", pid) < 0 || fclose(f))
+			return -EIO;
+		return 0;
+	}
 	null = open("/dev/null", O_RDWR);
 	setsid();
 	dup2(null, STDIN_FILENO);

@@ -7,6 +7,9 @@
 #ifndef KHO_LUO_H
 #define KHO_LUO_H
 
+/* Where kho_luo_hold() notes the PID of the child that holds the sessions */
+#define KHO_LUO_HOLDER	"/tmp/kho-luo-holder"
+
 int kho_luo_fd(void);
 int kho_luo_hold(void);
 
