@@ -27,9 +27,14 @@
  *	same for the second destination page if a second word is given. A
  *	copy that landed comes with its translation kept (debugfs), edu done
  *	with its transfer, the session finished, and no DMAR fault logged.
- *   blocked SESSION BDF
- *	new kernel, edu's translation refused: a copy kicked through its old
- *	IOVA faults and lands nowhere.
+ *   refused record|version|pci|checksum SESSION BDF
+ *	new kernel, after the old one forged the handover (setup --forge):
+ *	a record whose table leads outside the preserved pages, an unknown
+ *	version, a sound record for a function the PCI part refused, or a
+ *	record changed under its checksum. The refusal is in debugfs and in
+ *	the log with its reason, and edu is blocked: with bus mastering
+ *	forced back on where it was turned off, a copy kicked through its
+ *	old IOVA faults and lands nowhere.
  *   adopt SESSION BDF
  *	new kernel: edu's kept translation is adopted into a new domain
  *	(debugfs kho_devices/iommu/adopt) while a copy is in flight; both it
@@ -55,6 +60,7 @@
 #include <unistd.h>
 
 #include <linux/compiler.h>
+#include <linux/pci_regs.h>
 #include <linux/reboot.h>
 #include <linux/sizes.h>
 
@@ -130,8 +136,8 @@ static int dmar_faults(const char *bdf)
 	       (bdf ? 0 : kho_klog_count("DMAR: DRHD: handling fault", NULL));
 }
 
-/* "in BDF STATE" lines of the IOMMU part's debugfs file */
-static int iommu_lines(const char *bdf, const char *state)
+/* "in BDF STATE" lines of the IOMMU part's debugfs file, holding @text */
+static int iommu_lines(const char *bdf, const char *state, const char *text)
 {
 	char line[256], prefix[64];
 	FILE *f = fopen(IOMMU_DEVICES, "r");
@@ -141,7 +147,8 @@ static int iommu_lines(const char *bdf, const char *state)
 		return -errno;
 	snprintf(prefix, sizeof(prefix), "in %s %s", bdf, state);
 	while (fgets(line, sizeof(line), f))
-		n += !strncmp(line, prefix, strlen(prefix));
+		n += !strncmp(line, prefix, strlen(prefix)) &&
+		     (!text || strstr(line, text));
 	fclose(f);
 	return n;
 }
@@ -307,7 +314,7 @@ static int check(const char *session, const char *bdf, bool first,
 
 	ksft_print_header();
 	if (first)
-		expect_eq(iommu_lines(bdf, "kept"), 1,
+		expect_eq(iommu_lines(bdf, "kept ", NULL), 1,
 			  "edu's translation kept by the new kernel");
 	session_fd = retrieve_session(session);
 	if (session_fd < 0)
@@ -329,12 +336,89 @@ static int check(const char *session, const char *bdf, bool first,
 	return judged();
 }
 
-/* The translation refused: edu's DMA through its old IOVA faults. */
-static int check_blocked(const char *session, const char *bdf)
+/* The first "in handover-..." line of the IOMMU part's debugfs file */
+static void handover_line(char *line, size_t len)
 {
-	int before = dmar_faults(bdf), session_fd;
+	char buf[256];
+	FILE *f = fopen(IOMMU_DEVICES, "r");
+
+	line[0] = 0;
+	while (f && fgets(buf, sizeof(buf), f))
+		if (!strncmp(buf, "in handover-", strlen("in handover-"))) {
+			snprintf(line, len, "%.*s", (int)strcspn(buf, "\n"), buf);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+/* The refused record's function: quiesced, then mastering again */
+static void expect_quiesced(const char *bdf, const char *what)
+{
+	uint8_t cfg[PCI_COMMAND + 2];
+
+	expect_eq(kho_bus_master(bdf), 0, "%s: bus mastering off", what);
+	/* mastering again, its DMA must still meet the blocked entry */
+	expect_eq(kho_config_read(bdf, cfg, sizeof(cfg)) ?:
+		  kho_config_write16(bdf, PCI_COMMAND, cfg[PCI_COMMAND] |
+				     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), 0,
+		  "bus mastering on again");
+}
+
+/* How the forged handover @how was refused */
+static int expect_refusal(const char *how, const char *bdf)
+{
+	char line[256];
+
+	if (!strcmp(how, "record")) {
+		expect_eq(iommu_lines(bdf, "blocked ", NULL), 1,
+			  "a record whose table leads outside the preserved pages: edu blocked");
+		/* intel-iommu names the device without its PCI segment */
+		expect_eq(kho_klog_count(": IOMMU translation refused: its page table",
+					 bdf + 5), 1,
+			  "the refusal is logged with its reason");
+		snprintf(line, sizeof(line), "%s: bus mastering turned off", bdf);
+		expect_eq(kho_klog_count(line, "its page table"), 1,
+			  "the quiesce is logged with the reason");
+		expect_quiesced(bdf, "the refused record's function quiesced");
+		return 0;
+	}
+	if (!strcmp(how, "version")) {
+		handover_line(line, sizeof(line));
+		expect_eq(!strcmp(line, "in handover-refused err=-93"), 1,
+			  "the whole handover refused (-EPROTONOSUPPORT)");
+		expect_eq(kho_klog_count("translation stays on, every device on it blocked",
+					 NULL), 1,
+			  "translation stayed on, every device blocked");
+		return 0;
+	}
+	if (!strcmp(how, "pci")) {
+		expect_eq(iommu_lines(bdf, "blocked ", "its PCI function was not kept"),
+			  1, "a sound translation record for a refused PCI function: edu blocked");
+		expect_quiesced(bdf, "the PCI part refused edu");
+		return 0;
+	}
+	if (!strcmp(how, "checksum")) {
+		handover_line(line, sizeof(line));
+		expect_eq(!strcmp(line, "in handover-refused err=-74"), 1,
+			  "a record changed in memory: the whole handover refused (-EBADMSG)");
+		expect_eq(kho_klog_count("handover refused: ",
+					 "its records do not match their checksum"),
+			  1, "the checksum mismatch is logged");
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The translation refused: edu's DMA through its old IOVA faults. */
+static int check_refused(const char *how, const char *session, const char *bdf)
+{
+	int before, session_fd;
 
 	ksft_print_header();
+	if (expect_refusal(how, bdf))
+		return 2;
+	before = dmar_faults(bdf);
 	expect_eq(kick(bdf, DST_OFFSET), 0, "edu's DMA kicked after boot");
 	usleep(500000);
 	expect_eq(dmar_faults(bdf) > before, 1, "the DMA faults: edu is blocked");
@@ -353,7 +437,7 @@ static int adopt(const char *session, const char *bdf)
 	FILE *f;
 
 	ksft_print_header();
-	expect_eq(iommu_lines(bdf, "kept"), 1, "edu's translation kept");
+	expect_eq(iommu_lines(bdf, "kept ", NULL), 1, "edu's translation kept");
 	expect_eq(kick(bdf, DST_OFFSET), 0, "edu's DMA started");
 	expect_eq(write_file(IOMMU_ADOPT, bdf), 0,
 		  "the kept translation adopted into a new domain during the DMA");
@@ -413,8 +497,8 @@ int main(int argc, char **argv)
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "check"))
 		return check(argv[2], argv[3], !strcmp(argv[4], "landed"),
 			     argc == 6 ? argv[5] : NULL);
-	if (argc == 4 && !strcmp(argv[1], "blocked"))
-		return check_blocked(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "refused"))
+		return check_refused(argv[2], argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "adopt"))
 		return adopt(argv[2], argv[3]);
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
