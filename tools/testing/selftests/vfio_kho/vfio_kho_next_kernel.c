@@ -14,11 +14,11 @@
  *	reboot(KEXEC) fails with the rule's errno and BDF is still mastering.
  *	intel_iommu=sm_on is accepted, the units having no scalable mode.
  *	Then this kernel's image and command line are accepted.
- *   quiesced BDF
+ *   quiesced BDF [REASON]
  *	next kernel, booted although it could not take the handover (the
  *	test hook next_kernel_ignore let the kexec happen): BDF's bus
- *	mastering is off, the kernel logged why, and the PCI part does not
- *	treat it as kept.
+ *	mastering is off, the kernel logged why (REASON, if given, in the
+ *	same line), and the PCI part does not treat it as kept.
  *   canary-fill PHYS
  *	old kernel: fill the 2 MiB reserved (memmap=) at PHYS with a canary,
  *	through /dev/mem. The device's mappings use IOVA PHYS, so that a DMA
@@ -291,18 +291,24 @@ static int refuse(const char *bdf, const char *stock)
 	return 0;
 }
 
-static int quiesced(const char *bdf)
+static int quiesced(const char *bdf, const char *reason)
 {
-	char *functions, *line, *save, claimed[64];
+	char *functions, *line, *save, claimed[64], stopped[64];
 	bool kept = false;
 	int n;
 
 	ksft_print_header();
-	ksft_set_plan(3);
+	ksft_set_plan(reason ? 4 : 3);
 	ksft_test_result(!kho_bus_master(bdf), "%s: bus mastering off\n", bdf);
-	n = kho_klog_count(bdf, "bus mastering turned off");
+	snprintf(stopped, sizeof(stopped), "%s: bus mastering turned off", bdf);
+	n = kho_klog_count(stopped, NULL);
 	ksft_test_result(n >= 1, "%s: the kernel logged why it stopped it (%d line(s))\n",
 			 bdf, n);
+	if (reason) {
+		n = kho_klog_count(stopped, reason);
+		ksft_test_result(n == 1, "%s: the reason logged: %s (%d line(s))\n",
+				 bdf, reason, n);
+	}
 	snprintf(claimed, sizeof(claimed), "in %s ", bdf);
 	functions = read_file(FUNCTIONS, NULL);
 	for (line = functions ? strtok_r(functions, "\n", &save) : NULL; line;
@@ -452,8 +458,8 @@ int main(int argc, char **argv)
 		return check_canary_blocked(argv[2], strtoull(argv[3], NULL, 16));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "refuse"))
 		return refuse(argv[2], argc == 4 ? argv[3] : NULL);
-	if (argc == 3 && !strcmp(argv[1], "quiesced"))
-		return quiesced(argv[2]);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "quiesced"))
+		return quiesced(argv[2], argc == 4 ? argv[3] : NULL);
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
 	return 2;
 }

@@ -14,6 +14,8 @@
  *	says why; reboot(KEXEC) fails with ENODEV, logged, BDF still
  *	mastering under its translation; killing HOLDER_PID closes the
  *	session and the unbind finishes, BDF without a driver.
+ *   nothing-kept
+ *	next kernel: the PCI part keeps no function from the previous one.
  *
  * Output is KTAP, one line per check.
  */
@@ -133,10 +135,29 @@ static int remove_preserved(const char *bdf, pid_t holder)
 	ksft_finished();
 }
 
+/* "in BDF ..." lines of the PCI part's debugfs: functions kept */
+static int nothing_kept(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/kho_devices/pci/functions", "r");
+	char line[256];
+	int n = 0;
+
+	ksft_print_header();
+	ksft_set_plan(1);
+	while (f && fgets(line, sizeof(line), f))
+		n += !strncmp(line, "in ", 3);
+	if (f)
+		fclose(f);
+	ksft_test_result(f && !n, "the next kernel keeps no function (%d)\n", n);
+	ksft_finished();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "remove"))
 		return remove_preserved(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: %s remove BDF HOLDER_PID\n", argv[0]);
+	if (argc == 2 && !strcmp(argv[1], "nothing-kept"))
+		return nothing_kept();
+	fprintf(stderr, "usage: %s remove BDF HOLDER_PID | nothing-kept\n", argv[0]);
 	return 2;
 }

@@ -30,8 +30,8 @@ stage1() {
 }
 
 stage2() {
-	kho_ksft iommu-off-quiesced vfio_kho_next_kernel quiesced $EDU
-	kho_expect "intel-iommu turned the inherited translation off after stopping edu" 1 \
-		"$(dmesg | grep -c "$EDU: bus mastering turned off, kept function refused: the translation the previous kernel left on is turned off")"
+	# intel-iommu turned the inherited translation off after stopping edu
+	kho_ksft iommu-off-quiesced vfio_kho_next_kernel quiesced $EDU \
+		"kept function refused: the translation the previous kernel left on is turned off"
 	kho_ksft iommu-off-canary vfio_kho_next_kernel canary $EDU $CANARY
 }
