@@ -293,19 +293,18 @@ static int refuse(const char *bdf, const char *stock)
 
 static int quiesced(const char *bdf, const char *reason)
 {
-	char *functions, *line, *save, claimed[64], stopped[64];
+	char *functions, *line, *save, claimed[64];
 	bool kept = false;
 	int n;
 
 	ksft_print_header();
 	ksft_set_plan(reason ? 4 : 3);
 	ksft_test_result(!kho_bus_master(bdf), "%s: bus mastering off\n", bdf);
-	snprintf(stopped, sizeof(stopped), "%s: bus mastering turned off", bdf);
-	n = kho_klog_count(stopped, NULL);
+	n = kho_klog_count(bdf, "bus mastering turned off");
 	ksft_test_result(n >= 1, "%s: the kernel logged why it stopped it (%d line(s))\n",
 			 bdf, n);
 	if (reason) {
-		n = kho_klog_count(stopped, reason);
+		n = kho_klog_count(bdf, reason);
 		ksft_test_result(n == 1, "%s: the reason logged: %s (%d line(s))\n",
 				 bdf, reason, n);
 	}
