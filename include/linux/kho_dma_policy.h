@@ -143,7 +143,7 @@ struct dentry *kho_devices_debugfs_root(void);
  * @incoming: the same for what it received
  */
 struct kho_devices_snapshot_ops {
-	struct mutex *lock;
+	struct mutex *lock;	/* the part's lock, taken around each call */
 	int (*outgoing)(void *buf, size_t size);
 	int (*incoming)(void *buf, size_t size);
 };

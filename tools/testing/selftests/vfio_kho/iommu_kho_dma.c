@@ -68,6 +68,7 @@
 #include <libvfio.h>
 
 #include "../kselftest.h"
+#include "kho_ktap.h"
 #include "kho_luo.h"
 #include "kho_sysfs.h"
 
@@ -94,39 +95,6 @@ static uint8_t pattern_byte(size_t i)
 static void edu_start(uint32_t *bar0, uint64_t src, uint64_t dst, uint32_t cmd)
 {
 	kho_edu_dma(bar0, src, dst, COPY_SIZE, cmd);
-}
-
-/* One KTAP line: @what passes when @got is @want. */
-static void __printf(3, 4) expect_eq(long long got, long long want,
-				     const char *fmt, ...)
-{
-	char what[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (got != want)
-		ksft_print_msg("%s: got %lld, want %lld\n", what, got, want);
-	ksft_test_result(got == want, "%s\n", what);
-}
-
-/* Exit status: 0 when every check passed */
-static int judged(void)
-{
-	return ksft_get_fail_cnt() ? 1 : 0;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		err = -errno;
-	close(fd);
-	return err;
 }
 
 /* DMAR faults logged for @bdf (NULL: for any device) */
@@ -183,7 +151,7 @@ static int setup(const char *session, const char *bdf, bool iommu,
 	ksft_print_header();
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/kho_dma_reach_bits",
 		 bdf);
-	expect_eq(write_file(path, "64"), 0, "edu given a 64-bit DMA reach");
+	kho_expect_eq(kho_write_file(path, "64"), 0, "edu given a 64-bit DMA reach");
 	memfd = memfd_create("iommu-kho-dma", 0);
 	VFIO_ASSERT_GE(memfd, 0);
 	VFIO_ASSERT_EQ(ftruncate(memfd, MEMFD_SIZE), 0);
@@ -206,42 +174,42 @@ static int setup(const char *session, const char *bdf, bool iommu,
 	edu_start(bar0, DMA_IOVA + SRC_OFFSET, EDU_BUFFER, EDU_DMA_START);
 	for (i = 0; i < 2000 && (READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START); i++)
 		usleep(1000);
-	expect_eq(!(READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START), 1,
-		  "edu loaded its buffer from the memfd by DMA");
+	kho_expect_eq(!(READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START), 1,
+		      "edu loaded its buffer from the memfd by DMA");
 
 	before = (struct dma_region){ .vaddr = mem, .iova = DMA_IOVA * 2,
 				      .size = MEMFD_SIZE };
-	expect_eq(__iommu_map(device->iommu, &before), 0,
-		  "the container maps more before the preserve");
+	kho_expect_eq(__iommu_map(device->iommu, &before), 0,
+		      "the container maps more before the preserve");
 
 	luo_fd = kho_luo_fd();
 	VFIO_ASSERT_GE(luo_fd, 0);
 	session_fd = luo_create_session(luo_fd, session);
 	VFIO_ASSERT_GE(session_fd, 0);
 	ret = luo_session_preserve_fd(session_fd, memfd, TOKEN_MEMFD);
-	expect_eq(ret, 0, "memfd preserved");
+	kho_expect_eq(ret, 0, "memfd preserved");
 	fd = hold_function(bdf, iommu);
 	ret = fd < 0 ? fd : luo_session_preserve_fd(session_fd, fd, TOKEN_DEVICE);
-	expect_eq(ret, 0, "edu preserved%s", iommu ? " with its translation" : "");
+	kho_expect_eq(ret, 0, "edu preserved%s", iommu ? " with its translation" : "");
 	if (ret)
 		return 1;
 	after = (struct dma_region){ .vaddr = mem, .iova = DMA_IOVA * 3,
 				     .size = MEMFD_SIZE };
 	if (iommu)
-		expect_eq(__iommu_map(device->iommu, &after), -EBUSY,
-			  "mappings frozen once the translation is preserved (-EBUSY)");
+		kho_expect_eq(__iommu_map(device->iommu, &after), -EBUSY,
+			      "mappings frozen once the translation is preserved (-EBUSY)");
 	else
-		expect_eq(__iommu_map(device->iommu, &after), 0,
-			  "mappings not frozen without the translation kept");
+		kho_expect_eq(__iommu_map(device->iommu, &after), 0,
+			      "mappings not frozen without the translation kept");
 	if (forge) {
 		snprintf(path, sizeof(path), "/sys/kernel/debug/kho_devices/%s/forge",
 			 forge_part);
-		expect_eq(write_file(path, forge), 0, "handover forged (%s: %s)",
-			  forge_part, forge);
+		kho_expect_eq(kho_write_file(path, forge), 0, "handover forged (%s: %s)",
+			      forge_part, forge);
 	}
 	/* The container keeps the domain attached until the kexec. */
-	expect_eq(kho_luo_hold(), 0, "a child holds the session across the kexec");
-	return judged();
+	kho_expect_eq(kho_luo_hold(), 0, "a child holds the session across the kexec");
+	return kho_judged();
 }
 
 /* Start edu's copy of its buffer into the destination page. */
@@ -302,7 +270,7 @@ static int retrieve_session(const char *session)
 
 	VFIO_ASSERT_GE(luo_fd, 0);
 	session_fd = luo_retrieve_session(luo_fd, session);
-	expect_eq(session_fd < 0 ? session_fd : 0, 0, "session retrieved");
+	kho_expect_eq(session_fd < 0 ? session_fd : 0, 0, "session retrieved");
 	return session_fd;
 }
 
@@ -314,26 +282,26 @@ static int check(const char *session, const char *bdf, bool first,
 
 	ksft_print_header();
 	if (first)
-		expect_eq(iommu_lines(bdf, "kept ", NULL), 1,
-			  "edu's translation kept by the new kernel");
+		kho_expect_eq(iommu_lines(bdf, "kept ", NULL), 1,
+			      "edu's translation kept by the new kernel");
 	session_fd = retrieve_session(session);
 	if (session_fd < 0)
 		return 1;
-	expect_eq(landed(session_fd, DST_OFFSET), first ? COPY_SIZE : 0,
-		  "the DMA in flight across the kexec %s",
+	kho_expect_eq(landed(session_fd, DST_OFFSET), first ? COPY_SIZE : 0,
+		      "the DMA in flight across the kexec %s",
 		  first ? "landed in the memfd" : "is lost");
 	if (second)
-		expect_eq(landed(session_fd, DST2_OFFSET),
-			  strcmp(second, "landed") ? 0 : COPY_SIZE,
+		kho_expect_eq(landed(session_fd, DST2_OFFSET),
+			      strcmp(second, "landed") ? 0 : COPY_SIZE,
 			  "the second DMA %s", strcmp(second, "landed") ?
 			  "is lost" : "landed in the memfd");
 	if (!first)
-		return judged();
+		return kho_judged();
 	kho_bar0_read32(bdf, EDU_DMA_CMD, &cmd);
-	expect_eq(!(cmd & EDU_DMA_START), 1, "edu completed the transfer");
-	expect_eq(luo_session_finish(session_fd), 0, "session finished");
-	expect_eq(dmar_faults(NULL), 0, "no DMAR fault logged by this kernel");
-	return judged();
+	kho_expect_eq(!(cmd & EDU_DMA_START), 1, "edu completed the transfer");
+	kho_expect_eq(luo_session_finish(session_fd), 0, "session finished");
+	kho_expect_eq(dmar_faults(NULL), 0, "no DMAR fault logged by this kernel");
+	return kho_judged();
 }
 
 /* The first "in handover-..." line of the IOMMU part's debugfs file */
@@ -357,9 +325,9 @@ static void expect_quiesced(const char *bdf, const char *what)
 {
 	uint8_t cfg[PCI_COMMAND + 2];
 
-	expect_eq(kho_bus_master(bdf), 0, "%s: bus mastering off", what);
+	kho_expect_eq(kho_bus_master(bdf), 0, "%s: bus mastering off", what);
 	/* mastering again, its DMA must still meet the blocked entry */
-	expect_eq(kho_config_read(bdf, cfg, sizeof(cfg)) ?:
+	kho_expect_eq(kho_config_read(bdf, cfg, sizeof(cfg)) ?:
 		  kho_config_write16(bdf, PCI_COMMAND, cfg[PCI_COMMAND] |
 				     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), 0,
 		  "bus mastering on again");
@@ -371,39 +339,39 @@ static int expect_refusal(const char *how, const char *bdf)
 	char line[256];
 
 	if (!strcmp(how, "record")) {
-		expect_eq(iommu_lines(bdf, "blocked ", NULL), 1,
-			  "a record whose table leads outside the preserved pages: edu blocked");
+		kho_expect_eq(iommu_lines(bdf, "blocked ", NULL), 1,
+			      "a record whose table leads outside the preserved pages: edu blocked");
 		/* intel-iommu names the device without its PCI segment */
-		expect_eq(kho_klog_count(": IOMMU translation refused: its page table",
-					 bdf + 5), 1,
+		kho_expect_eq(kho_klog_count(": IOMMU translation refused: its page table",
+					     bdf + 5), 1,
 			  "the refusal is logged with its reason");
 		snprintf(line, sizeof(line), "%s: bus mastering turned off", bdf);
-		expect_eq(kho_klog_count(line, "its page table"), 1,
-			  "the quiesce is logged with the reason");
+		kho_expect_eq(kho_klog_count(line, "its page table"), 1,
+			      "the quiesce is logged with the reason");
 		expect_quiesced(bdf, "the refused record's function quiesced");
 		return 0;
 	}
 	if (!strcmp(how, "version")) {
 		handover_line(line, sizeof(line));
-		expect_eq(!strcmp(line, "in handover-refused err=-93"), 1,
-			  "the whole handover refused (-EPROTONOSUPPORT)");
-		expect_eq(kho_klog_count("translation stays on, every device on it blocked",
-					 NULL), 1,
+		kho_expect_eq(!strcmp(line, "in handover-refused err=-93"), 1,
+			      "the whole handover refused (-EPROTONOSUPPORT)");
+		kho_expect_eq(kho_klog_count("translation stays on, every device on it blocked",
+					     NULL), 1,
 			  "translation stayed on, every device blocked");
 		return 0;
 	}
 	if (!strcmp(how, "pci")) {
-		expect_eq(iommu_lines(bdf, "blocked ", "its PCI function was not kept"),
-			  1, "a sound translation record for a refused PCI function: edu blocked");
+		kho_expect_eq(iommu_lines(bdf, "blocked ", "its PCI function was not kept"),
+			      1, "a sound record for a refused PCI function: edu blocked");
 		expect_quiesced(bdf, "the PCI part refused edu");
 		return 0;
 	}
 	if (!strcmp(how, "checksum")) {
 		handover_line(line, sizeof(line));
-		expect_eq(!strcmp(line, "in handover-refused err=-74"), 1,
-			  "a record changed in memory: the whole handover refused (-EBADMSG)");
-		expect_eq(kho_klog_count("handover refused: ",
-					 "its records do not match their checksum"),
+		kho_expect_eq(!strcmp(line, "in handover-refused err=-74"), 1,
+			      "a record changed in memory: the whole handover refused (-EBADMSG)");
+		kho_expect_eq(kho_klog_count("handover refused: ",
+					     "its records do not match their checksum"),
 			  1, "the checksum mismatch is logged");
 		return 0;
 	}
@@ -419,14 +387,14 @@ static int check_refused(const char *how, const char *session, const char *bdf)
 	if (expect_refusal(how, bdf))
 		return 2;
 	before = dmar_faults(bdf);
-	expect_eq(kick(bdf, DST_OFFSET), 0, "edu's DMA kicked after boot");
+	kho_expect_eq(kick(bdf, DST_OFFSET), 0, "edu's DMA kicked after boot");
 	usleep(500000);
-	expect_eq(dmar_faults(bdf) > before, 1, "the DMA faults: edu is blocked");
+	kho_expect_eq(dmar_faults(bdf) > before, 1, "the DMA faults: edu is blocked");
 	session_fd = retrieve_session(session);
 	if (session_fd < 0)
 		return 1;
-	expect_eq(landed(session_fd, DST_OFFSET), 0, "nothing landed in the memfd");
-	return judged();
+	kho_expect_eq(landed(session_fd, DST_OFFSET), 0, "nothing landed in the memfd");
+	return kho_judged();
 }
 
 /* The kept translation adopted into a new domain while a DMA is in flight */
@@ -437,10 +405,10 @@ static int adopt(const char *session, const char *bdf)
 	FILE *f;
 
 	ksft_print_header();
-	expect_eq(iommu_lines(bdf, "kept ", NULL), 1, "edu's translation kept");
-	expect_eq(kick(bdf, DST_OFFSET), 0, "edu's DMA started");
-	expect_eq(write_file(IOMMU_ADOPT, bdf), 0,
-		  "the kept translation adopted into a new domain during the DMA");
+	kho_expect_eq(iommu_lines(bdf, "kept ", NULL), 1, "edu's translation kept");
+	kho_expect_eq(kick(bdf, DST_OFFSET), 0, "edu's DMA started");
+	kho_expect_eq(kho_write_file(IOMMU_ADOPT, bdf), 0,
+		      "the kept translation adopted into a new domain during the DMA");
 	usleep(500000);
 	f = fopen(IOMMU_DEVICES, "r");
 	snprintf(prefix, sizeof(prefix), "in %s adopted ", bdf);
@@ -449,23 +417,23 @@ static int adopt(const char *session, const char *bdf)
 	if (f)
 		fclose(f);
 	ksft_print_msg("%s", found ? line : "no adopted line\n");
-	expect_eq(found && strstr(line, " mappings=") &&
-		  atoi(strstr(line, " mappings=") + 10) > 0, 1,
+	kho_expect_eq(found && strstr(line, " mappings=") &&
+		      atoi(strstr(line, " mappings=") + 10) > 0, 1,
 		  "debugfs: adopted, mappings replicated");
-	expect_eq(found && strstr(line, " old_tables=freed"), 1,
-		  "debugfs: the old table freed");
-	expect_eq(kick(bdf, DST2_OFFSET), 0,
-		  "a second DMA, through the adopted domain only");
+	kho_expect_eq(found && strstr(line, " old_tables=freed"), 1,
+		      "debugfs: the old table freed");
+	kho_expect_eq(kick(bdf, DST2_OFFSET), 0,
+		      "a second DMA, through the adopted domain only");
 	usleep(500000);
 	session_fd = retrieve_session(session);
 	if (session_fd < 0)
 		return 1;
-	expect_eq(landed(session_fd, DST_OFFSET), COPY_SIZE,
-		  "the DMA landed in the memfd");
-	expect_eq(landed(session_fd, DST2_OFFSET), COPY_SIZE,
-		  "the second DMA landed in the memfd");
-	expect_eq(dmar_faults(NULL), 0, "no DMAR fault");
-	return judged();
+	kho_expect_eq(landed(session_fd, DST_OFFSET), COPY_SIZE,
+		      "the DMA landed in the memfd");
+	kho_expect_eq(landed(session_fd, DST2_OFFSET), COPY_SIZE,
+		      "the second DMA landed in the memfd");
+	kho_expect_eq(dmar_faults(NULL), 0, "no DMAR fault");
+	return kho_judged();
 }
 
 int main(int argc, char **argv)
@@ -489,10 +457,10 @@ int main(int argc, char **argv)
 		return kick_kexec(argv[2], atol(argv[3]));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "kick")) {
 		ksft_print_header();
-		expect_eq(kick(argv[2], argc == 4 ? DST2_OFFSET : DST_OFFSET), 0,
-			  "edu's DMA kicked");
+		kho_expect_eq(kick(argv[2], argc == 4 ? DST2_OFFSET : DST_OFFSET), 0,
+			      "edu's DMA kicked");
 		usleep(500000);
-		return judged();
+		return kho_judged();
 	}
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "check"))
 		return check(argv[2], argv[3], !strcmp(argv[4], "landed"),

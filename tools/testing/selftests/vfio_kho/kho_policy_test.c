@@ -37,19 +37,6 @@
 #define JSON_IGB	"\"bdf\": \"" IGB "\", \"vendor\": \"8086\", \"device\": \"10c9\""
 #define JSON_NO_REACH	"\"qualifies\": false, \"reason\": \"DMA reach does not cover all of RAM\""
 
-/* Write @text to @path: 0 or -errno */
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* The first line of @path, or "" */
 static const char *read_line(const char *path)
 {
@@ -80,7 +67,7 @@ static int declare_reach(const char *bdf, const char *bits)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/kho_dma_reach_bits",
 		 bdf);
-	return write_file(path, bits);
+	return kho_write_file(path, bits);
 }
 
 static long policy_count(const char *name)
@@ -89,18 +76,6 @@ static long policy_count(const char *name)
 
 	snprintf(path, sizeof(path), POLICY "/%s", name);
 	return strtol(read_line(path), NULL, 0);
-}
-
-static int bind_vfio(const char *bdf)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-	write_file(path, bdf);	/* unbound already is fine */
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 bdf);
-	return write_file(path, "vfio-pci") ?:
-	       write_file("/sys/bus/pci/drivers_probe", bdf);
 }
 
 /* Run kho-check with @args: its exit status, its output in @out */
@@ -144,7 +119,7 @@ TEST(igb_qualifies_by_the_capability_table_64_bit)
 
 TEST(igb_still_qualifies_under_vfio_pci_no_driver_mask)
 {
-	ASSERT_EQ(bind_vfio(IGB), 0);
+	ASSERT_EQ(kho_bind_vfio(IGB), 0);
 	ASSERT_STREQ(verdict(IGB), YES);
 }
 
@@ -240,7 +215,7 @@ TEST(memory_rule_one_page_below_4g_spoils_the_whole_request)
 	long pages = policy_count("preserved_pages");
 	long refused = policy_count("refused_requests");
 
-	ASSERT_EQ(write_file(POLICY "/preserve_test", "preserve " IGB " 4 1"),
+	ASSERT_EQ(kho_write_file(POLICY "/preserve_test", "preserve " IGB " 4 1"),
 		  -ERANGE);
 	EXPECT_EQ(policy_count("preserved_pages"), pages);
 	EXPECT_EQ(policy_count("refused_requests"), refused + 1);
@@ -252,9 +227,9 @@ TEST(memory_rule_pages_above_4g_preserved_then_released)
 {
 	long pages = policy_count("preserved_pages");
 
-	ASSERT_EQ(write_file(POLICY "/preserve_test", "preserve " IGB " 4 0"), 0);
+	ASSERT_EQ(kho_write_file(POLICY "/preserve_test", "preserve " IGB " 4 0"), 0);
 	EXPECT_EQ(policy_count("preserved_pages"), pages + 4);
-	ASSERT_EQ(write_file(POLICY "/preserve_test", "release"), 0);
+	ASSERT_EQ(kho_write_file(POLICY "/preserve_test", "release"), 0);
 	EXPECT_EQ(policy_count("preserved_pages"), pages);
 }
 

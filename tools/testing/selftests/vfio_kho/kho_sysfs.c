@@ -102,6 +102,44 @@ int kho_bar0_write32(const char *bdf, uint32_t reg, uint32_t val)
 	return 0;
 }
 
+/* Write @text to the file at @path (sysfs, debugfs): 0 or -errno. */
+int kho_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The name of the driver bound to @bdf into @name, "" if none. */
+void kho_driver_of(const char *bdf, char *name, size_t len)
+{
+	char path[96], target[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = 0;
+	snprintf(name, len, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : "");
+}
+
+/* Give @bdf to vfio-pci, from whichever driver has it: 0 or -errno. */
+int kho_bind_vfio(const char *bdf)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+	kho_write_file(path, bdf);	/* -ENOENT: no driver */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	return kho_write_file(path, "vfio-pci") ?:
+	       kho_write_file("/sys/bus/pci/drivers_probe", bdf);
+}
+
 /* Kernel log lines holding @a and, unless NULL, @b; -1 if unreadable. */
 int kho_klog_count(const char *a, const char *b)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * PCI config space and BAR0 registers through sysfs: what the selftests
- * look at without opening the device with VFIO (which would reset it).
+ * look at without opening the device with VFIO (which would reset it);
+ * sysfs and debugfs files, and the kernel log.
  */
 #ifndef KHO_SYSFS_H
 #define KHO_SYSFS_H
@@ -15,6 +16,9 @@ bool kho_bus_master(const char *bdf);
 int kho_config_write16(const char *bdf, unsigned int off, uint16_t val);
 int kho_bar0_read32(const char *bdf, uint32_t reg, uint32_t *val);
 int kho_bar0_write32(const char *bdf, uint32_t reg, uint32_t val);
+int kho_write_file(const char *path, const char *text);
+void kho_driver_of(const char *bdf, char *name, size_t len);
+int kho_bind_vfio(const char *bdf);
 int kho_klog_count(const char *a, const char *b);
 long long kho_debugfs_value(const char *path, const char *tag,
 			    const char *key);

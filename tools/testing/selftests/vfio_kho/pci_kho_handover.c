@@ -135,17 +135,6 @@ static int set_up(const char *bdf)
 	       kho_bar0_write32(bdf, TDBAL, MARKER);
 }
 
-static void driver_of(const char *bdf, char *name, size_t len)
-{
-	char path[96], target[256];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	target[n > 0 ? n : 0] = 0;
-	snprintf(name, len, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : "");
-}
-
 /* A function reset through sysfs: 0 if it went through, else -errno. */
 static int sysfs_reset(const char *bdf)
 {
@@ -162,34 +151,12 @@ static int sysfs_reset(const char *bdf)
 	return err;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static int bind_vfio(const char *bdf)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 bdf);
-	return write_file(path, "vfio-pci") ?:
-	       write_file("/sys/bus/pci/drivers_probe", bdf);
-}
-
 static int forge(const char *what, const char *bdf)
 {
 	char cmd[64];
 
 	snprintf(cmd, sizeof(cmd), "%s%s%s", what, bdf ? " " : "", bdf ?: "");
-	return write_file(FORGE, cmd);
+	return kho_write_file(FORGE, cmd);
 }
 
 /*
@@ -241,7 +208,7 @@ static void in_lines(char *lines, size_t len)
 static void look_at(const char *bdf, struct function *fn)
 {
 	function_line(bdf, fn->line, sizeof(fn->line));
-	driver_of(bdf, fn->driver, sizeof(fn->driver));
+	kho_driver_of(bdf, fn->driver, sizeof(fn->driver));
 	fn->reg = reg_of(bdf);
 	fn->command = command_of(bdf);
 	fn->master = kho_bus_master(bdf);
@@ -431,7 +398,7 @@ static void handover_after(void)
 	in_lines(st.in_lines, sizeof(st.in_lines));
 	vfio_look(IGB, true, &st.open_finished);
 	look_at(IGB2, &st.igb2);
-	st.bind_igb2 = bind_vfio(IGB2);
+	st.bind_igb2 = kho_bind_vfio(IGB2);
 	vfio_look(IGB2, false, &st.open_igb2);
 }
 
@@ -634,7 +601,7 @@ static void refuse_1(void)
 	st.set_up[1] = set_up(IGB2);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/kho_dma_reach_bits",
 		 EDU);
-	st.reach_bits = write_file(path, "64");
+	st.reach_bits = kho_write_file(path, "64");
 	preserve("kho-pci", true,
 		 (const char *[]){ IGB "=vfio-pci", IGB2 "=vfio-pci", EDU, NULL },
 		 &st.kept);

@@ -87,6 +87,7 @@
 
 #include "../kselftest.h"
 #include "../vfio/lib/drivers/igb/e1000_regs.h"
+#include "kho_ktap.h"
 #include "kho_luo.h"
 #include "kho_sysfs.h"
 #include "kho_vfio.h"
@@ -180,29 +181,6 @@ static size_t count_equal(const u8 *a, const u8 *b, size_t len)
 	for (i = 0; i < len; i++)
 		n += a[i] == b[i];
 	return n;
-}
-
-/* One KTAP line: @what passes when @got is @want. Returns whether it did. */
-static bool __printf(3, 4) expect_eq(long long got, long long want,
-				     const char *fmt, ...)
-{
-	char what[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (got != want)
-		ksft_print_msg("%s: got %lld (0x%llx), want %lld (0x%llx)\n",
-			       what, got, got, want, want);
-	ksft_test_result(got == want, "%s\n", what);
-	return got == want;
-}
-
-/* Exit status: 0 when every check passed */
-static int judged(void)
-{
-	return ksft_get_fail_cnt() ? 1 : 0;
 }
 
 /* The value after KEY in a /proc file ("KEY: N" or "KEY N"), or -1. */
@@ -300,8 +278,8 @@ static void expect_out_lines(const char *bdf, int want, const char *what)
 			break;
 		usleep(100000);
 	}
-	expect_eq(pci, want, "%s: PCI part", what);
-	expect_eq(iommu, want, "%s: IOMMU part", what);
+	kho_expect_eq(pci, want, "%s: PCI part", what);
+	kho_expect_eq(iommu, want, "%s: IOMMU part", what);
 }
 
 /* DMAR faults the kernel logged */
@@ -370,17 +348,6 @@ static void bar0_write(struct vfio_pci_device *device, u32 reg, u32 val)
 	WRITE_ONCE(((u32 *)device->bars[0].vaddr)[reg / 4], val);
 }
 
-static void driver_of(const char *bdf, char *name, size_t len)
-{
-	char path[96], target[256];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	target[n > 0 ? n : 0] = 0;
-	snprintf(name, len, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : "");
-}
-
 static int bus_master(const char *bdf)
 {
 	u8 cfg[8];
@@ -394,10 +361,10 @@ static int bus_master(const char *bdf)
 static void expect_marker(struct vfio_pci_device *device, u32 lo,
 			  const char *what)
 {
-	expect_eq(bar0_read(device, E1000_TDBAL(1)), lo, "%s: low half", what);
+	kho_expect_eq(bar0_read(device, E1000_TDBAL(1)), lo, "%s: low half", what);
 	if (lo)
-		expect_eq(bar0_read(device, E1000_TDBAH(1)), MARKER_HI,
-			  "%s: high half", what);
+		kho_expect_eq(bar0_read(device, E1000_TDBAH(1)), MARKER_HI,
+			      "%s: high half", what);
 }
 
 /* Copy COPY_SIZE bytes at @off of the source to the destination. */
@@ -409,9 +376,9 @@ static int copy_and_check(struct vfio_pci_device *device, u8 **buf, u64 off,
 	memset(buf[DST] + off, 0, COPY_SIZE);
 	ret = vfio_pci_driver_memcpy(device, maps[SRC].iova + off,
 				     maps[DST].iova + off, COPY_SIZE);
-	expect_eq(ret, 0, "%s", what);
-	expect_eq(count_equal(buf[SRC] + off, buf[DST] + off, COPY_SIZE),
-		  COPY_SIZE, "%s: the copy is right", what);
+	kho_expect_eq(ret, 0, "%s", what);
+	kho_expect_eq(count_equal(buf[SRC] + off, buf[DST] + off, COPY_SIZE),
+		      COPY_SIZE, "%s: the copy is right", what);
 	return ret;
 }
 
@@ -419,28 +386,28 @@ static int copy_and_check(struct vfio_pci_device *device, u8 **buf, u64 off,
 static void preserve_all(const char *what, int s, int memfd,
 			 struct vfio_pci_device *device)
 {
-	expect_eq(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0,
-		  "%s: memfd preserved", what);
-	expect_eq(luo_session_preserve_fd(s, device->iommu->container_fd,
-					  TOKEN_CONTAINER), 0,
+	kho_expect_eq(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0,
+		      "%s: memfd preserved", what);
+	kho_expect_eq(luo_session_preserve_fd(s, device->iommu->container_fd,
+					      TOKEN_CONTAINER), 0,
 		  "%s: container preserved", what);
-	expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), 0,
-		  "%s: device preserved", what);
+	kho_expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), 0,
+		      "%s: device preserved", what);
 }
 
 /* The VMM's memfds, container and device into @s */
 static void preserve_vmm(int s, const char *prefix, const int *memfd,
 			 struct vfio_pci_device *device)
 {
-	expect_eq(luo_session_preserve_fd(s, memfd[TOKEN_DRIVER], TOKEN_DRIVER),
-		  0, "%smemfd with the driver's rings preserved", prefix);
-	expect_eq(luo_session_preserve_fd(s, memfd[TOKEN_DATA], TOKEN_DATA), 0,
-		  "%smemfd with the copies preserved", prefix);
-	expect_eq(luo_session_preserve_fd(s, device->iommu->container_fd,
-					  TOKEN_CONTAINER), 0,
+	kho_expect_eq(luo_session_preserve_fd(s, memfd[TOKEN_DRIVER], TOKEN_DRIVER),
+		      0, "%smemfd with the driver's rings preserved", prefix);
+	kho_expect_eq(luo_session_preserve_fd(s, memfd[TOKEN_DATA], TOKEN_DATA), 0,
+		      "%smemfd with the copies preserved", prefix);
+	kho_expect_eq(luo_session_preserve_fd(s, device->iommu->container_fd,
+					      TOKEN_CONTAINER), 0,
 		  "%stype1 container preserved", prefix);
-	expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), 0,
-		  "%sigb device file preserved", prefix);
+	kho_expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), 0,
+		      "%sigb device file preserved", prefix);
 }
 
 /*
@@ -456,13 +423,13 @@ static void expect_handed_over(const char *bdf, const char *prefix)
 		 prefix);
 	expect_out_lines(bdf, 1, what);
 	container_line("out", bdf, line, sizeof(line));
-	expect_eq(field_of(line, " mappings="), NR_MAPS,
-		  "%sdebugfs lists the container's mappings", prefix);
-	expect_eq(field_of(line, " bytes="), SZ_4M,
-		  "%sdebugfs lists the bytes they map", prefix);
-	expect_eq(!!strstr(line, " frozen"), 1,
-		  "%sdebugfs shows the container frozen", prefix);
-	expect_eq(dmar_faults(), 0, "%sno DMAR fault logged", prefix);
+	kho_expect_eq(field_of(line, " mappings="), NR_MAPS,
+		      "%sdebugfs lists the container's mappings", prefix);
+	kho_expect_eq(field_of(line, " bytes="), SZ_4M,
+		      "%sdebugfs lists the bytes they map", prefix);
+	kho_expect_eq(!!strstr(line, " frozen"), 1,
+		      "%sdebugfs shows the container frozen", prefix);
+	kho_expect_eq(dmar_faults(), 0, "%sno DMAR fault logged", prefix);
 }
 
 static int cmd_misuse(const char *bdf)
@@ -482,8 +449,8 @@ static int cmd_misuse(const char *bdf)
 	fd = open("/dev/vfio/vfio", O_RDWR);
 	VFIO_ASSERT_GE(fd, 0);
 	s = new_session(luo, "vt1-no-iommu");
-	expect_eq(luo_session_preserve_fd(s, fd, TOKEN_CONTAINER), -EOPNOTSUPP,
-		  "a container without IOMMU and group: -EOPNOTSUPP");
+	kho_expect_eq(luo_session_preserve_fd(s, fd, TOKEN_CONTAINER), -EOPNOTSUPP,
+		      "a container without IOMMU and group: -EOPNOTSUPP");
 	close(s);
 	close(fd);
 
@@ -495,8 +462,8 @@ static int cmd_misuse(const char *bdf)
 	iommu_map(iommu, &mem);
 	s = new_session(luo, "vt1-type1-v1");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
-	expect_eq(luo_session_preserve_fd(s, iommu->container_fd, TOKEN_CONTAINER),
-		  -EOPNOTSUPP, "a type1 v1 container: -EOPNOTSUPP");
+	kho_expect_eq(luo_session_preserve_fd(s, iommu->container_fd, TOKEN_CONTAINER),
+		      -EOPNOTSUPP, "a type1 v1 container: -EOPNOTSUPP");
 	close(s);
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);
@@ -519,36 +486,36 @@ static int cmd_misuse(const char *bdf)
 	/* Every mapping is checked, not only the first one. */
 	s = new_session(luo, "vt1-anonymous");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
-	expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), -EINVAL,
-		  "a container mapping anonymous memory: -EINVAL");
-	expect_eq(__iommu_unmap(iommu, &anon, NULL), 0,
-		  "a refused container is not frozen: it unmaps");
-	expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), 0,
-		  "nothing kept from a refusal: preserved once the anonymous mapping is gone");
+	kho_expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), -EINVAL,
+		      "a container mapping anonymous memory: -EINVAL");
+	kho_expect_eq(__iommu_unmap(iommu, &anon, NULL), 0,
+		      "a refused container is not frozen: it unmaps");
+	kho_expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), 0,
+		      "nothing kept from a refusal: preserved once the anonymous mapping is gone");
 	close(s);
 
 	s = new_session(luo, "vt1-unpreserved");
-	expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), -ENOENT,
-		  "a container mapping a memfd not preserved: -ENOENT");
+	kho_expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), -ENOENT,
+		      "a container mapping a memfd not preserved: -ENOENT");
 	s2 = new_session(luo, "vt1-other-session");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s2, memfd, TOKEN_DATA), 0);
-	expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), -ENOENT,
-		  "a container mapping a memfd of another session: -ENOENT");
+	kho_expect_eq(luo_session_preserve_fd(s, cfd, TOKEN_CONTAINER), -ENOENT,
+		      "a container mapping a memfd of another session: -ENOENT");
 	close(s2);
 	close(s);
 
 	s = new_session(luo, "vt1-device-first");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
-	expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), -ENOENT,
-		  "a device before its container: -ENOENT");
+	kho_expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), -ENOENT,
+		      "a device before its container: -ENOENT");
 	close(s);
 
 	s = new_session(luo, "vt1-device-other");
 	s2 = new_session(luo, "vt1-container-other");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s2, memfd, TOKEN_DATA), 0);
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s2, cfd, TOKEN_CONTAINER), 0);
-	expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), -ENOENT,
-		  "a device whose container is in another session: -ENOENT");
+	kho_expect_eq(luo_session_preserve_fd(s, device->fd, TOKEN_DEVICE), -ENOENT,
+		      "a device whose container is in another session: -ENOENT");
 	close(s2);
 	close(s);
 
@@ -556,16 +523,16 @@ static int cmd_misuse(const char *bdf)
 	preserve_all("in order", s, memfd, device);
 	expect_out_lines(bdf, 1, "debugfs lists the igb's function and translation as preserved");
 	set_region(&extra, buf, IOVA_BASE + SZ_2G, MEMFD_SIZE);
-	expect_eq(__iommu_map(iommu, &extra), -EBUSY,
-		  "a preserved container maps nothing more (-EBUSY)");
-	expect_eq(__iommu_unmap(iommu, &mem, NULL), -EBUSY,
-		  "a preserved container unmaps nothing (-EBUSY)");
+	kho_expect_eq(__iommu_map(iommu, &extra), -EBUSY,
+		      "a preserved container maps nothing more (-EBUSY)");
+	kho_expect_eq(__iommu_unmap(iommu, &mem, NULL), -EBUSY,
+		      "a preserved container unmaps nothing (-EBUSY)");
 	close(s);
 	expect_out_lines(bdf, 0, "closing the session gives the igb up");
-	expect_eq(__iommu_map(iommu, &extra), 0,
-		  "closing the session thaws the container: map");
-	expect_eq(__iommu_unmap(iommu, &extra, NULL), 0,
-		  "closing the session thaws the container: unmap");
+	kho_expect_eq(__iommu_map(iommu, &extra), 0,
+		      "closing the session thaws the container: map");
+	kho_expect_eq(__iommu_unmap(iommu, &extra, NULL), 0,
+		      "closing the session thaws the container: unmap");
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);
 
@@ -594,16 +561,16 @@ static int cmd_misuse(const char *bdf)
 		ksft_inc_pass_cnt();
 	while (ksft_get_fail_cnt() < child->fail)
 		ksft_inc_fail_cnt();
-	expect_eq(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, 1,
-		  "the VMM is killed with its session open");
+	kho_expect_eq(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, 1,
+		      "the VMM is killed with its session open");
 	expect_out_lines(bdf, 0, "the VMM's death gives the igb up");
 	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
 	device = vfio_pci_device_init(bdf, iommu);
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);
 	/* vfio_pci_device_init() exits the program if the open fails */
-	expect_eq(1, 1, "the igb opens again from scratch after the VMM's death");
-	return judged();
+	kho_expect_eq(1, 1, "the igb opens again from scratch after the VMM's death");
+	return kho_judged();
 }
 
 /* Write @c to CARRY_PATH, or read it back. */
@@ -621,19 +588,6 @@ static int carry_io(struct carry *c, bool save)
 	if (fclose(f) || n != 1 || c->magic != CARRY_MAGIC)
 		return -EIO;
 	return 0;
-}
-
-/* The test hook damages the container's handover block as @how says */
-static int forge(const char *how)
-{
-	int fd = open(VFIO_FORGE, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, how, strlen(how)) != (ssize_t)strlen(how))
-		err = -errno;
-	close(fd);
-	return err;
 }
 
 static int cmd_preserve(const char *name, const char *bdf, const char *damage)
@@ -685,14 +639,15 @@ static int cmd_preserve(const char *name, const char *bdf, const char *damage)
 
 	/* Preserving neither resets the device nor stops its DMA. */
 	copy_and_check(device, buf, COPY_SIZE, "igb still copies once preserved");
-	expect_eq(bus_master(bdf), 1, "preserving leaves bus mastering on");
-	expect_eq(carry_io(&c, true), 0, "state for the next stage saved");
+	kho_expect_eq(bus_master(bdf), 1, "preserving leaves bus mastering on");
+	kho_expect_eq(carry_io(&c, true), 0, "state for the next stage saved");
 	expect_handed_over(bdf, "");
 	if (damage)
-		expect_eq(forge(damage), 0, "container block damaged (%s)", damage);
+		kho_expect_eq(kho_write_file(VFIO_FORGE, damage), 0,
+			      "container block damaged (%s)", damage);
 	/* The session, and with it everything in it, lives on in a child. */
-	expect_eq(kho_luo_hold(), 0, "a child holds the session across the kexec");
-	return judged();
+	kho_expect_eq(kho_luo_hold(), 0, "a child holds the session across the kexec");
+	return kho_judged();
 }
 
 static int update_vaddr(int container, const struct mapping *m, void *vaddr)
@@ -729,7 +684,7 @@ static int retrieve(int s, int token, const char *what)
 {
 	int fd = luo_session_retrieve_fd(s, token);
 
-	expect_eq(fd < 0 ? fd : 0, 0, "%s retrieved", what);
+	kho_expect_eq(fd < 0 ? fd : 0, 0, "%s retrieved", what);
 	return fd;
 }
 
@@ -750,11 +705,11 @@ static int preserve_again(int luo, const char *name, const char *bdf,
 	preserve_vmm(new_session(luo, name), "again: ", memfd, device);
 	copy_and_check(device, buf, COPY_SIZE,
 		       "again: the igb still copies once preserved again");
-	expect_eq(bus_master(bdf), 1, "again: bus mastering on");
-	expect_eq(carry_io(c, true), 0, "again: state for the next stage saved");
+	kho_expect_eq(bus_master(bdf), 1, "again: bus mastering on");
+	kho_expect_eq(carry_io(c, true), 0, "again: state for the next stage saved");
 	expect_handed_over(bdf, "again: ");
-	expect_eq(kho_luo_hold(), 0, "again: a child holds the session across the kexec");
-	return judged();
+	kho_expect_eq(kho_luo_hold(), 0, "again: a child holds the session across the kexec");
+	return kho_judged();
 }
 
 static int cmd_restore(const char *name, const char *bdf, const char *next)
@@ -775,14 +730,14 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	luo = kho_luo_fd();
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
 	s = luo_retrieve_session(luo, name);
-	expect_eq(s < 0 ? s : 0, 0, "session retrieved");
+	kho_expect_eq(s < 0 ? s : 0, 0, "session retrieved");
 	/* The container came back with its session: the memfd pages pinned. */
-	expect_eq(pins_for_handover(bdf), PAGES_MAPPED,
-		  "every mapped page pinned as soon as the session is retrieved, before any file of it");
-	expect_eq(luo_retrieve_session(luo, "vfio-type1-none"), -ENOENT,
-		  "an unknown session name: -ENOENT");
+	kho_expect_eq(pins_for_handover(bdf), PAGES_MAPPED,
+		      "every mapped page pinned as soon as the session is retrieved, before any file of it");
+	kho_expect_eq(luo_retrieve_session(luo, "vfio-type1-none"), -ENOENT,
+		      "an unknown session name: -ENOENT");
 	ret = carry_io(&c, false);
-	expect_eq(ret, 0, "state from the previous stage read");
+	kho_expect_eq(ret, 0, "state from the previous stage read");
 	if (s < 0 || ret)
 		return 1;
 	memfd[TOKEN_DRIVER] = retrieve(s, TOKEN_DRIVER, "memfd with the driver's rings");
@@ -799,14 +754,14 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 		buf[i] = mem[maps[i].token] + maps[i].offset;
 	expect = malloc_assert(2 * COPY_SIZE);
 	fill_pattern(expect, 2 * COPY_SIZE, c.seed);
-	expect_eq(count_equal(expect, buf[DST], 2 * COPY_SIZE), 2 * COPY_SIZE,
-		  "both copies of the previous kernel are in the memfd");
+	kho_expect_eq(count_equal(expect, buf[DST], 2 * COPY_SIZE), 2 * COPY_SIZE,
+		      "both copies of the previous kernel are in the memfd");
 
-	expect_eq(luo_session_retrieve_fd(s, 99), -ENOENT,
-		  "an unknown token: -ENOENT");
+	kho_expect_eq(luo_session_retrieve_fd(s, 99), -ENOENT,
+		      "an unknown token: -ENOENT");
 	again = luo_session_retrieve_fd(s, TOKEN_CONTAINER);
-	expect_eq(again >= 0 && !fstat(again, &st1) && !fstat(container, &st2) &&
-		  st1.st_ino == st2.st_ino && st1.st_dev == st2.st_dev, 1,
+	kho_expect_eq(again >= 0 && !fstat(again, &st1) && !fstat(container, &st2) &&
+		      st1.st_ino == st2.st_ino && st1.st_dev == st2.st_dev, 1,
 		  "the container retrieved again is the same file");
 	if (again >= 0)
 		close(again);
@@ -818,42 +773,42 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	expect_marker(device, MARKER_LO, "register marker kept: the igb was not reset");
 	tx_ring = (u64)bar0_read(device, E1000_TDBAH(0)) << 32 |
 		  bar0_read(device, E1000_TDBAL(0));
-	expect_eq(tx_ring, c.tx_ring, "the driver's tx ring base kept");
-	expect_eq(bar0_read(device, E1000_TDLEN(0)), c.tx_len,
-		  "the driver's tx ring length kept");
-	expect_eq(bus_master(bdf), 1, "bus mastering kept");
-	expect_eq(set_irqs(device), 0, "MSI-X set up again on the retrieved device");
-	expect_eq(ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0, -EBUSY,
-		  "VFIO_DEVICE_RESET before finish: -EBUSY");
+	kho_expect_eq(tx_ring, c.tx_ring, "the driver's tx ring base kept");
+	kho_expect_eq(bar0_read(device, E1000_TDLEN(0)), c.tx_len,
+		      "the driver's tx ring length kept");
+	kho_expect_eq(bus_master(bdf), 1, "bus mastering kept");
+	kho_expect_eq(set_irqs(device), 0, "MSI-X set up again on the retrieved device");
+	kho_expect_eq(ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0, -EBUSY,
+		      "VFIO_DEVICE_RESET before finish: -EBUSY");
 
 	/*
 	 * Refused before every mapping has its new address, or with pages
 	 * other than the ones the IOMMU maps; nothing pinned meanwhile.
 	 */
-	expect_eq(luo_session_finish(s), -EBUSY, "finish before any new vaddr: -EBUSY");
+	kho_expect_eq(luo_session_finish(s), -EBUSY, "finish before any new vaddr: -EBUSY");
 	shifted = map_memfd(memfd[maps[SRC].token], maps[SRC].size,
 			    maps[SRC].offset + SZ_4K);
-	expect_eq(update_vaddr(container, &maps[0], mem[TOKEN_DATA]), -EINVAL,
-		  "a vaddr of another memfd: -EINVAL");
-	expect_eq(update_vaddr(container, &maps[SRC], shifted), -EINVAL,
-		  "a vaddr one page off in the memfd: -EINVAL");
-	expect_eq(vmlck_kb() - lck, 0, "nothing locked before the new vaddrs");
-	expect_eq(pins_for_handover(bdf), PAGES_MAPPED,
-		  "every mapped page pinned through its memfd since the retrieve");
-	expect_eq(pins_held() - pins, PAGES_MAPPED,
-		  "page pins in the system: one per mapped page since the retrieve");
+	kho_expect_eq(update_vaddr(container, &maps[0], mem[TOKEN_DATA]), -EINVAL,
+		      "a vaddr of another memfd: -EINVAL");
+	kho_expect_eq(update_vaddr(container, &maps[SRC], shifted), -EINVAL,
+		      "a vaddr one page off in the memfd: -EINVAL");
+	kho_expect_eq(vmlck_kb() - lck, 0, "nothing locked before the new vaddrs");
+	kho_expect_eq(pins_for_handover(bdf), PAGES_MAPPED,
+		      "every mapped page pinned through its memfd since the retrieve");
+	kho_expect_eq(pins_held() - pins, PAGES_MAPPED,
+		      "page pins in the system: one per mapped page since the retrieve");
 	for (i = 0; i < NR_MAPS; i++) {
-		expect_eq(update_vaddr(container, &maps[i], buf[i]), 0,
-			  "new vaddr for the %s mapping", map_names[i]);
+		kho_expect_eq(update_vaddr(container, &maps[i], buf[i]), 0,
+			      "new vaddr for the %s mapping", map_names[i]);
 		if (!i)
-			expect_eq(luo_session_finish(s), -EBUSY,
-				  "finish with one mapping still without vaddr: -EBUSY");
+			kho_expect_eq(luo_session_finish(s), -EBUSY,
+				      "finish with one mapping still without vaddr: -EBUSY");
 	}
-	expect_eq(vmlck_kb() - lck, PAGES_MAPPED * 4,
-		  "every mapped page locked once it has its vaddr (KiB)");
-	expect_eq(pins_for_handover(bdf), 0, "the handover's pins are the VMM's now");
-	expect_eq(pins_held() - pins, PAGES_MAPPED,
-		  "page pins in the system: still one per mapped page");
+	kho_expect_eq(vmlck_kb() - lck, PAGES_MAPPED * 4,
+		      "every mapped page locked once it has its vaddr (KiB)");
+	kho_expect_eq(pins_for_handover(bdf), 0, "the handover's pins are the VMM's now");
+	kho_expect_eq(pins_held() - pins, PAGES_MAPPED,
+		      "page pins in the system: still one per mapped page");
 
 	/* The driver goes on where the old kernel left it. */
 	for (i = 0; i < NR_MAPS; i++) {
@@ -865,7 +820,7 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	fill_pattern(buf[SRC], COPY_SIZE, ~c.seed);
 	copy_and_check(device, buf, 0,
 		       "the igb driver goes on and copies through the same IOVAs");
-	expect_eq(luo_session_finish(s), 0, "session finished");
+	kho_expect_eq(luo_session_finish(s), 0, "session finished");
 	if (next)
 		return preserve_again(luo, next, bdf, device, memfd, buf, &c);
 
@@ -874,33 +829,33 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 		r = i ? &regions[i] : &device->driver.region;
 		unmapped = 0;
 		ret = __iommu_unmap(device->iommu, r, &unmapped);
-		expect_eq(ret, 0, "%s mapping unmapped", map_names[i]);
-		expect_eq(unmapped, maps[i].size, "%s mapping unmapped in full",
-			  map_names[i]);
+		kho_expect_eq(ret, 0, "%s mapping unmapped", map_names[i]);
+		kho_expect_eq(unmapped, maps[i].size, "%s mapping unmapped in full",
+			      map_names[i]);
 	}
-	expect_eq(vmlck_kb() - lck, 0, "locked memory back to its value before the vaddrs");
-	expect_eq(pins_held() - pins, 0,
-		  "every page pinned since the retrieve is unpinned");
+	kho_expect_eq(vmlck_kb() - lck, 0, "locked memory back to its value before the vaddrs");
+	kho_expect_eq(pins_held() - pins, 0,
+		      "every page pinned since the retrieve is unpinned");
 
 	/* Now an ordinary container: anonymous memory maps again. */
 	anon = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	VFIO_ASSERT_NE(anon, MAP_FAILED);
 	set_region(&ordinary, anon, IOVA_BASE + 3ULL * SZ_1G, SZ_2M);
-	expect_eq(__iommu_map(device->iommu, &ordinary), 0,
-		  "after finish, an ordinary container: map");
-	expect_eq(__iommu_unmap(device->iommu, &ordinary, NULL), 0,
-		  "after finish, an ordinary container: unmap");
-	expect_eq(ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0, 0,
-		  "after finish, an ordinary device: VFIO_DEVICE_RESET");
+	kho_expect_eq(__iommu_map(device->iommu, &ordinary), 0,
+		      "after finish, an ordinary container: map");
+	kho_expect_eq(__iommu_unmap(device->iommu, &ordinary, NULL), 0,
+		      "after finish, an ordinary container: unmap");
+	kho_expect_eq(ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0, 0,
+		      "after finish, an ordinary device: VFIO_DEVICE_RESET");
 	expect_marker(device, 0, "the reset cleared the register marker");
 	iommu = device->iommu;
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);
-	expect_eq(dmar_faults(), 0, "no DMAR fault logged");
-	driver_of(bdf, drv, sizeof(drv));
-	expect_eq(!strcmp(drv, "vfio-pci"), 1, "igb still bound to vfio-pci");
-	return judged();
+	kho_expect_eq(dmar_faults(), 0, "no DMAR fault logged");
+	kho_driver_of(bdf, drv, sizeof(drv));
+	kho_expect_eq(!strcmp(drv, "vfio-pci"), 1, "igb still bound to vfio-pci");
+	return kho_judged();
 }
 
 /* A VMM that dies after the kexec, with or without having given vaddrs. */
@@ -933,7 +888,7 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 		for (i = TOKEN_DRIVER; i <= TOKEN_DEVICE && s >= 0; i++)
 			if (fd[i] < 0)
 				s = fd[i];
-		expect_eq(s < 0 ? s : 0, 0, "VMM retrieved everything");
+		kho_expect_eq(s < 0 ? s : 0, 0, "VMM retrieved everything");
 		for (i = TOKEN_DRIVER; i <= TOKEN_DATA && s >= 0; i++)
 			mem[i] = map_memfd(fd[i], MEMFD_SIZE, 0);
 		for (i = 0; vaddr && s >= 0 && i < NR_MAPS && !ret; i++) {
@@ -942,8 +897,8 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 			given += !ret;
 		}
 		if (vaddr) {
-			expect_eq(ret, 0, "VMM gave the mappings their vaddrs");
-			expect_eq(given, NR_MAPS, "VMM gave every mapping its vaddr");
+			kho_expect_eq(ret, 0, "VMM gave the mappings their vaddrs");
+			kho_expect_eq(given, NR_MAPS, "VMM gave every mapping its vaddr");
 		}
 		child->pass = ksft_get_pass_cnt();
 		child->fail = ksft_get_fail_cnt();
@@ -957,28 +912,28 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 		ksft_inc_pass_cnt();
 	while (ksft_get_fail_cnt() < child->fail)
 		ksft_inc_fail_cnt();
-	expect_eq(killed, 1, "VMM killed before finishing");
+	kho_expect_eq(killed, 1, "VMM killed before finishing");
 	if (vaddr) {
-		expect_eq(luo_retrieve_session(luo, name), -ENOENT,
-			  "its death finished the session: gone (-ENOENT)");
+		kho_expect_eq(luo_retrieve_session(luo, name), -ENOENT,
+			      "its death finished the session: gone (-ENOENT)");
 		device = vfio_pci_device_init(bdf, iommu_init(MODE_VFIO_TYPE1V2_IOMMU));
 		vfio_pci_device_cleanup(device);
 		/* vfio_pci_device_init() exits the program if the open fails */
-		expect_eq(1, 1, "the igb opens again from scratch");
-		expect_eq(pins_held() - pins, 0,
-			  "every page pin taken for the VMM is released");
-		expect_eq(container_lines(), 0, "no container left over");
-		return judged();
+		kho_expect_eq(1, 1, "the igb opens again from scratch");
+		kho_expect_eq(pins_held() - pins, 0,
+			      "every page pin taken for the VMM is released");
+		kho_expect_eq(container_lines(), 0, "no container left over");
+		return kho_judged();
 	}
-	expect_eq(luo_retrieve_session(luo, name), -EINVAL,
-		  "LUO keeps the unfinished session: retrieve again -EINVAL");
-	expect_eq(bus_master(bdf), 1, "the igb stays kept, bus mastering on");
+	kho_expect_eq(luo_retrieve_session(luo, name), -EINVAL,
+		      "LUO keeps the unfinished session: retrieve again -EINVAL");
+	kho_expect_eq(bus_master(bdf), 1, "the igb stays kept, bus mastering on");
 	container_line("in", bdf, line, sizeof(line));
-	expect_eq(!!strstr(line, " mappings=3 device=retrieved vaddr=waiting"), 1,
-		  "the container is still there, waiting for its vaddrs");
+	kho_expect_eq(!!strstr(line, " mappings=3 device=retrieved vaddr=waiting"), 1,
+		      "the container is still there, waiting for its vaddrs");
 	snprintf(line, sizeof(line), "Unable to finish session [%s] on release", name);
-	expect_eq(kho_klog_count(line, NULL), 1, "the refusal to finish is logged");
-	return judged();
+	kho_expect_eq(kho_klog_count(line, NULL), 1, "the refusal to finish is logged");
+	return kho_judged();
 }
 
 /*
@@ -1006,27 +961,27 @@ static int cmd_refused(const char *name, const char *bdf, int err,
 	luo = kho_luo_fd();
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
 	s = luo_retrieve_session(luo, name);
-	expect_eq(s < 0 ? s : 0, 0, "session retrieved");
+	kho_expect_eq(s < 0 ? s : 0, 0, "session retrieved");
 	if (s < 0)
 		return 1;
 	fd = luo_session_retrieve_fd(s, TOKEN_DEVICE);
-	expect_eq(fd < 0 ? fd : 0, err, "device refused (%s)", why);
+	kho_expect_eq(fd < 0 ? fd : 0, err, "device refused (%s)", why);
 	fd = luo_session_retrieve_fd(s, TOKEN_CONTAINER);
-	expect_eq(fd < 0 ? fd : 0, err, "container refused as well");
-	expect_eq(bus_master(bdf), 0, "bus mastering turned off");
-	expect_eq(refusals_logged(bdf, why), 1, "the refusal is logged with the device");
+	kho_expect_eq(fd < 0 ? fd : 0, err, "container refused as well");
+	kho_expect_eq(bus_master(bdf), 0, "bus mastering turned off");
+	kho_expect_eq(refusals_logged(bdf, why), 1, "the refusal is logged with the device");
 	if (detail)
-		expect_eq(refusals_logged(bdf, detail), 1, "the log says why (%s)",
-			  detail);
-	expect_eq(bdf_lines(VFIO_CONTAINERS, "refused", bdf), 1,
-		  "debugfs lists the refusal");
-	expect_eq(bdf_lines(VFIO_CONTAINERS, "in", bdf), 0,
-		  "debugfs: no container rebuilt");
-	expect_eq(luo_session_finish(s), 0, "the session still finishes");
-	expect_eq(pins_held() - pins, 0,
-		  "no page left pinned by the refused handover");
-	expect_eq(container_lines(), 0, "nothing left in debugfs after finish");
-	return judged();
+		kho_expect_eq(refusals_logged(bdf, detail), 1, "the log says why (%s)",
+			      detail);
+	kho_expect_eq(bdf_lines(VFIO_CONTAINERS, "refused", bdf), 1,
+		      "debugfs lists the refusal");
+	kho_expect_eq(bdf_lines(VFIO_CONTAINERS, "in", bdf), 0,
+		      "debugfs: no container rebuilt");
+	kho_expect_eq(luo_session_finish(s), 0, "the session still finishes");
+	kho_expect_eq(pins_held() - pins, 0,
+		      "no page left pinned by the refused handover");
+	kho_expect_eq(container_lines(), 0, "nothing left in debugfs after finish");
+	return kho_judged();
 }
 
 int main(int argc, char **argv)
