@@ -19,7 +19,8 @@
  *	buffers in two memfds mapped at IOVA 1 TiB and up, copies 64 KiB; a
  *	register marker that reset clears is written; memfds, container and
  *	device go into SESSION, and the igb copies again. A child holds
- *	SESSION across the kexec; the next stage's state goes to CARRY_PATH.
+ *	SESSION across the kexec, with the next stage's state in a memfd of
+ *	its own (token TOKEN_STATE).
  *	With DAMAGE, the container's handover block is then damaged through
  *	the test hook (debugfs kho_devices/vfio/forge: version, mapping,
  *	memfd-offset, memfd-token, scribble, short-mapping).
@@ -96,8 +97,6 @@
 #define IOMMU_DEVICES	"/sys/kernel/debug/kho_devices/iommu/devices"
 #define VFIO_CONTAINERS	"/sys/kernel/debug/kho_devices/vfio/containers"
 #define VFIO_FORGE	"/sys/kernel/debug/kho_devices/vfio/forge"
-#define CARRY_DIR	"/carry"	/* in the rootfs: the next stage gets it */
-#define CARRY_PATH	CARRY_DIR "/vfio-type1"
 #define CARRY_MAGIC	0x4b484f5654310001ULL
 
 #define IOVA_BASE	0x10000000000ULL	/* 1 TiB, far above RAM */
@@ -108,7 +107,7 @@
 #define MARKER_LO	0x4b484f80	/* 128-byte aligned, as TDBAL wants */
 #define MARKER_HI	0x4c555031
 
-enum { TOKEN_DRIVER = 1, TOKEN_DATA, TOKEN_CONTAINER, TOKEN_DEVICE };
+enum { TOKEN_DRIVER = 1, TOKEN_DATA, TOKEN_CONTAINER, TOKEN_DEVICE, TOKEN_STATE };
 
 /* The VMM's mappings: memfd (token) and offset, IOVA, size. */
 static const struct mapping {
@@ -573,21 +572,29 @@ static int cmd_misuse(const char *bdf)
 	return kho_judged();
 }
 
-/* Write @c to CARRY_PATH, or read it back. */
-static int carry_io(struct carry *c, bool save)
+/* @c into session @s, in a memfd of its own: 0 or -errno */
+static int save_state(int s, const struct carry *c)
 {
-	size_t n;
-	FILE *f;
+	int fd = memfd_create("vt1-state", 0);
 
-	if (save && mkdir(CARRY_DIR, 0755) && errno != EEXIST)
+	if (fd < 0)
 		return -errno;
-	f = fopen(CARRY_PATH, save ? "w" : "r");
-	if (!f)
-		return -errno;
-	n = save ? fwrite(c, sizeof(*c), 1, f) : fread(c, sizeof(*c), 1, f);
-	if (fclose(f) || n != 1 || c->magic != CARRY_MAGIC)
+	if (pwrite(fd, c, sizeof(*c), 0) != sizeof(*c))
 		return -EIO;
-	return 0;
+	return luo_session_preserve_fd(s, fd, TOKEN_STATE);
+}
+
+/* @c back from session @s: 0 or -errno */
+static int load_state(int s, struct carry *c)
+{
+	int fd = luo_session_retrieve_fd(s, TOKEN_STATE);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = pread(fd, c, sizeof(*c), 0);
+	close(fd);
+	return n == sizeof(*c) && c->magic == CARRY_MAGIC ? 0 : -EIO;
 }
 
 static int cmd_preserve(const char *name, const char *bdf, const char *damage)
@@ -595,7 +602,7 @@ static int cmd_preserve(const char *name, const char *bdf, const char *damage)
 	struct dma_region regions[NR_MAPS] = {}, *r;
 	struct vfio_pci_device *device;
 	struct carry c = { .magic = CARRY_MAGIC };
-	int luo, memfd[TOKEN_DATA + 1];
+	int luo, s, memfd[TOKEN_DATA + 1];
 	u8 *mem[TOKEN_DATA + 1], *buf[NR_MAPS];
 	struct iommu *iommu;
 	unsigned int i;
@@ -635,12 +642,13 @@ static int cmd_preserve(const char *name, const char *bdf, const char *damage)
 
 	luo = kho_luo_fd();
 	VFIO_ASSERT_GE(luo, 0, "cannot open " LUO_DEVICE);
-	preserve_vmm(new_session(luo, name), "", memfd, device);
+	s = new_session(luo, name);
+	preserve_vmm(s, "", memfd, device);
 
 	/* Preserving neither resets the device nor stops its DMA. */
 	copy_and_check(device, buf, COPY_SIZE, "igb still copies once preserved");
 	kho_expect_eq(bus_master(bdf), 1, "preserving leaves bus mastering on");
-	kho_expect_eq(carry_io(&c, true), 0, "state for the next stage saved");
+	kho_expect_eq(save_state(s, &c), 0, "state for the next stage in the session");
 	expect_handed_over(bdf, "");
 	if (damage)
 		kho_expect_eq(kho_write_file(VFIO_FORGE, damage), 0,
@@ -698,15 +706,18 @@ static int preserve_again(int luo, const char *name, const char *bdf,
 			  struct vfio_pci_device *device, const int *memfd,
 			  u8 **buf, struct carry *c)
 {
+	int s;
+
 	c->seed = ~c->seed ^ getpid();
 	fill_pattern(buf[SRC], 2 * COPY_SIZE, c->seed);
 	if (copy_and_check(device, buf, 0, "again: a new copy before the second preserve"))
 		return 1;
-	preserve_vmm(new_session(luo, name), "again: ", memfd, device);
+	s = new_session(luo, name);
+	preserve_vmm(s, "again: ", memfd, device);
 	copy_and_check(device, buf, COPY_SIZE,
 		       "again: the igb still copies once preserved again");
 	kho_expect_eq(bus_master(bdf), 1, "again: bus mastering on");
-	kho_expect_eq(carry_io(c, true), 0, "again: state for the next stage saved");
+	kho_expect_eq(save_state(s, c), 0, "again: state for the next stage in the session");
 	expect_handed_over(bdf, "again: ");
 	kho_expect_eq(kho_luo_hold(), 0, "again: a child holds the session across the kexec");
 	return kho_judged();
@@ -736,9 +747,11 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 		      "every mapped page pinned as soon as the session is retrieved, before any file of it");
 	kho_expect_eq(luo_retrieve_session(luo, "vfio-type1-none"), -ENOENT,
 		      "an unknown session name: -ENOENT");
-	ret = carry_io(&c, false);
-	kho_expect_eq(ret, 0, "state from the previous stage read");
-	if (s < 0 || ret)
+	if (s < 0)
+		return 1;
+	ret = load_state(s, &c);
+	kho_expect_eq(ret, 0, "state from the previous stage back from the session");
+	if (ret)
 		return 1;
 	memfd[TOKEN_DRIVER] = retrieve(s, TOKEN_DRIVER, "memfd with the driver's rings");
 	memfd[TOKEN_DATA] = retrieve(s, TOKEN_DATA, "memfd with the copies");
