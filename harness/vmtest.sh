@@ -18,13 +18,14 @@
 #   KHO_CMDLINE="..."       extra kernel arguments
 #   KHO_CONSOLE_ALLOW=RE    console lines matching RE are expected
 #   KHO_RETRY_ON_HANG=N     if the guest hangs (QEMU killed at the timeout),
-#                           run the scenario again, up to N more times, and
-#                           judge the last run; each hang is reported and
-#                           its logs kept. Only for scenarios that run
-#                           upstream vfio_pci_driver_test, in which a TCG
-#                           guest sometimes stops dead (a sleeping task's
-#                           timer never fires; see the docs); a failure is
-#                           never retried.
+#                           run the scenario again, up to N more times (1
+#                           unless set), and judge the last run; each hang
+#                           is reported and its logs kept. A TCG guest
+#                           sometimes stops dead: a halted vCPU whose local
+#                           APIC keeps the timer vector in service after
+#                           the kernel's EOI, so that no timer fires on it
+#                           again (see the docs). A failure is never
+#                           retried.
 # KHO_EXTRA_CMDLINE in the environment adds to every guest's command line
 # (make bench passes its sizes that way); KHO_QEMU_MEM (6G) and
 # KHO_QEMU_SMP (2) size the machine, KHO_QEMU_IOMMU is its IOMMU device
@@ -225,7 +226,7 @@ run_one() {
 	timeout=$(scenario_var "$name" KHO_TIMEOUT 300)
 	cmdline=$(scenario_var "$name" KHO_CMDLINE "")
 	allow=$(scenario_var "$name" KHO_CONSOLE_ALLOW "")
-	retry=$(scenario_var "$name" KHO_RETRY_ON_HANG "")
+	retry=$(scenario_var "$name" KHO_RETRY_ON_HANG 1)
 	qallow=$(scenario_var "$name" KHO_QEMU_ALLOW "")
 	# KHO sizes its scratch areas from the memory reserved at boot, which
 	# the sanitised kernel's KASAN shadow inflates past what fits: fixed
