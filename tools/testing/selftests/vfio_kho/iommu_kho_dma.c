@@ -72,7 +72,6 @@
 #include "kho_luo.h"
 #include "kho_sysfs.h"
 
-#define HOLD_PATH	"/sys/kernel/debug/kho_devices/pci/hold"
 #define IOMMU_DEVICES	"/sys/kernel/debug/kho_devices/iommu/devices"
 #define IOMMU_ADOPT	"/sys/kernel/debug/kho_devices/iommu/adopt"
 /* 1 TiB, or KHO_DMA_IOVA (hex) from the environment */
@@ -107,35 +106,18 @@ static int dmar_faults(const char *bdf)
 /* "in BDF STATE" lines of the IOMMU part's debugfs file, holding @text */
 static int iommu_lines(const char *bdf, const char *state, const char *text)
 {
-	char line[256], prefix[64];
-	FILE *f = fopen(IOMMU_DEVICES, "r");
-	int n = 0;
+	char prefix[64];
 
-	if (!f)
-		return -errno;
 	snprintf(prefix, sizeof(prefix), "in %s %s", bdf, state);
-	while (fgets(line, sizeof(line), f))
-		n += !strncmp(line, prefix, strlen(prefix)) &&
-		     (!text || strstr(line, text));
-	fclose(f);
-	return n;
+	return kho_debugfs_lines(IOMMU_DEVICES, prefix, text);
 }
 
 static int hold_function(const char *bdf, bool iommu)
 {
-	char buf[64];
-	int fd, len;
+	char what[64];
 
-	len = snprintf(buf, sizeof(buf), "%s -%s", bdf, iommu ? " iommu" : "");
-	fd = open(HOLD_PATH, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, len) != len) {
-		len = -errno;
-		close(fd);
-		return len;
-	}
-	return fd;
+	snprintf(what, sizeof(what), "%s -%s", bdf, iommu ? " iommu" : "");
+	return kho_luo_hold_function(what);
 }
 
 static int setup(const char *session, const char *bdf, bool iommu,
@@ -307,17 +289,7 @@ static int check(const char *session, const char *bdf, bool first,
 /* The first "in handover-..." line of the IOMMU part's debugfs file */
 static void handover_line(char *line, size_t len)
 {
-	char buf[256];
-	FILE *f = fopen(IOMMU_DEVICES, "r");
-
-	line[0] = 0;
-	while (f && fgets(buf, sizeof(buf), f))
-		if (!strncmp(buf, "in handover-", strlen("in handover-"))) {
-			snprintf(line, len, "%.*s", (int)strcspn(buf, "\n"), buf);
-			break;
-		}
-	if (f)
-		fclose(f);
+	kho_debugfs_line(IOMMU_DEVICES, "in handover-", line, len);
 }
 
 /* The refused record's function: quiesced, then mastering again */

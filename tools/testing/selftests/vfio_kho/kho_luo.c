@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <libliveupdate.h>
@@ -23,6 +24,27 @@ int kho_luo_fd(void)
 	if (luo < 0)
 		luo = luo_open_device();
 	return luo;
+}
+
+/*
+ * A file of the PCI part's LUO test handler (its debugfs "hold" file) that
+ * carries the function @what names ("BDF DRIVER|- [iommu]") when it is
+ * preserved in a session. Returns its descriptor, or -errno.
+ */
+int kho_luo_hold_function(const char *what)
+{
+	ssize_t len = strlen(what);
+	int fd, err;
+
+	fd = open(KHO_LUO_HOLD_FILE, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, what, len) != len) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 /*

@@ -10,7 +10,11 @@
 /* Where kho_luo_hold() notes the PID of the child that holds the sessions */
 #define KHO_LUO_HOLDER	"/tmp/kho-luo-holder"
 
+/* The PCI part's test file handler: a file that carries a PCI function */
+#define KHO_LUO_HOLD_FILE	"/sys/kernel/debug/kho_devices/pci/hold"
+
 int kho_luo_fd(void);
+int kho_luo_hold_function(const char *what);
 int kho_luo_hold(void);
 
 #endif /* KHO_LUO_H */

@@ -176,6 +176,62 @@ void kho_edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count,
 }
 
 /*
+ * Whether @line starts with @prefix, where a '*' in @prefix stands for one
+ * word of @line (any run of characters but space and newline).
+ */
+static bool kho_line_starts(const char *line, const char *prefix)
+{
+	while (*prefix) {
+		if (*prefix == '*') {
+			line += strcspn(line, "\n ");
+			prefix++;
+		} else if (*line++ != *prefix++) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * The lines of a debugfs file that start with @prefix ('*' for any one
+ * word, "" for every line) and hold @text (NULL: any), or -errno.
+ */
+int kho_debugfs_lines(const char *path, const char *prefix, const char *text)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		n += kho_line_starts(line, prefix) && (!text || strstr(line, text));
+	fclose(f);
+	return n;
+}
+
+/*
+ * The first line of a debugfs file that starts with @prefix ('*' for any
+ * one word), without its newline, in @line; "" if there is none.
+ */
+void kho_debugfs_line(const char *path, const char *prefix, char *line,
+		      size_t len)
+{
+	char buf[512];
+	FILE *f = fopen(path, "r");
+
+	line[0] = 0;
+	if (!f)
+		return;
+	while (fgets(buf, sizeof(buf), f))
+		if (kho_line_starts(buf, prefix)) {
+			snprintf(line, len, "%.*s", (int)strcspn(buf, "\n"), buf);
+			break;
+		}
+	fclose(f);
+}
+
+/*
  * The number after @key on the first line of @path that starts with @tag
  * (debugfs lists "tag ... key=VALUE ..."); -1 if there is none.
  */

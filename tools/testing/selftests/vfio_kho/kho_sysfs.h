@@ -22,6 +22,9 @@ int kho_bind_vfio(const char *bdf);
 int kho_klog_count(const char *a, const char *b);
 long long kho_debugfs_value(const char *path, const char *tag,
 			    const char *key);
+int kho_debugfs_lines(const char *path, const char *prefix, const char *text);
+void kho_debugfs_line(const char *path, const char *prefix, char *line,
+		      size_t len);
 
 /* QEMU's edu device (docs/specs/edu.rst): its DMA engine */
 #define EDU_DMA_SRC	0x80

@@ -54,7 +54,6 @@
 #define MARKER		0x4b484f80	/* 128-byte aligned, as TDBAL wants */
 
 #define FUNCTIONS	"/sys/kernel/debug/kho_devices/pci/functions"
-#define HOLD		"/sys/kernel/debug/kho_devices/pci/hold"
 #define FORGE		"/sys/kernel/debug/kho_devices/pci/forge"
 #define CARRY		"/carry"
 
@@ -166,26 +165,14 @@ static int forge(const char *what, const char *bdf)
  */
 static void function_line(const char *bdf, char *line, size_t len)
 {
-	char buf[512], tag[32], *reason;
-	FILE *f = fopen(FUNCTIONS, "r");
+	char prefix[32], *reason;
 
-	line[0] = 0;
-	if (!f)
-		return;
-	while (fgets(buf, sizeof(buf), f)) {
-		buf[strcspn(buf, "\n")] = 0;
-		if (sscanf(buf, "%*s %31s", tag) != 1)
-			continue;
-		if (bdf ? strcmp(tag, bdf) :
-			  strncmp(buf, "in handover-", strlen("in handover-")))
-			continue;
-		reason = strstr(buf, " reason=");
-		if (reason)
-			*reason = 0;
-		snprintf(line, len, "%.*s", (int)len - 1, buf);
-		break;
-	}
-	fclose(f);
+	if (bdf)
+		snprintf(prefix, sizeof(prefix), "* %s ", bdf);
+	kho_debugfs_line(FUNCTIONS, bdf ? prefix : "in handover-", line, len);
+	reason = strstr(line, " reason=");
+	if (reason)
+		*reason = 0;
 }
 
 /* Every "in ..." line of the debugfs file, joined by ';' */
@@ -269,23 +256,13 @@ static bool carried(const char *name, const void *buf, size_t len)
 /* A hold file for "BDF[=DRIVER[,iommu]]": its fd, or -errno. */
 static int hold_function(const char *spec)
 {
-	char buf[64], *c;
-	int fd, err = 0;
+	char what[64], *c;
 
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (c = buf; *c; c++)
+	snprintf(what, sizeof(what), "%s", spec);
+	for (c = what; *c; c++)
 		if (*c == '=' || *c == ',')
 			*c = ' ';	/* what the hold file reads */
-	fd = open(HOLD, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf))
-		err = -errno;
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
+	return kho_luo_hold_function(what);
 }
 
 /*

@@ -221,18 +221,10 @@ static long pins_held(void)
 /* "WHAT BDF ..." lines of a kho_devices debugfs file, or -errno. */
 static int bdf_lines(const char *path, const char *what, const char *bdf)
 {
-	char line[256], prefix[32];
-	int n = 0;
-	FILE *f;
+	char prefix[32];
 
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
 	snprintf(prefix, sizeof(prefix), "%s %s ", what, bdf);
-	while (fgets(line, sizeof(line), f))
-		n += !strncmp(line, prefix, strlen(prefix));
-	fclose(f);
-	return n;
+	return kho_debugfs_lines(path, prefix, NULL);
 }
 
 #define PINS_FIELD	" handover_pins="
@@ -292,19 +284,10 @@ static int dmar_faults(void)
 static void container_line(const char *what, const char *bdf, char *line,
 			   size_t len)
 {
-	char buf[256], prefix[32];
-	FILE *f = fopen(VFIO_CONTAINERS, "r");
+	char prefix[32];
 
-	line[0] = 0;
-	if (!f)
-		return;
 	snprintf(prefix, sizeof(prefix), "%s %s ", what, bdf);
-	while (fgets(buf, sizeof(buf), f))
-		if (!strncmp(buf, prefix, strlen(prefix))) {
-			snprintf(line, len, "%.*s", (int)strcspn(buf, "\n"), buf);
-			break;
-		}
-	fclose(f);
+	kho_debugfs_line(VFIO_CONTAINERS, prefix, line, len);
 }
 
 /* The number after @key in a debugfs @line, -1 if it has none */
@@ -318,16 +301,7 @@ static long long field_of(const char *line, const char *key)
 /* Lines in kho_devices/vfio/containers */
 static int container_lines(void)
 {
-	char buf[256];
-	FILE *f = fopen(VFIO_CONTAINERS, "r");
-	int n = 0;
-
-	if (!f)
-		return -errno;
-	while (fgets(buf, sizeof(buf), f))
-		n++;
-	fclose(f);
-	return n;
+	return kho_debugfs_lines(VFIO_CONTAINERS, "", NULL);
 }
 
 static void set_region(struct dma_region *r, void *vaddr, u64 iova, u64 size)
