@@ -218,11 +218,9 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	int err;
 
 	guard(mutex)(&vfio_kho_lock);
+	/* A refusal below logs the rule it applies; this says what it did. */
 	err = vfio_container_kho_freeze(container, &group, &ranges, &nr);
-	if (err == -EOPNOTSUPP)
-		pr_warn("container not preserved (%pe): it needs the type1 v2 IOMMU, exactly one group and memory a live update can keep\n",
-			ERR_PTR(err));
-	else if (err == -EBUSY)
+	if (err == -EBUSY)
 		pr_warn("container not preserved: it is preserved already\n");
 	else if (err)
 		pr_warn("container not preserved (%pe)\n", ERR_PTR(err));

@@ -7,8 +7,9 @@
  *   misuse BDF
  *	old kernel, one LUO session per case, each closed again. Preserving
  *	the container is refused without IOMMU and group, or with type1 v1
- *	(-EOPNOTSUPP), with anonymous memory mapped (-EINVAL; once unmapped,
- *	the container is taken), with a memfd preserved nowhere or in
+ *	(-EOPNOTSUPP, a log line naming the rule), with anonymous memory
+ *	mapped (-EINVAL; once unmapped, the container is taken), with a
+ *	memfd preserved nowhere or in
  *	another session (-ENOENT); the device before its container or with
  *	its container in another session, -ENOENT. A preserved
  *	container neither maps nor unmaps (-EBUSY); closing the session, or
@@ -405,12 +406,16 @@ static void expect_handed_over(const char *bdf, const char *prefix)
 	kho_expect_eq(dmar_faults(), 0, "%sno DMAR fault logged", prefix);
 }
 
+/* The rules a refused container's log line names */
+#define NO_IOMMU_RULE	"container not preserved: it has no IOMMU set"
+#define TYPE1_V1_RULE	"container not preserved: it uses the type1 v1 IOMMU"
+
 static int cmd_misuse(const char *bdf)
 {
 	struct dma_region mem = {}, anon = {}, extra = {};
 	struct vfio_pci_device *device;
 	struct iommu *iommu;
-	int luo, s, s2, fd, cfd, memfd, status;
+	int luo, s, s2, fd, cfd, memfd, status, logged;
 	struct { int pass, fail; } *child;
 	u8 *buf, *anon_buf;
 	pid_t pid;
@@ -422,8 +427,11 @@ static int cmd_misuse(const char *bdf)
 	fd = open("/dev/vfio/vfio", O_RDWR);
 	VFIO_ASSERT_GE(fd, 0);
 	s = new_session(luo, "vt1-no-iommu");
+	logged = kho_klog_count(NO_IOMMU_RULE, NULL);
 	kho_expect_eq(luo_session_preserve_fd(s, fd, TOKEN_CONTAINER), -EOPNOTSUPP,
 		      "a container without IOMMU and group: -EOPNOTSUPP");
+	kho_expect_eq(kho_klog_count(NO_IOMMU_RULE, NULL) - logged, 1,
+		      "the kernel logs the rule: no IOMMU set");
 	close(s);
 	close(fd);
 
@@ -435,8 +443,11 @@ static int cmd_misuse(const char *bdf)
 	iommu_map(iommu, &mem);
 	s = new_session(luo, "vt1-type1-v1");
 	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_DATA), 0);
+	logged = kho_klog_count(TYPE1_V1_RULE, NULL);
 	kho_expect_eq(luo_session_preserve_fd(s, iommu->container_fd, TOKEN_CONTAINER),
 		      -EOPNOTSUPP, "a type1 v1 container: -EOPNOTSUPP");
+	kho_expect_eq(kho_klog_count(TYPE1_V1_RULE, NULL) - logged, 1,
+		      "the kernel logs the rule: type1 v1");
 	close(s);
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);
