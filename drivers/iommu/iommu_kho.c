@@ -952,7 +952,7 @@ static void iommu_kho_quiesce_recorded(const struct iommu_kho_device_ser *r,
 	pdev = pci_get_domain_bus_and_slot(r->segment, r->bus, r->devfn);
 	if (!pdev)
 		return;
-	pci_kho_quiesce(pdev, why);
+	pci_kho_quiesce(pdev, 0, why);	/* its own line gave the rule */
 	pci_dev_put(pdev);
 }
 

@@ -823,6 +823,24 @@ static void pci_kho_stop_dma(struct pci_dev *pdev)
 				      cmd & ~PCI_COMMAND_MASTER);
 }
 
+/*
+ * The one form of the log line for a function whose handover this kernel
+ * refuses, whichever part refused it: what it chose (translate or quiesce)
+ * is said at the end.
+ */
+static void pci_kho_log_refused(struct pci_dev *pdev, int err, const char *why,
+				bool stopped)
+{
+	const char *what = stopped ? "bus mastering turned off" :
+				     "it was not mastering DMA";
+
+	if (err)
+		pci_err(pdev, "live update refused: %s (%pe); %s\n", why,
+			ERR_PTR(err), what);
+	else
+		pci_err(pdev, "live update refused: %s; %s\n", why, what);
+}
+
 /**
  * pci_kho_device_found() - recognise a function the previous kernel handed over
  * @pdev: a function being added, before the PCI core configures it
@@ -852,7 +870,8 @@ void pci_kho_device_found(struct pci_dev *pdev)
 			return;
 		/* Every one is stopped; the first ones are also reset. */
 		pci_kho_stop_dma(pdev);
-		pci_err(pdev, "left mastering DMA by a refused handover: bus mastering turned off\n");
+		pci_kho_log_refused(pdev, pci_kho_in_refused,
+				    "the PCI handover was refused as a whole", true);
 		if (pci_kho_nr_quiesced == ARRAY_SIZE(pci_kho_quiesced))
 			return;
 		pci_kho_quiesced[pci_kho_nr_quiesced].pdev = pdev;
@@ -872,8 +891,7 @@ void pci_kho_device_found(struct pci_dev *pdev)
 		fn->reason = why;
 		fn->reset_pending = true;
 		pci_kho_stop_dma(pdev);
-		pci_err(pdev, "handed-over state refused: %s (%pe); bus mastering turned off\n",
-			why, ERR_PTR(err));
+		pci_kho_log_refused(pdev, err, why, true);
 		return;
 	}
 	fn->state = PCI_KHO_CLAIMED;
@@ -1065,18 +1083,22 @@ bool pci_kho_keeps_mastering(struct pci_dev *pdev)
 /**
  * pci_kho_quiesce() - stop a function whose handover cannot be honoured
  * @pdev: a function the previous kernel may have left doing DMA
+ * @err: the errno of the refusal, 0 if there is none to give
  * @why: what it lost, for the log
  *
  * The one way the suite stops such a function in the next kernel, used
  * when its translation is about to change (intel-iommu turning translation
- * off, a refused IOMMU record): bus mastering goes off at once, and if the
- * PCI part had claimed the function, the claim is refused, so that its
- * owner gets -ESTALE and nothing treats it as kept any more.
+ * off, a refused IOMMU record) or its owner refuses its handover (VFIO):
+ * bus mastering goes off at once, and if the PCI part had claimed the
+ * function, the claim is refused, so that its owner gets -ESTALE and
+ * nothing treats it as kept any more. Logs one line, as every refusal of
+ * the PCI part does: "live update refused: WHY (ERRNO); bus mastering
+ * turned off" (or "; it was not mastering DMA").
  */
-void pci_kho_quiesce(struct pci_dev *pdev, const char *why)
+void pci_kho_quiesce(struct pci_dev *pdev, int err, const char *why)
 {
 	struct pci_kho_incoming_function *fn;
-	bool claimed = false;
+	bool claimed = false, mastering;
 	u16 cmd;
 
 	guard(mutex)(&pci_kho_lock);
@@ -1091,13 +1113,11 @@ void pci_kho_quiesce(struct pci_dev *pdev, const char *why)
 		claimed = true;
 	}
 	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
-	if (!PCI_POSSIBLE_ERROR(cmd) && (cmd & PCI_COMMAND_MASTER)) {
+	mastering = !PCI_POSSIBLE_ERROR(cmd) && (cmd & PCI_COMMAND_MASTER);
+	if (mastering)
 		pci_kho_stop_dma(pdev);
-		pci_err(pdev, "bus mastering turned off%s: %s\n",
-			claimed ? ", kept function refused" : "", why);
-	} else if (claimed) {
-		pci_err(pdev, "kept function refused: %s\n", why);
-	}
+	if (mastering || claimed)
+		pci_kho_log_refused(pdev, err, why, mastering);
 }
 EXPORT_SYMBOL_GPL(pci_kho_quiesce);
 

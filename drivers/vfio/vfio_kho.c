@@ -356,12 +356,13 @@ static void vfio_kho_quiesce(u16 segment, u8 bus, u8 devfn, int err,
 {
 	struct pci_dev *pdev;
 
-	pr_err("%04x:%02x:%02x.%d: live update refused: %s (%pe)\n",
-	       segment, bus, PCI_SLOT(devfn), PCI_FUNC(devfn), why,
-	       ERR_PTR(err));
-	if (pci_kho_find_claimed(segment, bus, devfn, &pdev))
+	if (pci_kho_find_claimed(segment, bus, devfn, &pdev)) {
+		pr_err("%04x:%02x:%02x.%d: live update refused: %s (%pe); no kept function there: stopped already or never kept\n",
+		       segment, bus, PCI_SLOT(devfn), PCI_FUNC(devfn), why,
+		       ERR_PTR(err));
 		return;
-	pci_kho_quiesce(pdev, why);
+	}
+	pci_kho_quiesce(pdev, err, why);
 	pci_dev_put(pdev);
 }
 

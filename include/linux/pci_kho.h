@@ -43,7 +43,7 @@ void pci_kho_release(struct pci_dev *pdev);
 void pci_kho_device_found(struct pci_dev *pdev);
 int pci_kho_check_reset(struct pci_dev *pdev);
 bool pci_kho_keeps_mastering(struct pci_dev *pdev);
-void pci_kho_quiesce(struct pci_dev *pdev, const char *why);
+void pci_kho_quiesce(struct pci_dev *pdev, int err, const char *why);
 struct dentry *pci_kho_debugfs_root(void);
 int pci_kho_test_forge(struct pci_dev *pdev, const char *what);
 #else
@@ -67,7 +67,8 @@ static inline bool pci_kho_keeps_mastering(struct pci_dev *pdev)
 }
 
 /* Without the PCI part nothing is kept: only stop the function's DMA. */
-static inline void pci_kho_quiesce(struct pci_dev *pdev, const char *why)
+static inline void pci_kho_quiesce(struct pci_dev *pdev, int err,
+				   const char *why)
 {
 	u16 cmd;
 
@@ -75,7 +76,8 @@ static inline void pci_kho_quiesce(struct pci_dev *pdev, const char *why)
 	if (PCI_POSSIBLE_ERROR(cmd) || !(cmd & PCI_COMMAND_MASTER))
 		return;
 	pci_write_config_word(pdev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
-	pci_err(pdev, "bus mastering turned off: %s\n", why);
+	pci_err(pdev, "live update refused: %s; bus mastering turned off\n",
+		why);
 }
 #endif /* CONFIG_PCI_KHO */
 

@@ -317,8 +317,8 @@ static int expect_refusal(const char *how, const char *bdf)
 		kho_expect_eq(kho_klog_count(": IOMMU translation refused: its page table",
 					     bdf + 5), 1,
 			  "the refusal is logged with its reason");
-		snprintf(line, sizeof(line), "%s: bus mastering turned off", bdf);
-		kho_expect_eq(kho_klog_count(line, "its page table"), 1,
+		snprintf(line, sizeof(line), "%s: live update refused: its page table", bdf);
+		kho_expect_eq(kho_klog_count(line, "; bus mastering turned off"), 1,
 			      "the quiesce is logged with the reason");
 		expect_quiesced(bdf, "the refused record's function quiesced");
 		return 0;

@@ -592,7 +592,7 @@ static void refuse_2(void)
 	look_at(IGB2, &st.igb2);
 	function_line(NOWHERE, st.nowhere, sizeof(st.nowhere));
 	function_line(EDU, st.edu, sizeof(st.edu));
-	st.logged[0] = kho_klog_count(IGB2 ": handed-over state refused: ",
+	st.logged[0] = kho_klog_count(IGB2 ": live update refused: ",
 				      "another function sits at its address");
 	st.logged[1] = kho_klog_count(NOWHERE ": handed-over function not found",
 				      NULL);

@@ -32,6 +32,6 @@ stage1() {
 stage2() {
 	# intel-iommu turned the inherited translation off after stopping edu
 	kho_ksft iommu-off-quiesced vfio_kho_next_kernel quiesced $EDU \
-		"kept function refused: the translation the previous kernel left on is turned off"
+		"live update refused: the translation the previous kernel left on is turned off; bus mastering turned off"
 	kho_ksft iommu-off-canary vfio_kho_next_kernel canary $EDU $CANARY
 }
