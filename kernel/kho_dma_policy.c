@@ -619,8 +619,15 @@ void kho_dma_judge_next_kernel(struct kimage *image)
 				      KHO_DEVICES_FORMATS,
 				      &image->kho_devices_why);
 	image->kho_devices_judged = true;
-	if (image->kho_devices_why == kho_next_kernel_sm_reason)
+	/*
+	 * Scalable mode matters only once a kept device sits on a unit that
+	 * can do it; the kexec says so then (kho_dma_check_next_kernel()).
+	 */
+	if (image->kho_devices_why == kho_next_kernel_sm_reason &&
+	    READ_ONCE(kho_dma_scalable_capable))
 		pr_info("the kernel loaded for kexec asks for scalable mode: a kexec keeping a device on an IOMMU unit that can do scalable mode will be refused\n");
+	else if (image->kho_devices_why == kho_next_kernel_sm_reason)
+		pr_debug("the kernel loaded for kexec asks for scalable mode; no kept device is on a unit that can do it\n");
 	else if (image->kho_devices_err)
 		pr_info("the kernel loaded for kexec cannot take a device handover: %s (%pe)\n",
 			image->kho_devices_why, ERR_PTR(image->kho_devices_err));
