@@ -1024,117 +1024,12 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 }
 
 #ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
-/*
- * forge (test hook): damage the outgoing handover on purpose.
- * "compatible" gives it an unknown version; "page BDF" drops the last
- * page-table page from the device's record, so that its table leads
- * outside the recorded pages; "root BDF" records another root table
- * (both with checksums that match); "scribble BDF" changes the record's
- * domain ID as a stray write would (its checksum no longer matches).
- */
-static int iommu_kho_test_forge(const char *what, const char *bdf)
+/* forge and adopt, which reach into the records above */
+#include "iommu_kho_test.c"
+#else
+static inline void iommu_kho_test_hooks_init(struct dentry *dir)
 {
-	struct iommu_kho_device_ser *r;
-	struct device *dev;
-	int i;
-
-	guard(mutex)(&iommu_kho_lock);
-	if (!iommu_kho_out)
-		return -ENOENT;
-	if (!strcmp(what, "compatible")) {
-		fdt_setprop_inplace(iommu_kho_out->fdt, 0, "compatible",
-				    "iommu-kho-vtd-forged-v0", 24);
-		return 0;
-	}
-	dev = bus_find_device_by_name(&pci_bus_type, NULL, bdf);
-	i = iommu_kho_find_out(dev);
-	put_device(dev);
-	if (i < 0)
-		return -ENODEV;
-	r = &iommu_kho_out->devices[i];
-	if (!strcmp(what, "scribble")) {
-		/* as a stray write would: the checksum is not updated */
-		r->domain_id ^= 0x100;
-		return 0;
-	}
-	if (!strcmp(what, "page") && r->nr_pages > 1)
-		r->nr_pages--;
-	else if (!strcmp(what, "root"))
-		r->root_table += PAGE_SIZE;
-	else
-		return -EINVAL;
-	/* as a kernel that wrote it so would: the checksum matches */
-	iommu_kho_outgoing_sync_fdt(iommu_kho_out);
-	return 0;
 }
-
-static ssize_t iommu_kho_test_forge_write(struct file *file,
-					  const char __user *ubuf, size_t len,
-					  loff_t *ppos)
-{
-	char buf[64], what[16], bdf[16] = "";
-	int err;
-
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = 0;
-	if (sscanf(buf, "%15s %15s", what, bdf) < 1)
-		return -EINVAL;
-	err = iommu_kho_test_forge(what, bdf);
-	if (!err)
-		pr_warn("test hook: handover forged (%s %s)\n", what, bdf);
-	return err ?: len;
-}
-
-static const struct file_operations iommu_kho_test_forge_fops = {
-	.owner = THIS_MODULE,
-	.write = iommu_kho_test_forge_write,
-};
-
-/*
- * adopt (test hook): "BDF" adopts the kept translation of that device into
- * a new domain, attaches it (switching the context entry in place) and
- * frees the old table. The domain stays attached until reboot.
- */
-static ssize_t iommu_kho_test_adopt_write(struct file *file,
-					  const char __user *ubuf, size_t len,
-					  loff_t *ppos)
-{
-	struct iommu_domain *domain;
-	struct pci_dev *pdev;
-	struct device *dev;
-	char buf[32];
-	int err;
-
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = 0;
-	dev = bus_find_device_by_name(&pci_bus_type, NULL, strim(buf));
-	if (!dev)
-		return -ENODEV;
-	pdev = to_pci_dev(dev);
-	domain = iommu_kho_adopt_domain(&pdev->dev, NULL, NULL, NULL);
-	err = PTR_ERR_OR_ZERO(domain);
-	if (!err) {
-		err = iommu_attach_device(domain, &pdev->dev);
-		if (err)
-			iommu_domain_free(domain);
-		else
-			pci_info(pdev, "test hook: adopted domain attached, %u old table page(s) freed\n",
-				 iommu_kho_release_old_tables(&pdev->dev));
-	}
-	pci_dev_put(pdev);
-	return err ?: len;
-}
-
-static const struct file_operations iommu_kho_test_adopt_fops = {
-	.owner = THIS_MODULE,
-	.write = iommu_kho_test_adopt_write,
-};
 #endif
 
 /* End of boot: report records whose IOMMU unit this kernel does not have */
@@ -1664,10 +1559,7 @@ static int __init iommu_kho_debugfs_init(void)
 	dir = debugfs_create_dir("iommu", root);
 	debugfs_create_file("devices", 0400, dir, NULL, &iommu_kho_devices_fops);
 	kho_devices_debugfs_snapshots(dir, &iommu_kho_snapshot_ops);
-#ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
-	debugfs_create_file("forge", 0200, dir, NULL, &iommu_kho_test_forge_fops);
-	debugfs_create_file("adopt", 0200, dir, NULL, &iommu_kho_test_adopt_fops);
-#endif
+	iommu_kho_test_hooks_init(dir);
 	return 0;
 }
 fs_initcall(iommu_kho_debugfs_init);

@@ -62,8 +62,9 @@
  * the rebuild took (``memfds_us``: retrieving the memfds; ``rebuild_us``:
  * adopting the translation and pinning).
  *
- * With CONFIG_KHO_DEVICES_TEST_HOOKS, writing ``version``, ``mapping``,
- * ``short-mapping``, ``memfd-offset`` or ``memfd-token`` to
+ * With CONFIG_KHO_DEVICES_TEST_HOOKS (vfio_kho_test.c), writing
+ * ``version``, ``mapping``, ``short-mapping``, ``memfd-offset`` or
+ * ``memfd-token`` to
  * ``kho_devices/vfio/forge`` damages every outgoing container block
  * (unknown version; first mapping one page longer, or shorter, than what
  * the IOMMU maps; second mapping one page further into its memfd; first
@@ -1014,53 +1015,12 @@ static const struct kho_devices_snapshot_ops vfio_kho_snapshot_ops = {
 };
 
 #ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
-static ssize_t vfio_kho_forge_write(struct file *file, const char __user *ubuf,
-				    size_t len, loff_t *ppos)
+/* forge, which reaches into the outgoing containers above */
+#include "vfio_kho_test.c"
+#else
+static inline void vfio_kho_test_hooks_init(struct dentry *dir)
 {
-	struct vfio_kho_out_container *out;
-	char buf[16];
-
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = 0;
-	guard(mutex)(&vfio_kho_lock);
-	if (list_empty(&vfio_kho_out))
-		return -ENOENT;
-	list_for_each_entry(out, &vfio_kho_out, node) {
-		if (sysfs_streq(buf, "scribble") && out->ser->nr_mappings) {
-			/* as a stray write would: the checksum is not updated */
-			out->ser->mappings[0].prot ^= 2;
-			pr_warn("test hook: container block changed in memory\n");
-			continue;
-		}
-		if (sysfs_streq(buf, "version"))
-			out->ser->version = 0xdead;
-		else if (sysfs_streq(buf, "mapping") && out->ser->nr_mappings)
-			out->ser->mappings[0].size += PAGE_SIZE;
-		else if (sysfs_streq(buf, "short-mapping") &&
-			 out->ser->nr_mappings &&
-			 out->ser->mappings[0].size > PAGE_SIZE)
-			out->ser->mappings[0].size -= PAGE_SIZE;
-		else if (sysfs_streq(buf, "memfd-offset") &&
-			 out->ser->nr_mappings > 1)
-			out->ser->mappings[1].memfd_offset += PAGE_SIZE;
-		else if (sysfs_streq(buf, "memfd-token") && out->ser->nr_mappings)
-			out->ser->mappings[0].memfd_token = U64_MAX;
-		else
-			return -EINVAL;
-		/* as a kernel that wrote it so would: the checksum matches */
-		vfio_kho_container_seal(out->ser);
-		pr_warn("test hook: container block damaged (%s)\n", strim(buf));
-	}
-	return len;
 }
-
-static const struct file_operations vfio_kho_forge_fops = {
-	.owner = THIS_MODULE,
-	.write = vfio_kho_forge_write,
-};
 #endif
 
 static void __init vfio_kho_debugfs_init(void)
@@ -1074,9 +1034,7 @@ static void __init vfio_kho_debugfs_init(void)
 	debugfs_create_file("containers", 0400, dir, NULL,
 			    &vfio_kho_containers_fops);
 	kho_devices_debugfs_snapshots(dir, &vfio_kho_snapshot_ops);
-#ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
-	debugfs_create_file("forge", 0200, dir, NULL, &vfio_kho_forge_fops);
-#endif
+	vfio_kho_test_hooks_init(dir);
 }
 
 static int __init vfio_kho_register(struct liveupdate_file_handler *fh)

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kho_dma_policy_test - test hooks of the policy (CONFIG_KHO_DEVICES_TEST_HOOKS)
+ */
+
+/**
+ * DOC: policy test hooks
+ *
+ * Two debugfs files under ``kho_devices/policy/``, in a kernel built with
+ * ``CONFIG_KHO_DEVICES_TEST_HOOKS`` only: ``preserve_test`` makes a
+ * preservation request for a device as a part would, so that the memory
+ * rule can be tested without a driver, and ``next_kernel_ignore`` lets a
+ * kexec happen that the policy would refuse, so that the next kernel's
+ * side can be tested. They use kho_dma_policy.c's internals, so this file
+ * is included by kho_dma_policy.c, not built on its own.
+ */
+
+/*
+ * preserve_test: "preserve BDF HIGH LOW" allocates HIGH pages above 4 GiB
+ * and LOW pages below, and hands them over for device BDF in one request;
+ * "release" takes back and frees what the last successful request kept.
+ * The write returns the request's errno.
+ */
+static DEFINE_MUTEX(kho_dma_test_lock);
+static struct kho_dma_range *kho_dma_test_ranges;
+static unsigned int kho_dma_test_nr;
+
+static void kho_dma_test_free(struct kho_dma_range *ranges, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		__free_page(phys_to_page(ranges[i].phys));
+	kfree(ranges);
+}
+
+/* A page below 4 GiB, or (@high) one at or above, if the page allocator has one. */
+static struct page *kho_dma_test_alloc(bool high)
+{
+	struct page *page = NULL, *rejects[64];
+	unsigned int i, nr_rejects = 0;
+
+	if (!high)
+		return alloc_page(GFP_KERNEL | GFP_DMA32);
+	while (nr_rejects < ARRAY_SIZE(rejects)) {
+		page = alloc_page(GFP_KERNEL);
+		if (!page || page_to_phys(page) >= KHO_DMA_MIN_PHYS)
+			break;
+		rejects[nr_rejects++] = page;
+		page = NULL;
+	}
+	for (i = 0; i < nr_rejects; i++)
+		__free_page(rejects[i]);
+	return page;
+}
+
+static int kho_dma_test_preserve(const char *bdf, unsigned int high,
+				 unsigned int low)
+{
+	struct kho_dma_range *ranges;
+	struct device *dev;
+	unsigned int i, nr = high + low;
+	int err;
+
+	if (!nr || nr > 1024 || kho_dma_test_ranges)
+		return -EINVAL;
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, bdf);
+	if (!dev)
+		return -ENODEV;
+	ranges = kcalloc(nr, sizeof(*ranges), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!ranges)
+		goto out_put;
+	for (i = 0; i < nr; i++) {
+		struct page *page = kho_dma_test_alloc(i < high);
+
+		if (!page) {
+			kho_dma_test_free(ranges, i);
+			goto out_put;
+		}
+		ranges[i].phys = page_to_phys(page);
+		ranges[i].size = PAGE_SIZE;
+	}
+	err = kho_dma_preserve_ranges(dev, ranges, nr);
+	if (err) {
+		kho_dma_test_free(ranges, nr);
+	} else {
+		kho_dma_test_ranges = ranges;
+		kho_dma_test_nr = nr;
+	}
+out_put:
+	put_device(dev);
+	return err;
+}
+
+static ssize_t kho_dma_test_write(struct file *file, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	unsigned int high, low;
+	char buf[64], bdf[32];
+	int err = -EINVAL;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	mutex_lock(&kho_dma_test_lock);
+	if (sscanf(buf, "preserve %31s %u %u", bdf, &high, &low) == 3) {
+		err = kho_dma_test_preserve(bdf, high, low);
+	} else if (sysfs_streq(buf, "release") && kho_dma_test_ranges) {
+		kho_dma_unpreserve_ranges(kho_dma_test_ranges, kho_dma_test_nr);
+		kho_dma_test_free(kho_dma_test_ranges, kho_dma_test_nr);
+		kho_dma_test_ranges = NULL;
+		err = 0;
+	}
+	mutex_unlock(&kho_dma_test_lock);
+	return err ? err : len;
+}
+
+static const struct file_operations kho_dma_test_fops = {
+	.owner = THIS_MODULE,
+	.write = kho_dma_test_write,
+};
+
+/*
+ * next_kernel_ignore: 1 lets a kexec happen although the next kernel
+ * cannot take the handover (to test that kernel's side), 0 restores the
+ * check.
+ */
+static int kho_dma_next_kernel_ignore_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(kho_dma_next_kernel_ignored);
+	return 0;
+}
+
+static int kho_dma_next_kernel_ignore_set(void *data, u64 val)
+{
+	if (val > 1)
+		return -EINVAL;
+	WRITE_ONCE(kho_dma_next_kernel_ignored, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(kho_dma_next_kernel_ignore_fops,
+			 kho_dma_next_kernel_ignore_get,
+			 kho_dma_next_kernel_ignore_set, "%llu\n");
+
+/* The hooks' files, in the policy's debugfs directory @dir */
+static void __init kho_dma_policy_test_hooks_init(struct dentry *dir)
+{
+	debugfs_create_file("preserve_test", 0200, dir, NULL,
+			    &kho_dma_test_fops);
+	debugfs_create_file("next_kernel_ignore", 0600, dir, NULL,
+			    &kho_dma_next_kernel_ignore_fops);
+}
