@@ -45,6 +45,7 @@
 
 #define pr_fmt(fmt) "kho_dma_policy: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
@@ -109,7 +110,7 @@ const char *kho_dma_rule_reason(enum kho_dma_rule rule)
 		return "unknown rule";
 	return kho_dma_rules[rule].reason;
 }
-EXPORT_SYMBOL_GPL(kho_dma_rule_reason);
+EXPORT_SYMBOL_IF_KUNIT(kho_dma_rule_reason);
 
 /**
  * kho_dma_rule_errno() - the errno returned when a rule is broken
@@ -123,7 +124,7 @@ int kho_dma_rule_errno(enum kho_dma_rule rule)
 		return -EINVAL;
 	return kho_dma_rules[rule].err;
 }
-EXPORT_SYMBOL_GPL(kho_dma_rule_errno);
+EXPORT_SYMBOL_IF_KUNIT(kho_dma_rule_errno);
 
 static bool kho_dma_rule_holds(const struct kho_dma_facts *f,
 			       enum kho_dma_rule rule)
@@ -183,7 +184,7 @@ int kho_dma_policy_evaluate(const struct kho_dma_facts *facts,
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(kho_dma_policy_evaluate);
+EXPORT_SYMBOL_IF_KUNIT(kho_dma_policy_evaluate);
 
 /*
  * DMA reach of devices whose driver leaves DMA to userspace, by PCI ID.
@@ -225,7 +226,7 @@ u64 kho_dma_reach_from_table(u16 vendor, u16 device)
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(kho_dma_reach_from_table);
+EXPORT_SYMBOL_IF_KUNIT(kho_dma_reach_from_table);
 
 struct kho_dma_group_count {
 	struct device *self;
@@ -273,7 +274,8 @@ static void kho_dma_gather_reach(struct pci_dev *pdev, struct kho_dma_facts *f)
  * caller must hold a reference on @dev and, for a stable answer, its
  * device lock.
  */
-void kho_dma_policy_gather(struct device *dev, struct kho_dma_facts *facts)
+static void kho_dma_policy_gather(struct device *dev,
+				  struct kho_dma_facts *facts)
 {
 	struct kho_dma_group_count count = { .self = dev };
 	struct iommu_group *group;
@@ -309,7 +311,6 @@ void kho_dma_policy_gather(struct device *dev, struct kho_dma_facts *facts)
 	facts->group_others = count.others;
 	facts->group_others_preserved = count.others_preserved;
 }
-EXPORT_SYMBOL_GPL(kho_dma_policy_gather);
 
 /**
  * kho_dma_device_check() - may this device be handed over to the next kernel?
@@ -523,7 +524,7 @@ u64 kho_dma_preserved_pages(void)
 {
 	return atomic64_read(&kho_dma_preserved_page_count);
 }
-EXPORT_SYMBOL_GPL(kho_dma_preserved_pages);
+EXPORT_SYMBOL_IF_KUNIT(kho_dma_preserved_pages);
 
 /* sysfs: /sys/bus/pci/devices/.../kho_preservable and kho_dma_reach_bits */
 

@@ -450,3 +450,4 @@ kunit_test_suite(kho_dma_policy_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the KHO device preservation policy");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

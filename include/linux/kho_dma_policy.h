@@ -117,12 +117,12 @@ struct kho_dma_range {
 /* Memory handed over for device state must start at or above this. */
 #define KHO_DMA_MIN_PHYS	((phys_addr_t)KHO_DEVICES_MIN_PHYS)
 
+/* The policy's pure steps; exported for its KUnit test only */
 int kho_dma_policy_evaluate(const struct kho_dma_facts *facts,
 			    enum kho_dma_rule *failed);
 const char *kho_dma_rule_reason(enum kho_dma_rule rule);
 int kho_dma_rule_errno(enum kho_dma_rule rule);
 u64 kho_dma_reach_from_table(u16 vendor, u16 device);
-void kho_dma_policy_gather(struct device *dev, struct kho_dma_facts *facts);
 int kho_dma_device_check(struct device *dev, const char **reason);
 int kho_dma_check_ranges(struct device *dev, const struct kho_dma_range *ranges,
 			 unsigned int nr);
@@ -132,7 +132,7 @@ void kho_dma_unpreserve_ranges(const struct kho_dma_range *ranges,
 			       unsigned int nr);
 void *kho_dma_alloc_preserve(size_t size);
 void kho_dma_free_preserved(void *mem);
-u64 kho_dma_preserved_pages(void);
+u64 kho_dma_preserved_pages(void);	/* exported for KUnit only */
 struct dentry *kho_devices_debugfs_root(void);
 
 /**
