@@ -175,6 +175,45 @@ void kho_edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count,
 	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_CMD), (uint64_t)cmd);
 }
 
+/* The value after @key in a /proc file ("KEY: N" or "KEY N"), or -1. */
+long kho_proc_value(const char *path, const char *key)
+{
+	size_t len = strlen(key);
+	char line[256];
+	long val = -1;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && (line[len] == ':' || line[len] == ' '))
+			val = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return val;
+}
+
+/*
+ * Page pins held in the whole system: acquired minus released. The
+ * counters are folded first (vm.stat_refresh), or per-CPU deltas not yet
+ * added up would make two readings differ by a few pins either way.
+ * -1 if they cannot be folded.
+ */
+long kho_pins_held(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, "1", 1) != 1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return kho_proc_value("/proc/vmstat", "nr_foll_pin_acquired") -
+	       kho_proc_value("/proc/vmstat", "nr_foll_pin_released");
+}
+
 /*
  * Whether @line starts with @prefix, where a '*' in @prefix stands for one
  * word of @line (any run of characters but space and newline).

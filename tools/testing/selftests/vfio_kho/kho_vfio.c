@@ -12,19 +12,24 @@
 
 #include "kho_vfio.h"
 
-/* BAR0 at KHO_VFIO_BAR0_VADDR, through the device file's region mmap. */
-void kho_vfio_map_bar0(struct vfio_pci_device *device)
+/* BAR0 at @vaddr, through the device file's region mmap. */
+void kho_vfio_map_bar0_at(struct vfio_pci_device *device, void *vaddr)
 {
 	struct vfio_pci_bar *bar = &device->bars[0];
 	void *p;
 
 	if (bar->vaddr)
 		VFIO_ASSERT_EQ(munmap(bar->vaddr, bar->info.size), 0);
-	p = mmap((void *)KHO_VFIO_BAR0_VADDR, bar->info.size,
-		 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
-		 device->fd, bar->info.offset);
-	VFIO_ASSERT_EQ(p, (void *)KHO_VFIO_BAR0_VADDR);
+	p = mmap(vaddr, bar->info.size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED_NOREPLACE, device->fd, bar->info.offset);
+	VFIO_ASSERT_EQ(p, vaddr);
 	bar->vaddr = p;
+}
+
+/* BAR0 at KHO_VFIO_BAR0_VADDR */
+void kho_vfio_map_bar0(struct vfio_pci_device *device)
+{
+	kho_vfio_map_bar0_at(device, (void *)KHO_VFIO_BAR0_VADDR);
 }
 
 static void region_info(int fd, u32 index, struct vfio_region_info *info)
@@ -36,10 +41,11 @@ static void region_info(int fd, u32 index, struct vfio_region_info *info)
 /*
  * The retrieved container and device as the library's objects, filled as
  * vfio_pci_device_init() would (no group fd: the device file holds the
- * group). The caller takes the driver's state over (msi, memcpy limits).
+ * group), BAR0 mapped at @bar0. The caller takes the driver's state over
+ * (msi, memcpy limits).
  */
-struct vfio_pci_device *kho_vfio_wrap(const char *bdf, int container_fd,
-				      int device_fd)
+struct vfio_pci_device *kho_vfio_wrap_at(const char *bdf, int container_fd,
+					 int device_fd, void *bar0)
 {
 	static const struct iommu_mode type1v2 = {
 		.name = MODE_VFIO_TYPE1V2_IOMMU,
@@ -62,11 +68,19 @@ struct vfio_pci_device *kho_vfio_wrap(const char *bdf, int container_fd,
 		    &device->config_space);
 	region_info(device_fd, VFIO_PCI_BAR0_REGION_INDEX,
 		    &device->bars[0].info);
-	kho_vfio_map_bar0(device);
+	kho_vfio_map_bar0_at(device, bar0);
 	for (i = 0; i < ARRAY_SIZE(device->msi_eventfds); i++)
 		device->msi_eventfds[i] = -1;
 	vfio_pci_driver_probe(device);
 	return device;
+}
+
+/* The same, BAR0 at KHO_VFIO_BAR0_VADDR */
+struct vfio_pci_device *kho_vfio_wrap(const char *bdf, int container_fd,
+				      int device_fd)
+{
+	return kho_vfio_wrap_at(bdf, container_fd, device_fd,
+				(void *)KHO_VFIO_BAR0_VADDR);
 }
 
 /* VFIO_DMA_MAP_FLAG_VADDR: the mapping at @iova gets its new address. */

@@ -183,41 +183,7 @@ static size_t count_equal(const u8 *a, const u8 *b, size_t len)
 	return n;
 }
 
-/* The value after KEY in a /proc file ("KEY: N" or "KEY N"), or -1. */
-static long proc_value(const char *path, const char *key)
-{
-	size_t len = strlen(key);
-	char line[256];
-	long val = -1;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && (line[len] == ':' || line[len] == ' '))
-			val = strtol(line + len + 1, NULL, 10);
-	fclose(f);
-	return val;
-}
-
-#define vmlck_kb()	proc_value("/proc/self/status", "VmLck")
-
-/*
- * Page pins held in the whole system: acquired minus released. The
- * counters are folded first (vm.stat_refresh), or per-CPU deltas not yet
- * added up would make two readings differ by a few pins either way.
- */
-static long pins_held(void)
-{
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	VFIO_ASSERT_GE(fd, 0);
-	VFIO_ASSERT_EQ(write(fd, "1", 1), 1);
-	close(fd);
-	return proc_value("/proc/vmstat", "nr_foll_pin_acquired") -
-	       proc_value("/proc/vmstat", "nr_foll_pin_released");
-}
+#define vmlck_kb()	kho_proc_value("/proc/self/status", "VmLck")
 
 /* "WHAT BDF ..." lines of a kho_devices debugfs file, or -errno. */
 static int bdf_lines(const char *path, const char *what, const char *bdf)
@@ -710,7 +676,7 @@ static int preserve_again(int luo, const char *name, const char *bdf,
 
 static int cmd_restore(const char *name, const char *bdf, const char *next)
 {
-	long pins = pins_held(), lck = vmlck_kb();
+	long pins = kho_pins_held(), lck = vmlck_kb();
 	struct dma_region regions[NR_MAPS] = {}, ordinary = {}, *r;
 	int luo, s, fd, again, container, ret, memfd[TOKEN_DATA + 1];
 	u8 *mem[TOKEN_DATA + 1], *buf[NR_MAPS], *expect, *shifted, *anon;
@@ -793,7 +759,7 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	kho_expect_eq(vmlck_kb() - lck, 0, "nothing locked before the new vaddrs");
 	kho_expect_eq(pins_for_handover(bdf), PAGES_MAPPED,
 		      "every mapped page pinned through its memfd since the retrieve");
-	kho_expect_eq(pins_held() - pins, PAGES_MAPPED,
+	kho_expect_eq(kho_pins_held() - pins, PAGES_MAPPED,
 		      "page pins in the system: one per mapped page since the retrieve");
 	for (i = 0; i < NR_MAPS; i++) {
 		kho_expect_eq(update_vaddr(container, &maps[i], buf[i]), 0,
@@ -805,7 +771,7 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	kho_expect_eq(vmlck_kb() - lck, PAGES_MAPPED * 4,
 		      "every mapped page locked once it has its vaddr (KiB)");
 	kho_expect_eq(pins_for_handover(bdf), 0, "the handover's pins are the VMM's now");
-	kho_expect_eq(pins_held() - pins, PAGES_MAPPED,
+	kho_expect_eq(kho_pins_held() - pins, PAGES_MAPPED,
 		      "page pins in the system: still one per mapped page");
 
 	/* The driver goes on where the old kernel left it. */
@@ -832,7 +798,7 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 			      map_names[i]);
 	}
 	kho_expect_eq(vmlck_kb() - lck, 0, "locked memory back to its value before the vaddrs");
-	kho_expect_eq(pins_held() - pins, 0,
+	kho_expect_eq(kho_pins_held() - pins, 0,
 		      "every page pinned since the retrieve is unpinned");
 
 	/* Now an ordinary container: anonymous memory maps again. */
@@ -859,7 +825,7 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 /* A VMM that dies after the kexec, with or without having given vaddrs. */
 static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 {
-	long pins = pins_held();
+	long pins = kho_pins_held();
 	struct vfio_pci_device *device;
 	struct { int pass, fail; } *child;
 	int luo, status, ret = 0;
@@ -918,7 +884,7 @@ static int cmd_dies(const char *name, const char *bdf, bool vaddr)
 		vfio_pci_device_cleanup(device);
 		/* vfio_pci_device_init() exits the program if the open fails */
 		kho_expect_eq(1, 1, "the igb opens again from scratch");
-		kho_expect_eq(pins_held() - pins, 0,
+		kho_expect_eq(kho_pins_held() - pins, 0,
 			      "every page pin taken for the VMM is released");
 		kho_expect_eq(container_lines(), 0, "no container left over");
 		return kho_judged();
@@ -952,7 +918,7 @@ static int refusals_logged(const char *bdf, const char *text)
 static int cmd_refused(const char *name, const char *bdf, int err,
 		       const char *why, const char *detail)
 {
-	long pins = pins_held();
+	long pins = kho_pins_held();
 	int luo, s, fd;
 
 	ksft_print_header();
@@ -976,7 +942,7 @@ static int cmd_refused(const char *name, const char *bdf, int err,
 	kho_expect_eq(bdf_lines(VFIO_CONTAINERS, "in", bdf), 0,
 		      "debugfs: no container rebuilt");
 	kho_expect_eq(luo_session_finish(s), 0, "the session still finishes");
-	kho_expect_eq(pins_held() - pins, 0,
+	kho_expect_eq(kho_pins_held() - pins, 0,
 		      "no page left pinned by the refused handover");
 	kho_expect_eq(container_lines(), 0, "nothing left in debugfs after finish");
 	return kho_judged();
