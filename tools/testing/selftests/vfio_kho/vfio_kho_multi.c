@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_kho_multi - a VMM with several devices through two live updates in
+ * a row: each device in a type1 container of its own, the containers in
+ * two LUO sessions, every device doing DMA before and after each kexec.
+ *
+ *   start	old kernel: the igb at 00:04.0 and the edu at 00:05.0 go into
+ *		session kho-multi-a, the igb at 00:06.0 into kho-multi-b; each
+ *		gets a container with a 4 MiB memfd mapped at an IOVA of its
+ *		own, copies a page by DMA, and its memfd, container and device
+ *		file are preserved. A child holds both sessions across the
+ *		kexec.
+ *   again	the next kernel: every memfd, container and device file comes
+ *		back, no device reset (the igbs' ring base registers), the
+ *		data each copied before intact; each mapping gets its new
+ *		address and each device copies again; both sessions finish.
+ *		Then everything is preserved again, in two new sessions, for
+ *		the next kexec.
+ *   end	the kernel after that: the same checks, then every mapping is
+ *		unmapped and every file closed: the pages pinned and the
+ *		memory locked for the VMM are all given back.
+ *
+ * What a stage needs from the one before travels in the last page of each
+ * device's memfd, which travels in the LUO session. One KTAP line per
+ * check; the exit status says whether all passed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/sizes.h>
+
+#include <libliveupdate.h>
+#include <libvfio.h>
+
+#include "../vfio/lib/drivers/igb/e1000_regs.h"
+#include "kho_ktap.h"
+#include "kho_luo.h"
+#include "kho_sysfs.h"
+#include "kho_vfio.h"
+
+#define MEMFD_SIZE	SZ_4M
+#define SRC_OFFSET	SZ_2M
+#define DST_OFFSET	(SZ_2M + SZ_1M)
+#define COPY_SIZE	4096		/* what edu's buffer holds */
+#define STATE_OFFSET	(MEMFD_SIZE - 4096)
+#define STATE_MAGIC	0x4b484f4d554c5449ULL	/* "KHOMULTI" */
+#define VFIO_CONTAINERS	"/sys/kernel/debug/kho_devices/vfio/containers"
+
+enum { TOKEN_MEMFD, TOKEN_CONTAINER, TOKEN_DEVICE, NR_TOKENS };
+
+static const struct member {
+	const char *session;
+	const char *bdf;
+	bool igb;		/* else an edu */
+} members[] = {
+	{ "kho-multi-a", "0000:00:04.0", true },
+	{ "kho-multi-a", "0000:00:05.0", false },
+	{ "kho-multi-b", "0000:00:06.0", true },
+};
+
+#define NR_MEMBERS	ARRAY_SIZE(members)
+
+static const char *const sessions[] = { "kho-multi-a", "kho-multi-b" };
+
+#define NR_SESSIONS	ARRAY_SIZE(sessions)
+
+/* Kept in the last page of the member's memfd */
+struct member_state {
+	uint64_t magic;
+	uint64_t seed;		/* of the last page copied */
+	uint64_t tx_ring;	/* an igb's ring base: reset clears it */
+	uint32_t updates;	/* live updates gone through */
+	int32_t msi;		/* the igb test driver's state */
+	uint64_t max_memcpy_size;
+	uint64_t max_memcpy_count;
+};
+
+static struct member_rt {
+	int memfd;
+	uint8_t *mem;
+	struct vfio_pci_device *device;
+	struct dma_region region;	/* an edu's; an igb's is its driver's */
+	struct member_state *st;
+} rt[NR_MEMBERS];
+
+/* Each member's IOVA and BAR0 address differ: one VMM, several devices. */
+static uint64_t member_iova(unsigned int i)
+{
+	return 0x10000000000ULL + (uint64_t)i * SZ_1G;
+}
+
+static void *member_bar0(unsigned int i)
+{
+	return (void *)(KHO_VFIO_BAR0_VADDR + (uint64_t)i * SZ_256M);
+}
+
+static int member_token(unsigned int i, int what)
+{
+	return 1 + i * NR_TOKENS + what;
+}
+
+static void fill_pattern(uint8_t *p, size_t len, uint64_t seed)
+{
+	while (len--) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		*p++ = seed >> 56;
+	}
+}
+
+/* Bytes of @p that hold the pattern of @seed */
+static size_t pattern_bytes(const uint8_t *p, size_t len, uint64_t seed)
+{
+	uint8_t want[COPY_SIZE];
+	size_t i, n = 0;
+
+	fill_pattern(want, sizeof(want), seed);
+	for (i = 0; i < len && i < sizeof(want); i++)
+		n += p[i] == want[i];
+	return n;
+}
+
+static int edu_wait(uint32_t *bar0)
+{
+	int i;
+
+	for (i = 0; i < 2000 && (READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START); i++)
+		usleep(1000);
+	return READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START ? -ETIMEDOUT : 0;
+}
+
+/* The member copies a page of a new pattern from SRC to DST by DMA. */
+static void dma_copy(unsigned int i, uint64_t seed, const char *when)
+{
+	struct member_rt *m = &rt[i];
+	uint64_t iova = member_iova(i);
+	uint32_t *bar0 = m->device->bars[0].vaddr;
+	int ret;
+
+	fill_pattern(m->mem + SRC_OFFSET, COPY_SIZE, seed);
+	memset(m->mem + DST_OFFSET, 0, COPY_SIZE);
+	if (members[i].igb) {
+		ret = vfio_pci_driver_memcpy(m->device, iova + SRC_OFFSET,
+					     iova + DST_OFFSET, COPY_SIZE);
+	} else {
+		kho_edu_dma(bar0, iova + SRC_OFFSET, EDU_BUFFER, COPY_SIZE,
+			    EDU_DMA_START);
+		ret = edu_wait(bar0);
+		if (!ret) {
+			kho_edu_dma(bar0, EDU_BUFFER, iova + DST_OFFSET,
+				    COPY_SIZE, EDU_DMA_START | EDU_DMA_TO_RAM);
+			ret = edu_wait(bar0);
+		}
+	}
+	kho_expect_eq(ret, 0, "%s %s: the device copies a page by DMA",
+		      members[i].bdf, when);
+	kho_expect_eq(pattern_bytes(m->mem + DST_OFFSET, COPY_SIZE, seed),
+		      COPY_SIZE, "%s %s: the copy is right", members[i].bdf,
+		      when);
+	m->st->seed = seed;
+}
+
+static uint64_t tx_ring_of(const char *bdf)
+{
+	uint32_t lo = 0, hi = 0;
+
+	kho_bar0_read32(bdf, E1000_TDBAL(0), &lo);
+	kho_bar0_read32(bdf, E1000_TDBAH(0), &hi);
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* Old kernel: the member's memfd, container and device, from scratch */
+static void set_up(unsigned int i)
+{
+	const struct member *mb = &members[i];
+	struct member_rt *m = &rt[i];
+	struct dma_region *region;
+	char path[96];
+
+	if (!mb->igb) {
+		/* edu has no DMA reach the policy knows: it is given one */
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%s/kho_dma_reach_bits", mb->bdf);
+		kho_expect_eq(kho_write_file(path, "64"), 0,
+			      "%s: given a 64-bit DMA reach", mb->bdf);
+	}
+	m->memfd = memfd_create(mb->bdf, 0);
+	VFIO_ASSERT_GE(m->memfd, 0);
+	VFIO_ASSERT_EQ(ftruncate(m->memfd, MEMFD_SIZE), 0);
+	m->mem = mmap(NULL, MEMFD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      m->memfd, 0);
+	VFIO_ASSERT_NE(m->mem, MAP_FAILED);
+	m->st = (struct member_state *)(m->mem + STATE_OFFSET);
+	m->device = vfio_pci_device_init(mb->bdf,
+					 iommu_init(MODE_VFIO_TYPE1V2_IOMMU));
+	kho_vfio_map_bar0_at(m->device, member_bar0(i));
+	region = mb->igb ? &m->device->driver.region : &m->region;
+	*region = (struct dma_region){ .vaddr = m->mem, .iova = member_iova(i),
+				       .size = MEMFD_SIZE };
+	iommu_map(m->device->iommu, region);
+	*m->st = (struct member_state){ .magic = STATE_MAGIC };
+	if (mb->igb) {
+		vfio_pci_driver_init(m->device);
+		m->st->msi = m->device->driver.msi;
+		m->st->max_memcpy_size = m->device->driver.max_memcpy_size;
+		m->st->max_memcpy_count = m->device->driver.max_memcpy_count;
+		m->st->tx_ring = tx_ring_of(mb->bdf);
+	} else {
+		vfio_pci_cmd_set(m->device, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	}
+}
+
+/* Every member of @name into a new session, which is returned */
+static int preserve_session(const char *name)
+{
+	int luo = kho_luo_fd(), s, fd[NR_TOKENS], t;
+	unsigned int i;
+
+	s = luo_create_session(luo, name);
+	kho_expect_eq(s < 0 ? s : 0, 0, "session %s created", name);
+	for (i = 0; i < NR_MEMBERS && s >= 0; i++) {
+		if (strcmp(members[i].session, name))
+			continue;
+		fd[TOKEN_MEMFD] = rt[i].memfd;
+		fd[TOKEN_CONTAINER] = rt[i].device->iommu->container_fd;
+		fd[TOKEN_DEVICE] = rt[i].device->fd;
+		for (t = 0; t < NR_TOKENS; t++)
+			kho_expect_eq(luo_session_preserve_fd(s, fd[t],
+							      member_token(i, t)),
+				      0, "%s: %s preserved in %s", members[i].bdf,
+				      t == TOKEN_MEMFD ? "memfd" :
+				      t == TOKEN_CONTAINER ? "container" : "device",
+				      name);
+	}
+	return s;
+}
+
+/* Both sessions preserved, and held by a child across the kexec */
+static void preserve_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_MEMBERS; i++)
+		rt[i].st->updates++;
+	for (i = 0; i < NR_SESSIONS; i++)
+		preserve_session(sessions[i]);
+	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "out ", NULL),
+		      NR_MEMBERS, "debugfs lists every container as handed over");
+	kho_expect_eq(kho_luo_hold(), 0, "a child holds the sessions across the kexec");
+}
+
+static int cmd_start(void)
+{
+	unsigned int i;
+
+	ksft_print_header();
+	for (i = 0; i < NR_MEMBERS; i++) {
+		set_up(i);
+		dma_copy(i, 0x1000 + i, "before the first live update");
+	}
+	preserve_all();
+	return kho_judged();
+}
+
+/* New kernel: member @i back from session @s, with its new vaddr */
+static void restore(unsigned int i, int s)
+{
+	const struct member *mb = &members[i];
+	struct member_rt *m = &rt[i];
+	int fd[NR_TOKENS], t;
+
+	for (t = 0; t < NR_TOKENS; t++) {
+		fd[t] = luo_session_retrieve_fd(s, member_token(i, t));
+		kho_expect_eq(fd[t] < 0 ? fd[t] : 0, 0, "%s: %s retrieved",
+			      mb->bdf, t == TOKEN_MEMFD ? "memfd" :
+			      t == TOKEN_CONTAINER ? "container" : "device");
+	}
+	VFIO_ASSERT_GE(fd[TOKEN_MEMFD], 0);
+	VFIO_ASSERT_GE(fd[TOKEN_CONTAINER], 0);
+	VFIO_ASSERT_GE(fd[TOKEN_DEVICE], 0);
+	m->memfd = fd[TOKEN_MEMFD];
+	m->mem = mmap(NULL, MEMFD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      m->memfd, 0);
+	VFIO_ASSERT_NE(m->mem, MAP_FAILED);
+	m->st = (struct member_state *)(m->mem + STATE_OFFSET);
+	VFIO_ASSERT_EQ(m->st->magic, STATE_MAGIC);
+	kho_expect_eq(pattern_bytes(m->mem + DST_OFFSET, COPY_SIZE, m->st->seed),
+		      COPY_SIZE, "%s: the page it copied before the kexec is intact",
+		      mb->bdf);
+	if (mb->igb)
+		kho_expect_eq(tx_ring_of(mb->bdf), m->st->tx_ring,
+			      "%s: not reset (its ring base register is kept)",
+			      mb->bdf);
+	kho_expect_eq(kho_vfio_update_vaddr(fd[TOKEN_CONTAINER], member_iova(i),
+					    MEMFD_SIZE, m->mem), 0,
+		      "%s: the mapping gets the memfd's new address", mb->bdf);
+	m->device = kho_vfio_wrap_at(mb->bdf, fd[TOKEN_CONTAINER],
+				     fd[TOKEN_DEVICE], member_bar0(i));
+	if (mb->igb) {
+		kho_vfio_resume_driver(m->device, m->mem, member_iova(i),
+				       MEMFD_SIZE, m->st->msi,
+				       m->st->max_memcpy_size,
+				       m->st->max_memcpy_count);
+	} else {
+		m->region = (struct dma_region){ .vaddr = m->mem,
+						 .iova = member_iova(i),
+						 .size = MEMFD_SIZE };
+		list_add(&m->region.link, &m->device->iommu->dma_regions);
+	}
+}
+
+/* Both sessions back, every member checked and copying again */
+static void restore_all(long *pins, long *locked)
+{
+	int luo = kho_luo_fd(), s[NR_SESSIONS];
+	unsigned int i, j;
+	char when[64];
+
+	*pins = kho_pins_held();
+	*locked = kho_proc_value("/proc/self/status", "VmLck");
+	for (j = 0; j < NR_SESSIONS; j++) {
+		s[j] = luo_retrieve_session(luo, sessions[j]);
+		kho_expect_eq(s[j] < 0 ? s[j] : 0, 0, "session %s retrieved",
+			      sessions[j]);
+		VFIO_ASSERT_GE(s[j], 0);
+	}
+	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "in ", NULL),
+		      NR_MEMBERS, "debugfs lists every container as rebuilt");
+	for (i = 0; i < NR_MEMBERS; i++) {
+		for (j = 0; strcmp(sessions[j], members[i].session); j++)
+			;
+		restore(i, s[j]);
+	}
+	for (i = 0; i < NR_MEMBERS; i++) {
+		snprintf(when, sizeof(when), "after live update %u",
+			 rt[i].st->updates);
+		dma_copy(i, 0x2000 + rt[i].st->updates * 0x10 + i, when);
+	}
+	for (j = 0; j < NR_SESSIONS; j++) {
+		kho_expect_eq(luo_session_finish(s[j]), 0, "session %s finished",
+			      sessions[j]);
+		close(s[j]);
+	}
+	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "", NULL), 0,
+		      "debugfs: nothing left of the handover once finished");
+}
+
+static int cmd_again(void)
+{
+	long pins, locked;
+	unsigned int i;
+	char path[96];
+
+	ksft_print_header();
+	restore_all(&pins, &locked);
+	for (i = 0; i < NR_MEMBERS; i++) {
+		if (members[i].igb)
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%s/kho_dma_reach_bits",
+			 members[i].bdf);
+		kho_expect_eq(kho_write_file(path, "64"), 0,
+			      "%s: given a 64-bit DMA reach again", members[i].bdf);
+	}
+	preserve_all();
+	return kho_judged();
+}
+
+static int cmd_end(void)
+{
+	struct iommu *iommu;
+	long pins, locked;
+	unsigned int i;
+
+	ksft_print_header();
+	restore_all(&pins, &locked);
+	kho_expect_eq(kho_proc_value("/proc/self/status", "VmLck") - locked,
+		      NR_MEMBERS * (MEMFD_SIZE >> 10),
+		      "the VMM is charged for every mapping it got back (VmLck, KiB)");
+	for (i = 0; i < NR_MEMBERS; i++) {
+		struct member_rt *m = &rt[i];
+		struct dma_region *region = members[i].igb ?
+			&m->device->driver.region : &m->region;
+
+		if (members[i].igb)
+			vfio_pci_driver_remove(m->device);
+		kho_expect_eq(__iommu_unmap(m->device->iommu, region, NULL), 0,
+			      "%s: its mapping unmapped", members[i].bdf);
+		iommu = m->device->iommu;
+		vfio_pci_device_cleanup(m->device);
+		iommu_cleanup(iommu);
+		munmap(m->mem, MEMFD_SIZE);
+		close(m->memfd);
+	}
+	kho_expect_eq(kho_pins_held() - pins, 0,
+		      "every page pinned for the handover is unpinned");
+	kho_expect_eq(kho_proc_value("/proc/self/status", "VmLck") - locked, 0,
+		      "no memory left locked for the VMM");
+	return kho_judged();
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "start"))
+		return cmd_start();
+	if (argc == 2 && !strcmp(argv[1], "again"))
+		return cmd_again();
+	if (argc == 2 && !strcmp(argv[1], "end"))
+		return cmd_end();
+	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
+	return 2;
+}
