@@ -210,6 +210,9 @@ static void set_up(unsigned int i)
 		m->st->max_memcpy_size = m->device->driver.max_memcpy_size;
 		m->st->max_memcpy_count = m->device->driver.max_memcpy_count;
 		m->st->tx_ring = tx_ring_of(mb->bdf);
+		kho_expect_eq(!!m->st->tx_ring, 1,
+			      "%s: its ring base register is set (a reset clears it)",
+			      mb->bdf);
 	} else {
 		vfio_pci_cmd_set(m->device, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	}
