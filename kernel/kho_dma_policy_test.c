@@ -93,18 +93,41 @@ out_put:
 	return err;
 }
 
+/**
+ * kho_devices_test_input() - the text written to a test hook's debugfs file
+ * @ubuf: the user buffer the file's write() was given
+ * @len: its length
+ * @buf: where the text goes, NUL-terminated
+ * @size: the size of @buf
+ *
+ * For the test hooks of every part (CONFIG_KHO_DEVICES_TEST_HOOKS).
+ *
+ * Return: 0, -EINVAL if the text and its NUL do not fit in @buf, or
+ * -EFAULT.
+ */
+int kho_devices_test_input(const char __user *ubuf, size_t len, char *buf,
+			   size_t size)
+{
+	if (len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_devices_test_input);
+
 static ssize_t kho_dma_test_write(struct file *file, const char __user *ubuf,
 				  size_t len, loff_t *ppos)
 {
 	unsigned int high, low;
 	char buf[64], bdf[32];
-	int err = -EINVAL;
+	int err;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = 0;
+	err = kho_devices_test_input(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	err = -EINVAL;		/* unless a command below is understood */
 	mutex_lock(&kho_dma_test_lock);
 	if (sscanf(buf, "preserve %31s %u %u", bdf, &high, &low) == 3) {
 		err = kho_dma_test_preserve(bdf, high, low);

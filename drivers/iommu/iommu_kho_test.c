@@ -66,11 +66,9 @@ static ssize_t iommu_kho_test_forge_write(struct file *file,
 	char buf[64], what[16], bdf[16] = "";
 	int err;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = 0;
+	err = kho_devices_test_input(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
 	if (sscanf(buf, "%15s %15s", what, bdf) < 1)
 		return -EINVAL;
 	err = iommu_kho_test_forge(what, bdf);
@@ -99,11 +97,9 @@ static ssize_t iommu_kho_test_adopt_write(struct file *file,
 	char buf[32];
 	int err;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = 0;
+	err = kho_devices_test_input(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
 	dev = bus_find_device_by_name(&pci_bus_type, NULL, strim(buf));
 	if (!dev)
 		return -ENODEV;

@@ -106,13 +106,11 @@ static ssize_t pci_kho_test_write(struct file *file, const char __user *ubuf,
 	struct pci_kho_test_file *tf = file->private_data;
 	char buf[64], bdf[16], driver[32] = "", opt[8] = "";
 	struct pci_dev *pdev;
-	int n;
+	int n, err;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = 0;
+	err = kho_devices_test_input(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
 	n = sscanf(buf, "%15s %31s %7s", bdf, driver, opt);
 	if (n < 1 || (opt[0] && strcmp(opt, "iommu")))
 		return -EINVAL;
@@ -314,11 +312,9 @@ static ssize_t pci_kho_test_forge_write(struct file *file,
 	struct pci_dev *pdev = NULL;
 	int err;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = 0;
+	err = kho_devices_test_input(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
 	if (sscanf(buf, "%15s %15s", what, bdf) < 1)
 		return -EINVAL;
 	if (bdf[0]) {

@@ -19,12 +19,11 @@ static ssize_t vfio_kho_forge_write(struct file *file, const char __user *ubuf,
 {
 	struct vfio_kho_out_container *out;
 	char buf[16];
+	int err;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = 0;
+	err = kho_devices_test_input(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
 	guard(mutex)(&vfio_kho_lock);
 	if (list_empty(&vfio_kho_out))
 		return -ENOENT;

@@ -134,6 +134,10 @@ void *kho_dma_alloc_preserve(size_t size);
 void kho_dma_free_preserved(void *mem);
 u64 kho_dma_preserved_pages(void);	/* exported for KUnit only */
 struct dentry *kho_devices_debugfs_root(void);
+#ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
+int kho_devices_test_input(const char __user *ubuf, size_t len, char *buf,
+			   size_t size);
+#endif
 
 /**
  * struct kho_devices_snapshot_ops - how a part shows its handovers in debugfs
