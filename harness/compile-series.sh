@@ -28,7 +28,13 @@ for c in $(git -C "$tree" rev-list --reverse "$base..HEAD"); do
 	git -C "$src" checkout -q "$c"
 	subject=$(git -C "$src" log -1 --format=%s)
 	mapfile -t objs < <(git -C "$src" diff-tree --no-commit-id --name-only -r "$c" |
-		grep '\.c$' | grep -v '^tools/' | sed 's/\.c$/.o/')
+		grep '\.c$' | grep -v '^tools/' | while read -r f; do
+			# a test file a part #includes is built as that part
+			inc=$(grep -l "^#include \"${f##*/}\"" "$src/${f%/*}"/*.c 2>/dev/null |
+			      head -n 1)
+			[ -n "$inc" ] && f=${inc#"$src"/}
+			echo "${f%.c}.o"
+		done | sort -u)
 	mk olddefconfig >/dev/null 2>&1
 	if [ ${#objs[@]} -eq 0 ]; then
 		echo "[series] --   $subject"
