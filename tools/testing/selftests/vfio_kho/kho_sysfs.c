@@ -175,6 +175,18 @@ void kho_edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count,
 	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_CMD), (uint64_t)cmd);
 }
 
+/*
+ * The bytes of a pattern a device copies and a later check compares with:
+ * the same @seed gives the same bytes in every program and every kernel.
+ */
+void kho_fill_pattern(uint8_t *p, size_t len, uint64_t seed)
+{
+	while (len--) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		*p++ = seed >> 56;
+	}
+}
+
 /* The value after @key in a /proc file ("KEY: N" or "KEY N"), or -1. */
 long kho_proc_value(const char *path, const char *key)
 {

@@ -22,6 +22,7 @@ int kho_bind_vfio(const char *bdf);
 int kho_klog_count(const char *a, const char *b);
 long long kho_debugfs_value(const char *path, const char *tag,
 			    const char *key);
+void kho_fill_pattern(uint8_t *p, size_t len, uint64_t seed);
 long kho_proc_value(const char *path, const char *key);
 long kho_pins_held(void);
 int kho_debugfs_lines(const char *path, const char *prefix, const char *text);

@@ -140,20 +140,10 @@ static void put_folios(const uint8_t *p)
 	put("folios_4k", "%lu", (unsigned long)((mem_size >> 10) - pmd_kb) >> 2);
 }
 
-static void fill_pattern(uint8_t *p, size_t len, uint64_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-		p[i] = seed >> 56;
-	}
-}
-
 static int dma_copy(struct vfio_pci_device *device, uint8_t *mem,
 		    uint64_t seed)
 {
-	fill_pattern(mem + SRC_OFFSET, COPY_SIZE, seed);
+	kho_fill_pattern(mem + SRC_OFFSET, COPY_SIZE, seed);
 	memset(mem + DST_OFFSET, 0, COPY_SIZE);
 	if (vfio_pci_driver_memcpy(device, DMA_IOVA + SRC_OFFSET,
 				   DMA_IOVA + DST_OFFSET, COPY_SIZE))

@@ -82,16 +82,6 @@ static void lu_report(const char *key, const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void fill_pattern(uint8_t *p, size_t len, uint64_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-		p[i] = seed >> 56;
-	}
-}
-
 static const char *preserve_result(int ret)
 {
 	static char buf[128];
@@ -181,7 +171,7 @@ static int dma_copy_and_check(struct vfio_pci_device *device, uint8_t *mem,
 	long t0 = kho_now_ms();
 	int ret;
 
-	fill_pattern(mem + SRC_OFFSET, COPY_SIZE, seed);
+	kho_fill_pattern(mem + SRC_OFFSET, COPY_SIZE, seed);
 	memset(mem + DST_OFFSET, 0, COPY_SIZE);
 	ret = vfio_pci_driver_memcpy(device, DMA_IOVA + SRC_OFFSET,
 				     DMA_IOVA + DST_OFFSET, COPY_SIZE);

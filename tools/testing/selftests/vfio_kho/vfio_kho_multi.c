@@ -105,21 +105,13 @@ static int member_token(unsigned int i, int what)
 	return 1 + i * NR_TOKENS + what;
 }
 
-static void fill_pattern(uint8_t *p, size_t len, uint64_t seed)
-{
-	while (len--) {
-		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-		*p++ = seed >> 56;
-	}
-}
-
 /* Bytes of @p that hold the pattern of @seed */
 static size_t pattern_bytes(const uint8_t *p, size_t len, uint64_t seed)
 {
 	uint8_t want[COPY_SIZE];
 	size_t i, n = 0;
 
-	fill_pattern(want, sizeof(want), seed);
+	kho_fill_pattern(want, sizeof(want), seed);
 	for (i = 0; i < len && i < sizeof(want); i++)
 		n += p[i] == want[i];
 	return n;
@@ -142,7 +134,7 @@ static void dma_copy(unsigned int i, uint64_t seed, const char *when)
 	uint32_t *bar0 = m->device->bars[0].vaddr;
 	int ret;
 
-	fill_pattern(m->mem + SRC_OFFSET, COPY_SIZE, seed);
+	kho_fill_pattern(m->mem + SRC_OFFSET, COPY_SIZE, seed);
 	memset(m->mem + DST_OFFSET, 0, COPY_SIZE);
 	if (members[i].igb) {
 		ret = vfio_pci_driver_memcpy(m->device, iova + SRC_OFFSET,
@@ -174,21 +166,26 @@ static uint64_t tx_ring_of(const char *bdf)
 	return (uint64_t)hi << 32 | lo;
 }
 
+/* edu has no DMA reach the policy knows: it is given one, in each kernel */
+static void give_reach(const char *bdf, const char *when)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/kho_dma_reach_bits", bdf);
+	kho_expect_eq(kho_write_file(path, "64"), 0,
+		      "%s: given a 64-bit DMA reach%s", bdf, when);
+}
+
 /* Old kernel: the member's memfd, container and device, from scratch */
 static void set_up(unsigned int i)
 {
 	const struct member *mb = &members[i];
 	struct member_rt *m = &rt[i];
 	struct dma_region *region;
-	char path[96];
 
-	if (!mb->igb) {
-		/* edu has no DMA reach the policy knows: it is given one */
-		snprintf(path, sizeof(path),
-			 "/sys/bus/pci/devices/%s/kho_dma_reach_bits", mb->bdf);
-		kho_expect_eq(kho_write_file(path, "64"), 0,
-			      "%s: given a 64-bit DMA reach", mb->bdf);
-	}
+	if (!mb->igb)
+		give_reach(mb->bdf, "");
 	m->memfd = memfd_create(mb->bdf, 0);
 	VFIO_ASSERT_GE(m->memfd, 0);
 	VFIO_ASSERT_EQ(ftruncate(m->memfd, MEMFD_SIZE), 0);
@@ -357,19 +354,12 @@ static int cmd_again(void)
 {
 	long pins, locked;
 	unsigned int i;
-	char path[96];
 
 	ksft_print_header();
 	restore_all(&pins, &locked);
-	for (i = 0; i < NR_MEMBERS; i++) {
-		if (members[i].igb)
-			continue;
-		snprintf(path, sizeof(path),
-			 "/sys/bus/pci/devices/%s/kho_dma_reach_bits",
-			 members[i].bdf);
-		kho_expect_eq(kho_write_file(path, "64"), 0,
-			      "%s: given a 64-bit DMA reach again", members[i].bdf);
-	}
+	for (i = 0; i < NR_MEMBERS; i++)
+		if (!members[i].igb)
+			give_reach(members[i].bdf, " again");
 	preserve_all();
 	return kho_judged();
 }

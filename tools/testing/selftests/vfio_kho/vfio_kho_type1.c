@@ -166,14 +166,6 @@ static int new_memfd(const char *name, u8 **mem)
 	return fd;
 }
 
-static void fill_pattern(u8 *p, size_t len, u64 seed)
-{
-	while (len--) {
-		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-		*p++ = seed >> 56;
-	}
-}
-
 static size_t count_equal(const u8 *a, const u8 *b, size_t len)
 {
 	size_t i, n = 0;
@@ -577,7 +569,7 @@ static int cmd_preserve(const char *name, const char *bdf, const char *damage)
 	vfio_pci_driver_init(device);
 
 	c.seed = (u64)time(NULL) << 16 | getpid();
-	fill_pattern(buf[SRC], 2 * COPY_SIZE, c.seed);
+	kho_fill_pattern(buf[SRC], 2 * COPY_SIZE, c.seed);
 	if (copy_and_check(device, buf, 0, "igb copies between memfds mapped at 1 TiB"))
 		return 1;
 
@@ -660,7 +652,7 @@ static int preserve_again(int luo, const char *name, const char *bdf,
 	int s;
 
 	c->seed = ~c->seed ^ getpid();
-	fill_pattern(buf[SRC], 2 * COPY_SIZE, c->seed);
+	kho_fill_pattern(buf[SRC], 2 * COPY_SIZE, c->seed);
 	if (copy_and_check(device, buf, 0, "again: a new copy before the second preserve"))
 		return 1;
 	s = new_session(luo, name);
@@ -717,7 +709,7 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	for (i = 0; i < NR_MAPS; i++)
 		buf[i] = mem[maps[i].token] + maps[i].offset;
 	expect = malloc_assert(2 * COPY_SIZE);
-	fill_pattern(expect, 2 * COPY_SIZE, c.seed);
+	kho_fill_pattern(expect, 2 * COPY_SIZE, c.seed);
 	kho_expect_eq(count_equal(expect, buf[DST], 2 * COPY_SIZE), 2 * COPY_SIZE,
 		      "both copies of the previous kernel are in the memfd");
 
@@ -781,7 +773,7 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 		list_add(&r->link, &device->iommu->dma_regions);
 	}
 	device->driver.initialized = true;
-	fill_pattern(buf[SRC], COPY_SIZE, ~c.seed);
+	kho_fill_pattern(buf[SRC], COPY_SIZE, ~c.seed);
 	copy_and_check(device, buf, 0,
 		       "the igb driver goes on and copies through the same IOVAs");
 	kho_expect_eq(luo_session_finish(s), 0, "session finished");
