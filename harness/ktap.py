@@ -61,6 +61,16 @@ def ktap_leaves(lines):
     return leaves
 
 
+def last_words(lines, n=3):
+    """The last n lines of a block that are not KTAP: what a program said
+    on stderr before it died (an assertion, an errno), for the failure."""
+    said = [l.strip() for l in lines
+            if l.strip() and not RESULT_RE.match(l.rstrip("\n")) and
+            not l.strip().startswith(("#", "TAP version", "KTAP version",
+                                      "1.."))]
+    return " | ".join(said[-n:])[:300]
+
+
 def report(number, name, checks, counts_path):
     """Print checks [(status, name, why)] as the KTAP subtest NUMBER NAME,
     append "pass fail skip" to counts_path; return 1 if any failed."""
@@ -118,12 +128,17 @@ def main(argv):
                     checks.append((status, f"{block_name}: {name}", why))
                 if not leaves:
                     status = {0: "ok", 4: "skip"}.get(rc, "not-ok")
-                    checks.append((status, block_name, f"exit status {rc}"
+                    words = last_words(block)
+                    checks.append((status, block_name,
+                                   f"exit status {rc}" +
+                                   (f"; it said: {words}" if words else "")
                                    if rc else "no KTAP cases reported"))
                 elif rc not in (0, 4) and \
                         not any(s == "not-ok" for s, _, _ in leaves):
+                    words = last_words(block)
                     checks.append(("not-ok", f"{block_name}: exit status",
-                                   f"exited {rc}"))
+                                   f"exited {rc}" +
+                                   (f"; it said: {words}" if words else "")))
                 block = None
             else:
                 block.append(line)

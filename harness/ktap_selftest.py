@@ -37,6 +37,7 @@ kho-stage-done 1
 
 CASES = [
     # name, results, console, last stage, allow, expected (pass, fail, skip)
+    # [, text the report must contain]
     ("all checks pass",
      "kho-boot 1 t\nkho-result ok a\nkho-result ok b\nkho-stage-done 1\n",
      "", 1, "", (3, 0, 0)),
@@ -59,6 +60,11 @@ CASES = [
     ("a kselftest with no cases counts by exit status 4 as skip",
      "kho-boot 1 t\nkho-ktap-begin x\nkho-ktap-end x 4\nkho-stage-done 1\n",
      "", 1, "", (1, 0, 1)),
+    ("a program that dies says why in its failure",
+     "kho-boot 1 t\nkho-ktap-begin x\nok 1 a\n==== Test Assertion Failure ====\n"
+     "  lib.c:12: ioctl(fd, RESET) == 0\nkho-ktap-end x 1\nkho-stage-done 1\n",
+     "", 1, "", (2, 1, 0), "it said: ==== Test Assertion Failure ==== | "
+     "lib.c:12: ioctl(fd, RESET) == 0"),
     ("an oops on the console fails",
      "kho-boot 1 t\nkho-result ok a\nkho-stage-done 1\n",
      "[ 1.0] BUG: kernel NULL pointer dereference\n", 1, "", (1, 1, 0)),
@@ -81,21 +87,28 @@ def run_case(tmp, results, console, last, allow):
             f.write(text)
     counts = os.path.join(tmp, "counts")
     open(counts, "w").close()
-    subprocess.run([sys.executable, os.path.join(HERE, "ktap.py"), "1", "t",
-                    paths["results"], paths["console"], str(last), counts,
-                    allow], stdout=subprocess.DEVNULL, check=False)
+    out = subprocess.run([sys.executable, os.path.join(HERE, "ktap.py"), "1",
+                          "t", paths["results"], paths["console"], str(last),
+                          counts, allow], stdout=subprocess.PIPE, text=True,
+                         check=False).stdout
     with open(counts) as f:
-        return tuple(int(x) for x in f.read().split())
+        return tuple(int(x) for x in f.read().split()), out
 
 
 def main(argv):
     number, counts_path = argv[1], argv[2]
     checks = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, results, console, last, allow, want in CASES:
-            got = run_case(tmp, results, console, last, allow)
-            checks.append(("ok", name, "") if got == want else
-                          ("not-ok", name, f"counted {got}, expected {want}"))
+        for name, results, console, last, allow, want, *text in CASES:
+            got, out = run_case(tmp, results, console, last, allow)
+            if got != want:
+                checks.append(("not-ok", name,
+                               f"counted {got}, expected {want}"))
+            elif text and text[0] not in out:
+                checks.append(("not-ok", name,
+                               f"the report lacks \"{text[0]}\""))
+            else:
+                checks.append(("ok", name, ""))
     return ktap.report(number, "harness-selftest", checks, counts_path)
 
 if __name__ == "__main__":
