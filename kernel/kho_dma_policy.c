@@ -35,12 +35,12 @@
  * with -ERANGE and preserves nothing; kho_dma_preserve_ranges() is the way
  * the other parts hand memory over.
  *
- * The verdict for every PCI device is in sysfs (kho_preservable); the pages
- * handed over through this file are counted in debugfs
- * (kho_devices/policy/preserved_pages).
+ * The PCI part shows the verdict for every PCI device in sysfs
+ * (kho_preservable, from kho_dma_device_verdict()) and keeps the declared
+ * reach in &struct pci_dev; the pages handed over through this file are
+ * counted in debugfs (kho_devices/policy/preserved_pages).
  *
- * This file does not preserve devices itself and keeps no per-device state
- * but the declared reach, which lives in &struct pci_dev.
+ * This file does not preserve devices itself and keeps no per-device state.
  */
 
 #define pr_fmt(fmt) "kho_dma_policy: " fmt
@@ -64,7 +64,6 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
-#include <linux/sysfs.h>
 
 struct kho_dma_rule_desc {
 	int err;
@@ -345,6 +344,29 @@ int kho_dma_device_check(struct device *dev, const char **reason)
 }
 EXPORT_SYMBOL_GPL(kho_dma_device_check);
 
+/**
+ * kho_dma_device_verdict() - the policy's answer for a device, silently
+ * @dev: the device, referenced by the caller
+ *
+ * What kho_dma_device_check() answers, without its log line: for readers
+ * such as sysfs, which must neither log nor take the device lock (a
+ * snapshot).
+ *
+ * Return: NULL if @dev may be handed over, else the reason of the first
+ * rule it breaks.
+ */
+const char *kho_dma_device_verdict(struct device *dev)
+{
+	struct kho_dma_facts facts;
+	enum kho_dma_rule rule;
+
+	kho_dma_policy_gather(dev, &facts);
+	if (!kho_dma_policy_evaluate(&facts, &rule))
+		return NULL;
+	return kho_dma_rule_reason(rule);
+}
+EXPORT_SYMBOL_GPL(kho_dma_device_verdict);
+
 static atomic64_t kho_dma_preserved_page_count = ATOMIC64_INIT(0);
 static atomic64_t kho_dma_refused_requests = ATOMIC64_INIT(0);
 
@@ -525,61 +547,6 @@ u64 kho_dma_preserved_pages(void)
 	return atomic64_read(&kho_dma_preserved_page_count);
 }
 EXPORT_SYMBOL_IF_KUNIT(kho_dma_preserved_pages);
-
-/* sysfs: /sys/bus/pci/devices/.../kho_preservable and kho_dma_reach_bits */
-
-static ssize_t kho_preservable_show(struct device *dev,
-				    struct device_attribute *attr, char *buf)
-{
-	struct kho_dma_facts facts;
-	enum kho_dma_rule rule;
-
-	/*
-	 * A snapshot: no device lock here, a sysfs read must not wait for a
-	 * lock that device removal holds while it drains sysfs readers.
-	 */
-	kho_dma_policy_gather(dev, &facts);
-	if (!kho_dma_policy_evaluate(&facts, &rule))
-		return sysfs_emit(buf, "yes\n");
-	return sysfs_emit(buf, "no: %s\n", kho_dma_rule_reason(rule));
-}
-static DEVICE_ATTR_RO(kho_preservable);
-
-static ssize_t kho_dma_reach_bits_show(struct device *dev,
-				       struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", to_pci_dev(dev)->kho_dma_reach_bits);
-}
-
-static ssize_t kho_dma_reach_bits_store(struct device *dev,
-					struct device_attribute *attr,
-					const char *buf, size_t count)
-{
-	u8 bits;
-	int err;
-
-	err = kstrtou8(buf, 0, &bits);
-	if (err)
-		return err;
-	if (bits && (bits < 12 || bits > 64)) {
-		dev_warn(dev, "kho: DMA reach of %u bits refused: must be 0 (none) or 12..64\n",
-			 bits);
-		return -EINVAL;
-	}
-	to_pci_dev(dev)->kho_dma_reach_bits = bits;
-	return count;
-}
-static DEVICE_ATTR_RW(kho_dma_reach_bits);
-
-static struct attribute *kho_dma_policy_pci_attrs[] = {
-	&dev_attr_kho_preservable.attr,
-	&dev_attr_kho_dma_reach_bits.attr,
-	NULL,
-};
-
-const struct attribute_group kho_dma_policy_pci_attr_group = {
-	.attrs = kho_dma_policy_pci_attrs,
-};
 
 /* The next kernel: can it take the devices handed over? */
 

@@ -43,6 +43,9 @@
  * depends on it is finished. After that the function is an ordinary one.
  *
  * The state of both directions is in debugfs, kho_devices/pci/functions.
+ * Every PCI device shows in sysfs what the policy says of it
+ * (kho_preservable) and the DMA reach its owner declared
+ * (kho_dma_reach_bits), which the policy reads.
  *
  * Not preserved, to be set up again by the owner: MSI and MSI-X (the PCI
  * core disables them during enumeration), saved config state, runtime PM
@@ -68,6 +71,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include "pci.h"
 #include "pci_kho_format.h"
@@ -1148,6 +1152,60 @@ static int __init pci_kho_boot_done(void)
 	return 0;
 }
 late_initcall_sync(pci_kho_boot_done);
+
+/* sysfs: /sys/bus/pci/devices/.../kho_preservable and kho_dma_reach_bits */
+
+static ssize_t kho_preservable_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	const char *reason = kho_dma_device_verdict(dev);
+
+	if (!reason)
+		return sysfs_emit(buf, "yes\n");
+	return sysfs_emit(buf, "no: %s\n", reason);
+}
+static DEVICE_ATTR_RO(kho_preservable);
+
+static ssize_t kho_dma_reach_bits_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_pci_dev(dev)->kho_dma_reach_bits);
+}
+
+static ssize_t kho_dma_reach_bits_store(struct device *dev,
+					struct device_attribute *attr,
+					const char *buf, size_t count)
+{
+	u8 bits;
+	int err;
+
+	err = kstrtou8(buf, 0, &bits);
+	if (err)
+		return err;
+	if (bits && (bits < 12 || bits > 64)) {
+		pci_warn(to_pci_dev(dev), "DMA reach of %u bits refused: must be 0 (none) or 12..64\n",
+			 bits);
+		return -EINVAL;
+	}
+	to_pci_dev(dev)->kho_dma_reach_bits = bits;
+	return count;
+}
+static DEVICE_ATTR_RW(kho_dma_reach_bits);
+
+static struct attribute *pci_kho_attrs[] = {
+	&dev_attr_kho_preservable.attr,
+	&dev_attr_kho_dma_reach_bits.attr,
+	NULL,
+};
+
+/*
+ * What the policy says of every PCI device, and the DMA reach its owner
+ * declares (read by the policy when the driver leaves DMA to userspace).
+ * See Documentation/ABI/testing/sysfs-bus-pci-kho.
+ */
+const struct attribute_group pci_kho_attr_group = {
+	.attrs = pci_kho_attrs,
+};
 
 /* debugfs: kho_devices/pci/functions */
 

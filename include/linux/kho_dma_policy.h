@@ -11,7 +11,6 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 
-struct attribute_group;
 struct dentry;
 struct device;
 struct kimage;
@@ -124,6 +123,7 @@ const char *kho_dma_rule_reason(enum kho_dma_rule rule);
 int kho_dma_rule_errno(enum kho_dma_rule rule);
 u64 kho_dma_reach_from_table(u16 vendor, u16 device);
 int kho_dma_device_check(struct device *dev, const char **reason);
+const char *kho_dma_device_verdict(struct device *dev);
 int kho_dma_check_ranges(struct device *dev, const struct kho_dma_range *ranges,
 			 unsigned int nr);
 int kho_dma_preserve_ranges(struct device *dev,
@@ -157,8 +157,6 @@ void kho_devices_debugfs_snapshots(struct dentry *dir,
 
 int kho_dma_check_next_kernel(struct device *dev);
 void kho_dma_note_scalable_capable(void);
-
-extern const struct attribute_group kho_dma_policy_pci_attr_group;
 
 #ifdef CONFIG_KHO_DEVICES
 void kho_dma_judge_next_kernel(struct kimage *image);

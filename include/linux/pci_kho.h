@@ -10,6 +10,7 @@
 #include <linux/pci.h>
 #include <linux/types.h>
 
+struct attribute_group;
 struct dentry;
 struct liveupdate_file_handler;
 struct pci_kho_function_ser;
@@ -30,6 +31,8 @@ static inline bool pci_kho_is_preserved(const struct pci_dev *pdev)
 {
 	return pdev->kho_preserved;
 }
+
+extern const struct attribute_group pci_kho_attr_group;
 
 int pci_kho_register_flb(struct liveupdate_file_handler *fh);
 void pci_kho_unregister_flb(struct liveupdate_file_handler *fh);
