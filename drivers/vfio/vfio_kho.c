@@ -507,7 +507,7 @@ vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_container_ser *ser,
 	in->device = vfio_device_kho_find(&in->pdev->dev);
 	if (!in->device) {
 		err = -ENODEV;
-		why = "vfio-pci does not drive the device";
+		why = "no VFIO driver drives the device";
 		goto out_free;
 	}
 	in->file = vfio_container_kho_file();
@@ -735,7 +735,11 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 		kfree(out);
 		return PTR_ERR(ser);
 	}
-	err = pci_kho_preserve(pdev, "vfio-pci");
+	/*
+	 * The driver bound now is the one the next kernel binds the function
+	 * to; the PCI part refuses a driver it cannot bind that way.
+	 */
+	err = pci_kho_preserve(pdev, dev_driver_string(&pdev->dev));
 	if (err)
 		goto out_free;
 	err = iommu_kho_preserve_device(&pdev->dev);
