@@ -451,8 +451,8 @@ int iommu_kho_preserve_device(struct device *dev)
 	iommu_kho_out->devs[iommu_kho_out->nr_devices++] = get_device(dev);
 	iommu_kho_out->nr_pages += nr;
 	iommu_kho_outgoing_sync_fdt(iommu_kho_out);
-	dev_info(dev, "IOMMU translation preserved: %s, domain %u, %u levels, %u page-table pages\n",
-		 iommu->name, rec.domain_id, rec.levels, nr);
+	dev_dbg(dev, "IOMMU translation preserved: %s, domain %u, %u levels, %u page-table pages\n",
+		iommu->name, rec.domain_id, rec.levels, nr);
 	return 0;
 
 err_root:
@@ -504,7 +504,7 @@ void iommu_kho_unpreserve_device(struct device *dev)
 	memset(&out->devices[out->nr_devices], 0, sizeof(rec));
 	iommu_kho_outgoing_sync_fdt(out);
 	put_device(dev);
-	dev_info(dev, "IOMMU translation no longer preserved\n");
+	dev_dbg(dev, "IOMMU translation no longer preserved\n");
 }
 EXPORT_SYMBOL_GPL(iommu_kho_unpreserve_device);
 
@@ -1007,8 +1007,8 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 			}
 			if (d && d->accepted) {
 				d->kept = true;
-				pr_info("%02x:%02x.%d: IOMMU translation kept: domain %u, %u page-table pages\n",
-					bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
+				pr_debug("%02x:%02x.%d: IOMMU translation kept: domain %u, %u page-table pages\n",
+					 bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
 					d->rec->domain_id, d->rec->nr_pages);
 				continue;
 			}
@@ -1284,8 +1284,8 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 	d->mappings = rep.nr;
 	if (bytes)
 		*bytes = rep.bytes;
-	dev_info(dev, "kept translation adopted: %lu mapping(s) in a new domain, domain ID %u\n",
-		 rep.nr, d->rec->domain_id);
+	dev_dbg(dev, "kept translation adopted: %lu mapping(s) in a new domain, domain ID %u\n",
+		rep.nr, d->rec->domain_id);
 	return rep.domain;
 
 err_free:

@@ -401,8 +401,8 @@ int pci_kho_preserve(struct pci_dev *pdev, const char *driver)
 	pci_kho_outgoing_sync_fdt(pci_kho_out);
 	pdev->kho_preserved = 1;
 	pci_kho_update_bridges(pdev);
-	pci_info(pdev, "preserved for live update: command %#06x, %u bridge(s) above, next driver %s\n",
-		 rec.command, rec.nr_bridges, rec.driver[0] ? rec.driver : "none");
+	pci_dbg(pdev, "preserved for live update: command %#06x, %u bridge(s) above, next driver %s\n",
+		rec.command, rec.nr_bridges, rec.driver[0] ? rec.driver : "none");
 	return 0;
 }
 EXPORT_SYMBOL_GPL(pci_kho_preserve);
@@ -511,7 +511,7 @@ void pci_kho_unpreserve(struct pci_dev *pdev)
 	if (i < 0)
 		return;
 	pci_kho_outgoing_remove(i);
-	pci_info(pdev, "no longer preserved for live update\n");
+	pci_dbg(pdev, "no longer preserved for live update\n");
 }
 EXPORT_SYMBOL_GPL(pci_kho_unpreserve);
 
@@ -654,7 +654,7 @@ static int pci_kho_flb_retrieve(struct liveupdate_flb_op_args *args)
 	}
 	args->obj = in;
 	if (!refused)
-		pr_info("handover from the previous kernel: %u function(s)\n", nr);
+		pr_debug("handover from the previous kernel: %u function(s)\n", nr);
 	return 0;
 }
 
@@ -668,7 +668,7 @@ static void pci_kho_release_locked(struct pci_kho_incoming_function *fn)
 		return;
 	fn->pdev->kho_preserved = 0;
 	pci_kho_update_bridges(fn->pdev);
-	pci_info(fn->pdev, "live update finished: an ordinary function again\n");
+	pci_dbg(fn->pdev, "live update finished: an ordinary function again\n");
 }
 
 static void pci_kho_flb_finish(struct liveupdate_flb_op_args *args)
@@ -902,8 +902,8 @@ void pci_kho_device_found(struct pci_dev *pdev)
 	pdev->kho_preserved = 1;
 	pci_kho_update_bridges(pdev);
 	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
-	pci_info(pdev, "kept from the previous kernel: bus mastering %s, driver %s\n",
-		 cmd & PCI_COMMAND_MASTER ? "on" : "off",
+	pci_dbg(pdev, "kept from the previous kernel: bus mastering %s, driver %s\n",
+		cmd & PCI_COMMAND_MASTER ? "on" : "off",
 		 fn->rec->driver[0] ? fn->rec->driver : "none");
 }
 
@@ -916,7 +916,7 @@ static void pci_kho_reset_refused(struct pci_dev *pdev)
 		pci_warn(pdev, "refused handover: cannot reset (%pe), bus mastering stays off\n",
 			 ERR_PTR(err));
 	else
-		pci_info(pdev, "refused handover: reset\n");
+		pci_dbg(pdev, "refused handover: reset\n");
 }
 
 static int pci_kho_bus_notify(struct notifier_block *nb, unsigned long action,

@@ -279,8 +279,8 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	list_add(&out->node, &vfio_kho_out);
 	args->serialized_data = virt_to_phys(ser);
 	args->private_data = out;
-	pci_info(pdev, "container preserved: %u mapping(s), frozen until the kexec\n",
-		 nr);
+	pci_dbg(pdev, "container preserved: %u mapping(s), frozen until the kexec\n",
+		nr);
 	goto out_put;
 
 out_thaw:
@@ -530,8 +530,8 @@ vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_container_ser *ser,
 		goto out_free;
 	}
 	list_add(&in->node, &vfio_kho_in);
-	pci_info(in->pdev, "container rebuilt: %u mapping(s) waiting for their user address\n",
-		 ser->nr_mappings);
+	pci_dbg(in->pdev, "container rebuilt: %u mapping(s) waiting for their user address\n",
+		ser->nr_mappings);
 	return in;
 
 out_free:
@@ -761,8 +761,8 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 	out_container->device_ser = ser;
 	args->serialized_data = virt_to_phys(ser);
 	args->private_data = out;
-	pci_info(pdev, "device preserved with its container (token %llu)\n",
-		 token);
+	pci_dbg(pdev, "device preserved with its container (token %llu)\n",
+		token);
 	return 0;
 
 out_free:
@@ -1062,7 +1062,7 @@ static int __init vfio_kho_init(void)
 	err = vfio_kho_register(&vfio_kho_container_handler);
 	err = err ?: vfio_kho_register(&vfio_kho_device_handler);
 	if (err)
-		pr_info("live update of VFIO files not available: %pe\n",
+		pr_warn("live update of VFIO files not available: %pe\n",
 			ERR_PTR(err));
 	vfio_kho_debugfs_init();
 	return 0;
