@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <libliveupdate.h>
@@ -77,4 +78,64 @@ int kho_luo_hold(void)
 	dup2(null, STDERR_FILENO);
 	for (;;)
 		pause();
+}
+
+/*
+ * @len bytes of @buf for the program's next stage, in the next kernel: a
+ * session @name of their own, holding a memfd with them as token 1. The
+ * session stays open for kho_luo_hold(), which must follow. Returns 0 or
+ * -errno.
+ */
+int kho_luo_carry(const char *name, const void *buf, size_t len)
+{
+	int luo = kho_luo_fd(), session, fd, err;
+
+	if (luo < 0)
+		return luo;
+	session = luo_create_session(luo, name);
+	if (session < 0)
+		return session;
+	fd = memfd_create(name, 0);
+	if (fd < 0) {
+		err = -errno;
+		close(session);
+		return err;
+	}
+	err = pwrite(fd, buf, len, 0) == (ssize_t)len ? 0 : -EIO;
+	if (!err)
+		err = luo_session_preserve_fd(session, fd, 1);
+	close(fd);
+	if (err)
+		close(session);
+	/* on success the session stays open: kho_luo_hold() keeps it */
+	return err;
+}
+
+/*
+ * What kho_luo_carry() left as @name in the previous kernel: at most @len
+ * bytes into @buf, then the session is finished. Returns the number of
+ * bytes, or -errno.
+ */
+ssize_t kho_luo_carried(const char *name, void *buf, size_t len)
+{
+	int luo = kho_luo_fd(), session, fd, err;
+	ssize_t n;
+
+	if (luo < 0)
+		return luo;
+	session = luo_retrieve_session(luo, name);
+	if (session < 0)
+		return session;
+	fd = luo_session_retrieve_fd(session, 1);
+	if (fd < 0) {
+		close(session);
+		return fd;
+	}
+	n = pread(fd, buf, len, 0);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	err = luo_session_finish(session);
+	close(session);
+	return err ?: n;
 }

@@ -7,6 +7,8 @@
 #ifndef KHO_LUO_H
 #define KHO_LUO_H
 
+#include <sys/types.h>
+
 /* Where kho_luo_hold() notes the PID of the child that holds the sessions */
 #define KHO_LUO_HOLDER	"/tmp/kho-luo-holder"
 
@@ -16,5 +18,7 @@
 int kho_luo_fd(void);
 int kho_luo_hold_function(const char *what);
 int kho_luo_hold(void);
+int kho_luo_carry(const char *name, const void *buf, size_t len);
+ssize_t kho_luo_carried(const char *name, void *buf, size_t len);
 
 #endif /* KHO_LUO_H */

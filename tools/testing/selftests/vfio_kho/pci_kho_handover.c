@@ -18,8 +18,8 @@
  * it. Functions are preserved through the LUO test file of
  * drivers/pci/pci_kho_test.c (CONFIG_KHO_DEVICES_TEST_HOOKS), one file per
  * function, in a session that a child keeps open across the kexec. What a
- * later stage compares with (config registers) is carried in /carry, in the
- * root file system the next stage boots from.
+ * later stage compares with (config registers) is carried in a LUO session
+ * of its own (kho_luo_carry()), kept by the same child.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/compiler.h>
@@ -55,7 +54,7 @@
 
 #define FUNCTIONS	"/sys/kernel/debug/kho_devices/pci/functions"
 #define FORGE		"/sys/kernel/debug/kho_devices/pci/forge"
-#define CARRY		"/carry"
+#define CARRY		"kho-pci-carry"	/* the session of what is carried */
 
 #define MAX_FUNCTIONS	4
 #define LINE		160
@@ -222,33 +221,18 @@ static void vfio_look(const char *bdf, bool reset, struct vfio_look *look)
 	iommu_cleanup(iommu);
 }
 
-static int carry(const char *name, const void *buf, size_t len)
+/* Whether @len bytes at @off of what was carried as @name equal @buf */
+static bool carried(const char *name, size_t off, const void *buf, size_t len)
 {
-	char path[64];
-	FILE *f;
+	static char name_read[32];
+	static uint8_t old[64];
+	static ssize_t n;
 
-	mkdir(CARRY, 0755);
-	snprintf(path, sizeof(path), CARRY "/%s", name);
-	f = fopen(path, "w");
-	if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
-		return -EIO;
-	return 0;
-}
-
-/* Whether what was carried as @name equals @buf */
-static bool carried(const char *name, const void *buf, size_t len)
-{
-	char path[64], old[64];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), CARRY "/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(old, 1, sizeof(old), f);
-	fclose(f);
-	return n == len && !memcmp(old, buf, len);
+	if (strcmp(name_read, name)) {
+		snprintf(name_read, sizeof(name_read), "%s", name);
+		n = kho_luo_carried(name, old, sizeof(old));
+	}
+	return n >= 0 && off + len <= (size_t)n && !memcmp(old + off, buf, len);
 }
 
 /* --- LUO sessions of test files --- */
@@ -347,8 +331,7 @@ static void handover_before(void)
 	st.set_up[1] = set_up(IGB2);
 	st.marker = reg_of(IGB);
 	if (!kho_config_read(IGB, cfg, sizeof(cfg)))
-		carry("pci-handover", cfg + PCI_COMMAND, 2) ?:
-		carry("pci-handover-bars", cfg + PCI_BASE_ADDRESS_0, 24);
+		kho_luo_carry(CARRY, cfg, sizeof(cfg));
 	preserve("kho-pci-policy", false, (const char *[]){ EDU, NULL },
 		 &st.policy);
 	preserve("kho-pci-abort", false,
@@ -366,8 +349,9 @@ static void handover_after(void)
 	look_at(IGB, &st.igb);
 	if (!kho_config_read(IGB, cfg, sizeof(cfg))) {
 		cfg[PCI_COMMAND] |= PCI_COMMAND_MASTER;	/* off at kexec */
-		st.same_command = carried("pci-handover", cfg + PCI_COMMAND, 2);
-		st.same_bars = carried("pci-handover-bars",
+		st.same_command = carried(CARRY, PCI_COMMAND,
+					  cfg + PCI_COMMAND, 2);
+		st.same_bars = carried(CARRY, PCI_BASE_ADDRESS_0,
 				       cfg + PCI_BASE_ADDRESS_0, 24);
 	}
 	vfio_look(IGB, true, &st.open_claimed);
@@ -875,7 +859,7 @@ static void bridge_before(void)
 	st.marker = reg_of(ROOTED_IGB);
 	st.set_up[1] = set_up(ROOTED_IGB);
 	if (!kho_config_read(PORT, cfg, sizeof(cfg)))
-		carry("pci-bridge-path", cfg + PCI_PRIMARY_BUS, 3);
+		kho_luo_carry(CARRY, cfg, sizeof(cfg));
 	preserve("kho-pci", true, (const char *[]){ ROOTED_IGB "=vfio-pci", NULL },
 		 &st.kept);
 	st.kept_reset = sysfs_reset(ROOTED_IGB);
@@ -888,7 +872,7 @@ static void bridge_after(void)
 
 	look_at(ROOTED_IGB, &st.igb);
 	if (!kho_config_read(PORT, cfg, sizeof(cfg)))
-		st.same_bus_numbers = carried("pci-bridge-path",
+		st.same_bus_numbers = carried(CARRY, PCI_PRIMARY_BUS,
 					      cfg + PCI_PRIMARY_BUS, 3);
 	st.kept_reset = sysfs_reset(ROOTED_IGB);
 	st.kept_reg = reg_of(ROOTED_IGB);
