@@ -81,33 +81,61 @@ int kho_luo_hold(void)
 }
 
 /*
- * @len bytes of @buf for the program's next stage, in the next kernel: a
- * session @name of their own, holding a memfd with them as token 1. The
- * session stays open for kho_luo_hold(), which must follow. Returns 0 or
+ * @len bytes of @buf into @session as @token, in a memfd of their own:
+ * state for the program's next stage, in the next kernel. Returns 0 or
  * -errno.
+ */
+int kho_luo_preserve_bytes(int session, uint64_t token, const void *buf,
+			   size_t len)
+{
+	int fd = memfd_create("kho-carry", 0), err;
+
+	if (fd < 0)
+		return -errno;
+	err = pwrite(fd, buf, len, 0) == (ssize_t)len ? 0 : -EIO;
+	if (!err)
+		err = luo_session_preserve_fd(session, fd, token);
+	close(fd);
+	return err;
+}
+
+/*
+ * What kho_luo_preserve_bytes() put in @session as @token in the previous
+ * kernel: at most @len bytes into @buf. Returns their number, or -errno.
+ */
+ssize_t kho_luo_retrieve_bytes(int session, uint64_t token, void *buf,
+			       size_t len)
+{
+	int fd = luo_session_retrieve_fd(session, token);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = pread(fd, buf, len, 0);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+/*
+ * @len bytes of @buf for the program's next stage, in a session @name of
+ * their own (token 1). The session stays open for kho_luo_hold(), which
+ * must follow. Returns 0 or -errno.
  */
 int kho_luo_carry(const char *name, const void *buf, size_t len)
 {
-	int luo = kho_luo_fd(), session, fd, err;
+	int luo = kho_luo_fd(), session, err;
 
 	if (luo < 0)
 		return luo;
 	session = luo_create_session(luo, name);
 	if (session < 0)
 		return session;
-	fd = memfd_create(name, 0);
-	if (fd < 0) {
-		err = -errno;
-		close(session);
-		return err;
-	}
-	err = pwrite(fd, buf, len, 0) == (ssize_t)len ? 0 : -EIO;
-	if (!err)
-		err = luo_session_preserve_fd(session, fd, 1);
-	close(fd);
+	err = kho_luo_preserve_bytes(session, 1, buf, len);
+	/* on success the session stays open: kho_luo_hold() keeps it */
 	if (err)
 		close(session);
-	/* on success the session stays open: kho_luo_hold() keeps it */
 	return err;
 }
 
@@ -118,7 +146,7 @@ int kho_luo_carry(const char *name, const void *buf, size_t len)
  */
 ssize_t kho_luo_carried(const char *name, void *buf, size_t len)
 {
-	int luo = kho_luo_fd(), session, fd, err;
+	int luo = kho_luo_fd(), session, err;
 	ssize_t n;
 
 	if (luo < 0)
@@ -126,16 +154,8 @@ ssize_t kho_luo_carried(const char *name, void *buf, size_t len)
 	session = luo_retrieve_session(luo, name);
 	if (session < 0)
 		return session;
-	fd = luo_session_retrieve_fd(session, 1);
-	if (fd < 0) {
-		close(session);
-		return fd;
-	}
-	n = pread(fd, buf, len, 0);
-	if (n < 0)
-		n = -errno;
-	close(fd);
+	n = kho_luo_retrieve_bytes(session, 1, buf, len);
 	err = luo_session_finish(session);
 	close(session);
-	return err ?: n;
+	return n < 0 ? n : err ?: n;
 }

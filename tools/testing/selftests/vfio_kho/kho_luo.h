@@ -7,6 +7,7 @@
 #ifndef KHO_LUO_H
 #define KHO_LUO_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Where kho_luo_hold() notes the PID of the child that holds the sessions */
@@ -18,6 +19,10 @@
 int kho_luo_fd(void);
 int kho_luo_hold_function(const char *what);
 int kho_luo_hold(void);
+int kho_luo_preserve_bytes(int session, uint64_t token, const void *buf,
+			   size_t len);
+ssize_t kho_luo_retrieve_bytes(int session, uint64_t token, void *buf,
+			       size_t len);
 int kho_luo_carry(const char *name, const void *buf, size_t len);
 ssize_t kho_luo_carried(const char *name, void *buf, size_t len);
 

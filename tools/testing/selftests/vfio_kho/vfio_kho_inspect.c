@@ -18,11 +18,11 @@
  * its device block; every verdict ok, the next kernel accepted and exit
  * status 0. A snapshot cut short is malformed (exit 1, a message); one
  * whose function record was changed is refused (exit 3, "do not match
- * their checksum"). The output is kept in /inspect-before.json, which
- * the next stage's initramfs carries.
+ * their checksum"). The output goes into the session too, in a memfd of
+ * its own (token 4), for the next stage to compare with.
  *
- * after: at boot, before anything is retrieved, the incoming PCI and
- * IOMMU handovers show the same function and translation as the
+ * after: at boot, before anything but that memfd is retrieved, the
+ * incoming PCI and IOMMU handovers show the same function and translation as the
  * outgoing ones did (IDs, domain, levels, table pages, mapped bytes).
  * Then the session, memfd, container and device are retrieved: the
  * incoming container shows the same mappings and its device block, and
@@ -56,9 +56,9 @@
 #define TOKEN_MEMFD	1
 #define TOKEN_CONTAINER	2
 #define TOKEN_DEVICE	3
+#define TOKEN_BEFORE	4	/* the old kernel's kho-inspect --outgoing */
 #define MEMFD_SIZE	SZ_8M
 #define IOVA_BASE	0x10000000000ULL	/* 1 TiB */
-#define BEFORE_JSON	"/inspect-before.json"
 #define DEBUGFS		"/sys/kernel/debug/kho_devices"
 
 static const struct {
@@ -73,6 +73,13 @@ static const struct {
 #define MAPPED_BYTES	(SZ_1M + SZ_2M + SZ_64K)
 
 static const char *bdf;
+/* before: the session handed over; after: the session back, or -errno */
+static int session = -1;
+static char before[1 << 16];	/* after: the old kernel's snapshot */
+static size_t before_len;
+/* after: kho-inspect --incoming at boot, before anything is retrieved */
+static struct kho_inspect at_boot;
+static int at_boot_rc = -1;
 
 static char *read_text(const char *path)
 {
@@ -243,13 +250,11 @@ FIXTURE(after) {
 
 FIXTURE_SETUP(after)
 {
-	static char before[1 << 16];
-	char *text = read_text(BEFORE_JSON);
-
-	ASSERT_NE(text, NULL) TH_LOG("no %s from the old kernel", BEFORE_JSON);
-	snprintf(before, sizeof(before), "%s", text);
+	ASSERT_GE(session, 0) TH_LOG("session %s not retrieved", SESSION_NAME);
+	ASSERT_GT(before_len, 0) TH_LOG("no outgoing snapshot from the old kernel");
 	self->before = before;
-	ASSERT_EQ(kho_inspect_run(&self->r, "--json --incoming"), 0);
+	ASSERT_EQ(at_boot_rc, 0);
+	self->r = at_boot;
 }
 
 FIXTURE_TEARDOWN(after)
@@ -304,16 +309,12 @@ TEST_F(after, retrieved_then_finished)
 		"mappings", "mapped_bytes", "memfds", "device_block", "verdict",
 		NULL,
 	};
-	int luo, session, memfd, container, device;
+	int memfd, container, device;
 	const char *snap, *dev;
 	struct kho_inspect r;
 	uint8_t *mem;
 	unsigned int i;
 
-	luo = luo_open_device();
-	ASSERT_GE(luo, 0);
-	session = luo_retrieve_session(luo, SESSION_NAME);
-	ASSERT_GE(session, 0);
 	memfd = luo_session_retrieve_fd(session, TOKEN_MEMFD);
 	ASSERT_GE(memfd, 0);
 	container = luo_session_retrieve_fd(session, TOKEN_CONTAINER);
@@ -353,8 +354,6 @@ TEST_F(after, retrieved_then_finished)
 	close(device);
 	close(container);
 	close(memfd);
-	close(session);
-	close(luo);
 }
 
 /* before: preserve what the checks look for, in a session a child holds */
@@ -362,7 +361,7 @@ static int preserve(void)
 {
 	struct vfio_pci_device *device;
 	struct iommu *iommu;
-	int luo, session, memfd, err;
+	int luo, memfd, err;
 	unsigned int i;
 
 	memfd = memfd_create("kho-inspect-guest-ram", 0);
@@ -399,12 +398,34 @@ static int preserve(void)
 	return kho_luo_hold();
 }
 
+/*
+ * after: what kho-inspect sees at boot, then the session back with the old
+ * kernel's snapshot, in main() for every test to share (the harness forks
+ * each). Retrieving the session retrieves the container with it.
+ */
+static void retrieve_session(void)
+{
+	int luo;
+	ssize_t n;
+
+	at_boot_rc = kho_inspect_run(&at_boot, "--json --incoming");
+	luo = luo_open_device();
+
+	session = luo < 0 ? luo : luo_retrieve_session(luo, SESSION_NAME);
+	if (session < 0)
+		return;
+	n = kho_luo_retrieve_bytes(session, TOKEN_BEFORE, before,
+				   sizeof(before) - 1);
+	before_len = n > 0 ? n : 0;
+	/* /dev/liveupdate opens once at a time; the session stays open */
+	close(luo);
+}
+
 int main(int argc, char **argv)
 {
 	char *harness_argv[4];
 	static struct kho_inspect r;
 	int err;
-	FILE *f;
 
 	if (argc != 3 || (strcmp(argv[1], "before") && strcmp(argv[1], "after"))) {
 		fprintf(stderr, "usage: %s before|after BDF\n", argv[0]);
@@ -416,8 +437,10 @@ int main(int argc, char **argv)
 	harness_argv[1] = "-f";
 	harness_argv[2] = argv[1];
 	harness_argv[3] = NULL;
-	if (!strcmp(argv[1], "after"))
+	if (!strcmp(argv[1], "after")) {
+		retrieve_session();
 		return test_harness_run(3, harness_argv);
+	}
 	err = preserve();
 	if (err) {
 		fprintf(stderr, "cannot preserve %s: %s\n", bdf, strerror(-err));
@@ -426,9 +449,11 @@ int main(int argc, char **argv)
 	/* what the next kernel's checks compare with */
 	if (kho_inspect_run(&r, "--json --outgoing"))
 		return 1;
-	f = fopen(BEFORE_JSON, "w");
-	if (!f || fputs(r.out, f) < 0 || fclose(f)) {
-		fprintf(stderr, "cannot write %s\n", BEFORE_JSON);
+	err = kho_luo_preserve_bytes(session, TOKEN_BEFORE, r.out,
+				     strlen(r.out) + 1);
+	if (err) {
+		fprintf(stderr, "cannot preserve the snapshot: %s\n",
+			strerror(-err));
 		return 1;
 	}
 	return test_harness_run(3, harness_argv);	/* exits */

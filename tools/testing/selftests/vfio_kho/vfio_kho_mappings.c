@@ -29,8 +29,8 @@
  * after: the same translation at boot; the second session comes back,
  * every mapping takes its new address and the session finishes.
  *
- * Each stage writes kho-inspect's JSON of what it hands over to
- * /mappings-N.json, which the next stage's initramfs carries.
+ * Each stage puts kho-inspect's JSON of what it hands over in its session,
+ * in a memfd of its own (token 4), for the next stage to compare with.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,6 +58,7 @@
 #define TOKEN_MEMFD	1
 #define TOKEN_CONTAINER	2
 #define TOKEN_DEVICE	3
+#define TOKEN_OUTGOING	4	/* what kho-inspect saw handed over */
 #define MEMFD_SIZE	SZ_64M
 #define IOVA_BASE	0x10000000000ULL	/* 1 TiB */
 
@@ -82,6 +83,7 @@ static struct {
 	struct kho_inspect handed_over;	/* outgoing, after the preserve */
 	char previous[1 << 16];		/* the previous stage's outgoing */
 	int retrieve, vaddr_failures, finish, preserve;
+	int session;			/* the session handed over */
 	int hugetlb_preserve, hugetlb_unmap, hugetlb_logged;
 } st;
 
@@ -107,36 +109,6 @@ static void layout(void)
 	}
 }
 
-static char *stage_json(int stage)
-{
-	static char path[32];
-
-	snprintf(path, sizeof(path), "/mappings-%d.json", stage);
-	return path;
-}
-
-static int save(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fputs(text, f) < 0 || fclose(f))
-		return -EIO;
-	return 0;
-}
-
-static int load(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	return 0;
-}
-
 static int preserve(const char *name, int memfd, int container, int device)
 {
 	int luo = kho_luo_fd(), session, err;
@@ -149,6 +121,7 @@ static int preserve(const char *name, int memfd, int container, int device)
 	err = luo_session_preserve_fd(session, memfd, TOKEN_MEMFD);
 	err = err ?: luo_session_preserve_fd(session, container, TOKEN_CONTAINER);
 	err = err ?: luo_session_preserve_fd(session, device, TOKEN_DEVICE);
+	st.session = session;	/* kho-inspect's view of it goes in after */
 	return err ?: kho_luo_hold();
 }
 
@@ -270,6 +243,9 @@ static int retrieve_all(const char *name, int *memfd, int *container,
 	*container = luo_session_retrieve_fd(session, TOKEN_CONTAINER);
 	*device = luo_session_retrieve_fd(session, TOKEN_DEVICE);
 	if (*memfd < 0 || *container < 0 || *device < 0)
+		return -ENOENT;
+	if (kho_luo_retrieve_bytes(session, TOKEN_OUTGOING, st.previous,
+				   sizeof(st.previous) - 1) < 0)
 		return -ENOENT;
 	kho_inspect_run(&st.retrieved, "--json --incoming");
 	mem = map_memfd(*memfd);
@@ -466,7 +442,6 @@ int main(int argc, char **argv)
 	bdf = argv[2];
 	layout();
 	if (stage > 1) {
-		load(stage_json(stage - 1), st.previous, sizeof(st.previous));
 		kho_inspect_run(&st.at_boot, "--json --incoming");
 		st.retrieve = retrieve_all(stage == 2 ? "kho-mappings-1" :
 					   "kho-mappings-2",
@@ -479,7 +454,11 @@ int main(int argc, char **argv)
 						      container, device);
 	if (stage < 3) {
 		kho_inspect_run(&st.handed_over, "--json --outgoing");
-		save(stage_json(stage), st.handed_over.out);
+		if (!st.preserve)
+			st.preserve = kho_luo_preserve_bytes(st.session,
+							     TOKEN_OUTGOING,
+							     st.handed_over.out,
+							     strlen(st.handed_over.out) + 1);
 	}
 	/* the fixture named like the stage: "-f before" and so on */
 	harness_argv[0] = argv[0];
