@@ -10,7 +10,8 @@
 #                         on the sanitised kernel)
 #   make checkpatch       checkpatch --strict on our files and patches
 #   make export-patches   the whole suite as a git format-patch series
-#   make compile-series   compile what each commit of that series touches
+#   make compile-series   build and link each commit of that series
+#                         (QUICK=1: only compile what each commit touches)
 #   make bench            what a live update costs, next to starting the
 #                         device over (BENCH_SIZES, BENCH_PAGES; table,
 #                         JSON and plot in build/bench/)
@@ -79,7 +80,7 @@ export-patches: tree
 	@$(H)/export-patches.sh
 
 compile-series: kernel export-patches
-	@$(H)/compile-series.sh
+	@KHO_SERIES_LINK=$(if $(QUICK),0,1) $(H)/compile-series.sh
 
 bench: initramfs
 	@$(H)/bench.sh
