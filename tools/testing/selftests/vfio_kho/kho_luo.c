@@ -27,6 +27,22 @@ int kho_luo_fd(void)
 	return luo;
 }
 
+/* A new session @name, or -errno */
+int kho_luo_create_session(const char *name)
+{
+	int luo = kho_luo_fd();
+
+	return luo < 0 ? luo : luo_create_session(luo, name);
+}
+
+/* The session @name from the previous kernel, or -errno */
+int kho_luo_retrieve_session(const char *name)
+{
+	int luo = kho_luo_fd();
+
+	return luo < 0 ? luo : luo_retrieve_session(luo, name);
+}
+
 /*
  * A file of the PCI part's LUO test handler (its debugfs "hold" file) that
  * carries the function @what names ("BDF DRIVER|- [iommu]") when it is
@@ -125,11 +141,8 @@ ssize_t kho_luo_retrieve_bytes(int session, uint64_t token, void *buf,
  */
 int kho_luo_carry(const char *name, const void *buf, size_t len)
 {
-	int luo = kho_luo_fd(), session, err;
+	int session = kho_luo_create_session(name), err;
 
-	if (luo < 0)
-		return luo;
-	session = luo_create_session(luo, name);
 	if (session < 0)
 		return session;
 	err = kho_luo_preserve_bytes(session, 1, buf, len);
@@ -146,12 +159,9 @@ int kho_luo_carry(const char *name, const void *buf, size_t len)
  */
 ssize_t kho_luo_carried(const char *name, void *buf, size_t len)
 {
-	int luo = kho_luo_fd(), session, err;
+	int session = kho_luo_retrieve_session(name), err;
 	ssize_t n;
 
-	if (luo < 0)
-		return luo;
-	session = luo_retrieve_session(luo, name);
 	if (session < 0)
 		return session;
 	n = kho_luo_retrieve_bytes(session, 1, buf, len);

@@ -17,6 +17,8 @@
 #define KHO_LUO_HOLD_FILE	"/sys/kernel/debug/kho_devices/pci/hold"
 
 int kho_luo_fd(void);
+int kho_luo_create_session(const char *name);
+int kho_luo_retrieve_session(const char *name);
 int kho_luo_hold_function(const char *what);
 int kho_luo_hold(void);
 int kho_luo_preserve_bytes(int session, uint64_t token, const void *buf,

@@ -221,18 +221,15 @@ static void vfio_look(const char *bdf, bool reset, struct vfio_look *look)
 	iommu_cleanup(iommu);
 }
 
-/* Whether @len bytes at @off of what was carried as @name equal @buf */
-static bool carried(const char *name, size_t off, const void *buf, size_t len)
-{
-	static char name_read[32];
-	static uint8_t old[64];
-	static ssize_t n;
+/* The config header the previous stage carried (kho_luo_carry()) */
+static uint8_t carried_cfg[64];
+static ssize_t carried_len = -ENOENT;
 
-	if (strcmp(name_read, name)) {
-		snprintf(name_read, sizeof(name_read), "%s", name);
-		n = kho_luo_carried(name, old, sizeof(old));
-	}
-	return n >= 0 && off + len <= (size_t)n && !memcmp(old + off, buf, len);
+/* Whether @len bytes at @off of the carried header equal @buf */
+static bool carried(size_t off, const void *buf, size_t len)
+{
+	return carried_len >= 0 && off + len <= (size_t)carried_len &&
+	       !memcmp(carried_cfg + off, buf, len);
 }
 
 /* --- LUO sessions of test files --- */
@@ -349,9 +346,10 @@ static void handover_after(void)
 	look_at(IGB, &st.igb);
 	if (!kho_config_read(IGB, cfg, sizeof(cfg))) {
 		cfg[PCI_COMMAND] |= PCI_COMMAND_MASTER;	/* off at kexec */
-		st.same_command = carried(CARRY, PCI_COMMAND,
-					  cfg + PCI_COMMAND, 2);
-		st.same_bars = carried(CARRY, PCI_BASE_ADDRESS_0,
+		carried_len = kho_luo_carried(CARRY, carried_cfg,
+					      sizeof(carried_cfg));
+		st.same_command = carried(PCI_COMMAND, cfg + PCI_COMMAND, 2);
+		st.same_bars = carried(PCI_BASE_ADDRESS_0,
 				       cfg + PCI_BASE_ADDRESS_0, 24);
 	}
 	vfio_look(IGB, true, &st.open_claimed);
@@ -871,9 +869,12 @@ static void bridge_after(void)
 	uint8_t cfg[PCI_SUBORDINATE_BUS + 1];
 
 	look_at(ROOTED_IGB, &st.igb);
-	if (!kho_config_read(PORT, cfg, sizeof(cfg)))
-		st.same_bus_numbers = carried(CARRY, PCI_PRIMARY_BUS,
+	if (!kho_config_read(PORT, cfg, sizeof(cfg))) {
+		carried_len = kho_luo_carried(CARRY, carried_cfg,
+					      sizeof(carried_cfg));
+		st.same_bus_numbers = carried(PCI_PRIMARY_BUS,
 					      cfg + PCI_PRIMARY_BUS, 3);
+	}
 	st.kept_reset = sysfs_reset(ROOTED_IGB);
 	st.kept_reg = reg_of(ROOTED_IGB);
 }

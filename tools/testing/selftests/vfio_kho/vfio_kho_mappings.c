@@ -111,11 +111,8 @@ static void layout(void)
 
 static int preserve(const char *name, int memfd, int container, int device)
 {
-	int luo = kho_luo_fd(), session, err;
+	int session = kho_luo_create_session(name), err;
 
-	if (luo < 0)
-		return luo;
-	session = luo_create_session(luo, name);
 	if (session < 0)
 		return session;
 	err = luo_session_preserve_fd(session, memfd, TOKEN_MEMFD);
@@ -229,14 +226,10 @@ static int stage_before(void)
 static int retrieve_all(const char *name, int *memfd, int *container,
 			int *device)
 {
-	int luo, session;
+	int session = kho_luo_retrieve_session(name);
 	unsigned int i;
 	uint8_t *mem;
 
-	luo = kho_luo_fd();
-	if (luo < 0)
-		return luo;
-	session = luo_retrieve_session(luo, name);
 	if (session < 0)
 		return session;
 	*memfd = luo_session_retrieve_fd(session, TOKEN_MEMFD);
