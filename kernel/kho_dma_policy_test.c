@@ -117,6 +117,33 @@ int kho_devices_test_input(const char __user *ubuf, size_t len, char *buf,
 }
 EXPORT_SYMBOL_GPL(kho_devices_test_input);
 
+/**
+ * kho_devices_test_order() - a "WHAT [BDF]" order written to a test hook
+ * @ubuf: the user buffer the file's write() was given
+ * @len: its length
+ * @order: where the two words go; @order->bdf is "" when there is none
+ *
+ * For the forge hooks of every part (CONFIG_KHO_DEVICES_TEST_HOOKS).
+ *
+ * Return: 0, -EINVAL if there is no word or the text is too long, or
+ * -EFAULT.
+ */
+int kho_devices_test_order(const char __user *ubuf, size_t len,
+			   struct kho_devices_test_order *order)
+{
+	char buf[64];
+	int err;
+
+	err = kho_devices_test_input(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	order->bdf[0] = 0;
+	if (sscanf(buf, "%15s %15s", order->what, order->bdf) < 1)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_devices_test_order);
+
 static ssize_t kho_dma_test_write(struct file *file, const char __user *ubuf,
 				  size_t len, loff_t *ppos)
 {

@@ -63,17 +63,16 @@ static ssize_t iommu_kho_test_forge_write(struct file *file,
 					  const char __user *ubuf, size_t len,
 					  loff_t *ppos)
 {
-	char buf[64], what[16], bdf[16] = "";
+	struct kho_devices_test_order order;
 	int err;
 
-	err = kho_devices_test_input(ubuf, len, buf, sizeof(buf));
+	err = kho_devices_test_order(ubuf, len, &order);
 	if (err)
 		return err;
-	if (sscanf(buf, "%15s %15s", what, bdf) < 1)
-		return -EINVAL;
-	err = iommu_kho_test_forge(what, bdf);
+	err = iommu_kho_test_forge(order.what, order.bdf);
 	if (!err)
-		pr_warn("test hook: handover forged (%s %s)\n", what, bdf);
+		pr_warn("test hook: handover forged (%s %s)\n", order.what,
+			order.bdf);
 	return err ?: len;
 }
 

@@ -10,7 +10,7 @@
  * bridges above them, the next kernel must recognise and leave alone.
  *
  * Old kernel. A LUO file handler that carries a device (vfio-pci's, or the
- * test handler of pci_kho_test.c) depends on the FLB "pci-kho-v1"
+ * test handler of pci_kho_test_file.c) depends on the FLB "pci-kho-v1"
  * (pci_kho_register_flb()). Its preserve callback calls pci_kho_preserve(),
  * which checks the device against the policy (kho_dma_policy), records the
  * function's address, identity, BARs, command register, the bus numbers of
@@ -179,8 +179,6 @@ static int pci_kho_snapshot(struct pci_dev *pdev, const char *driver,
  *	(pci_kho_set_translated()), in the same order
  * @removing: which of them are being removed (pci_kho_removing())
  * @nr: number of records
- * @test_compatible: compatible string written instead of the real one
- *	(test hook, NULL normally)
  */
 struct pci_kho_outgoing {
 	void *fdt;
@@ -189,7 +187,6 @@ struct pci_kho_outgoing {
 	bool translated[PCI_KHO_MAX_FUNCTIONS];
 	bool removing[PCI_KHO_MAX_FUNCTIONS];
 	u32 nr;
-	const char *test_compatible;
 };
 
 /* New kernel: what the previous kernel handed over */
@@ -315,9 +312,8 @@ static void pci_kho_outgoing_sync_fdt(struct pci_kho_outgoing *out)
 {
 	int err;
 
-	err = pci_kho_fdt_build_compatible(out->fdt, PAGE_SIZE,
-					   out->test_compatible ?: PCI_KHO_COMPATIBLE,
-					   virt_to_phys(out->functions), out->nr);
+	err = pci_kho_fdt_build(out->fdt, PAGE_SIZE, virt_to_phys(out->functions),
+				out->nr);
 	if (!err && out->nr)
 		err = kho_devices_fdt_set_crc(out->fdt, PAGE_SIZE,
 					      PCI_KHO_PROP_FUNCTIONS_CRC,
@@ -1328,51 +1324,12 @@ struct dentry *pci_kho_debugfs_root(void)
 	return pci_kho_debugfs_dir;
 }
 
-#ifdef CONFIG_PCI_KHO_TEST_HOOKS
-/**
- * pci_kho_test_forge() - damage the outgoing handover on purpose (test hook)
- * @pdev: the preserved function whose record to damage, for "identity"
- * @what: "identity" makes the record name another device ID; "missing"
- *	moves it to an address where no function is (00:1e.7 on its bus);
- *	"compatible" gives the whole handover an unknown version
- *
- * Return: 0, -ENOENT if @pdev is not handed over, -EINVAL for an unknown
- * @what.
- */
-int pci_kho_test_forge(struct pci_dev *pdev, const char *what)
+#ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
+/* forge, which reaches into the records above */
+#include "pci_kho_test.c"
+#else
+static inline void pci_kho_test_hooks_init(struct dentry *dir)
 {
-	int i;
-
-	guard(mutex)(&pci_kho_lock);
-	if (!strcmp(what, "compatible")) {
-		if (!pci_kho_out)
-			return -ENOENT;
-		pci_kho_out->test_compatible = "pci-kho-v0-forged";
-		pci_kho_outgoing_sync_fdt(pci_kho_out);
-		return 0;
-	}
-	i = pci_kho_outgoing_find(pdev);
-	if (i < 0)
-		return -ENOENT;
-	if (!strcmp(what, "scribble")) {
-		/* as a stray write would: the checksum is not updated */
-		pci_kho_out->functions[i].bars[5] ^= 0x10;
-		pci_warn(pdev, "test hook: handover record changed in memory\n");
-		return 0;
-	}
-	if (!strcmp(what, "identity")) {
-		pci_kho_out->functions[i].device ^= 0x8000;
-		pci_warn(pdev, "test hook: handover record forged to name device %04x\n",
-			 pci_kho_out->functions[i].device);
-	} else if (!strcmp(what, "missing")) {
-		pci_kho_out->functions[i].devfn = PCI_DEVFN(0x1e, 7);
-		pci_warn(pdev, "test hook: handover record moved to slot 1e.7\n");
-	} else {
-		return -EINVAL;
-	}
-	/* as a kernel that wrote it so would: the checksum matches */
-	pci_kho_outgoing_sync_fdt(pci_kho_out);
-	return 0;
 }
 #endif
 
@@ -1400,6 +1357,7 @@ static int __init pci_kho_debugfs_init(void)
 	debugfs_create_file("functions", 0400, pci_kho_debugfs_dir, NULL,
 			    &pci_kho_functions_fops);
 	kho_devices_debugfs_snapshots(pci_kho_debugfs_dir, &pci_kho_snapshot_ops);
+	pci_kho_test_hooks_init(pci_kho_debugfs_dir);
 	return 0;
 }
 fs_initcall(pci_kho_debugfs_init);

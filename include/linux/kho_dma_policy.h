@@ -135,8 +135,20 @@ void kho_dma_free_preserved(void *mem);
 u64 kho_dma_preserved_pages(void);	/* exported for KUnit only */
 struct dentry *kho_devices_debugfs_root(void);
 #ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
+/**
+ * struct kho_devices_test_order - what a forge hook was told to do
+ * @what: the damage, first word
+ * @bdf: the function it applies to, second word, "" when there is none
+ */
+struct kho_devices_test_order {
+	char what[16];
+	char bdf[16];
+};
+
 int kho_devices_test_input(const char __user *ubuf, size_t len, char *buf,
 			   size_t size);
+int kho_devices_test_order(const char __user *ubuf, size_t len,
+			   struct kho_devices_test_order *order);
 #endif
 
 /**

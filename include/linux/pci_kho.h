@@ -48,7 +48,6 @@ int pci_kho_check_reset(struct pci_dev *pdev);
 bool pci_kho_keeps_mastering(struct pci_dev *pdev);
 void pci_kho_quiesce(struct pci_dev *pdev, int err, const char *why);
 struct dentry *pci_kho_debugfs_root(void);
-int pci_kho_test_forge(struct pci_dev *pdev, const char *what);
 #else
 static inline bool pci_kho_is_preserved(const struct pci_dev *pdev)
 {

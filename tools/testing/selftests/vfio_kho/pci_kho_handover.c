@@ -16,7 +16,7 @@
  * Usage: pci_kho_handover STAGE. main() does the stage's work and notes
  * what it saw in st; the TEST_Fs of the fixture named like the stage judge
  * it. Functions are preserved through the LUO test file of
- * drivers/pci/pci_kho_test.c (CONFIG_KHO_DEVICES_TEST_HOOKS), one file per
+ * drivers/pci/pci_kho_test_file.c (CONFIG_KHO_DEVICES_TEST_HOOKS), one file per
  * function, in a session that a child keeps open across the kexec. What a
  * later stage compares with (config registers) is carried in a LUO session
  * of its own (kho_luo_carry()), kept by the same child.
