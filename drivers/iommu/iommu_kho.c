@@ -1228,7 +1228,6 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 	struct device_domain_info *info = dev_iommu_priv_get(dev);
 	struct iommu_kho_replicate rep = { .fn = fn, .ctx = ctx };
 	struct pt_iommu_vtdss_hw_info hw;
-	struct iommu_domain_info *did_info;
 	struct iommu_kho_in_device *d;
 	struct dmar_domain *dmar;
 	u64 *pages;
@@ -1268,19 +1267,9 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 	}
 
 	/* The kept domain ID, reserved when the tables were copied. */
-	did_info = kzalloc_obj(*did_info);
-	if (!did_info) {
-		err = -ENOMEM;
+	err = domain_take_kept_did(dmar, info->iommu, d->rec->domain_id);
+	if (err)
 		goto err_free;
-	}
-	did_info->iommu = info->iommu;
-	did_info->did = d->rec->domain_id;
-	err = xa_err(xa_store(&dmar->iommu_array, info->iommu->seq_id, did_info,
-			      GFP_KERNEL));
-	if (err) {
-		kfree(did_info);
-		goto err_free;
-	}
 	d->mappings = rep.nr;
 	if (bytes)
 		*bytes = rep.bytes;
@@ -1303,13 +1292,7 @@ EXPORT_SYMBOL_GPL(iommu_kho_adopt_domain);
  */
 void iommu_kho_free_adopted_domain(struct iommu_domain *domain)
 {
-	struct dmar_domain *dmar = to_dmar_domain(domain);
-	struct iommu_domain_info *did_info;
-	unsigned long i;
-
-	xa_for_each(&dmar->iommu_array, i, did_info)
-		kfree(did_info);
-	xa_destroy(&dmar->iommu_array);
+	domain_drop_kept_dids(to_dmar_domain(domain));
 	iommu_domain_free(domain);
 }
 EXPORT_SYMBOL_GPL(iommu_kho_free_adopted_domain);
