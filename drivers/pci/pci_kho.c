@@ -711,16 +711,6 @@ int pci_kho_register_flb(struct liveupdate_file_handler *fh)
 }
 EXPORT_SYMBOL_GPL(pci_kho_register_flb);
 
-/**
- * pci_kho_unregister_flb() - undo pci_kho_register_flb()
- * @fh: the file handler
- */
-void pci_kho_unregister_flb(struct liveupdate_file_handler *fh)
-{
-	liveupdate_unregister_flb(fh, &pci_kho_flb);
-}
-EXPORT_SYMBOL_GPL(pci_kho_unregister_flb);
-
 /* New kernel: recognising the functions during enumeration */
 
 static void pci_kho_lookup_incoming(void)

@@ -35,7 +35,6 @@ static inline bool pci_kho_is_preserved(const struct pci_dev *pdev)
 extern const struct attribute_group pci_kho_attr_group;
 
 int pci_kho_register_flb(struct liveupdate_file_handler *fh);
-void pci_kho_unregister_flb(struct liveupdate_file_handler *fh);
 int pci_kho_preserve(struct pci_dev *pdev, const char *driver);
 void pci_kho_unpreserve(struct pci_dev *pdev);
 void pci_kho_set_translated(struct pci_dev *pdev);
