@@ -39,6 +39,22 @@
 #include <linux/types.h>
 
 /**
+ * kho_devices_pci_name() - how logs and debugfs name a function of a handover
+ * @addr: where it sits
+ *
+ * Return: "SSSS:BB:DD.F", as the PCI core names devices; use the ``str``
+ * of the result within the expression that calls this.
+ */
+struct kho_devices_pci_name_buf kho_devices_pci_name(const struct kho_devices_pci_addr *addr)
+{
+	struct kho_devices_pci_name_buf name;
+
+	snprintf(name.str, sizeof(name.str), "%04x:%02x:%02x.%u",
+		 addr->segment, addr->bus, addr->devfn >> 3, addr->devfn & 7u);
+	return name;
+}
+
+/**
  * kho_devices_crc() - the checksum of a handover record
  * @p: the record
  * @len: its size in bytes

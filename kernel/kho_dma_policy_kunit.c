@@ -312,7 +312,7 @@ static u8 *kho_next_fake_image(struct kunit *test, const char *formats,
 	return img;
 }
 
-#define ALL_FORMATS "pci-kho-v1 iommu-kho-vtd-legacy-v1"
+#define ALL_FORMATS "pci-kho-v2 iommu-kho-vtd-legacy-v2"
 #define GOOD_CMDLINE "console=ttyS0 kho=on liveupdate=on intel_iommu=on"
 
 static int kho_next_judge(struct kunit *test, const u8 *img, size_t len,
@@ -340,11 +340,11 @@ static const char *kho_next_judge_why(const u8 *img, const char *cmdline)
 
 static void kho_next_test_judge(struct kunit *test)
 {
-	u8 *img = kho_next_fake_image(test, ALL_FORMATS " vfio-pci-device-v1",
+	u8 *img = kho_next_fake_image(test, ALL_FORMATS " vfio-pci-device-v2",
 				      KHO_DEVICES_NOTE_VERSION, 0);
 	u8 *stock = kho_next_fake_image(test, NULL, 0, 0);
 	u8 *v2 = kho_next_fake_image(test, ALL_FORMATS, 2, 0);
-	u8 *fewer = kho_next_fake_image(test, "pci-kho-v1",
+	u8 *fewer = kho_next_fake_image(test, "pci-kho-v2",
 					KHO_DEVICES_NOTE_VERSION, 0);
 	u8 *defaults = kho_next_fake_image(test, ALL_FORMATS,
 					   KHO_DEVICES_NOTE_VERSION,

@@ -441,9 +441,11 @@ int iommu_kho_preserve_device(struct device *dev)
 	rec.unit_reg_base = iommu->reg_phys;
 	rec.root_table = root;
 	rec.context_table = context;
-	rec.segment = info->segment;
-	rec.bus = info->bus;
-	rec.devfn = info->devfn;
+	rec.addr = (struct kho_devices_pci_addr){
+		.segment = info->segment,
+		.bus = info->bus,
+		.devfn = info->devfn,
+	};
 	rec.first_page = iommu_kho_out->nr_pages;
 	rec.nr_pages = nr;
 	iommu_kho_out->devices[iommu_kho_out->nr_devices] = rec;
@@ -515,8 +517,8 @@ static bool iommu_kho_out_has(u64 reg_base, u8 bus, u8 devfn)
 	for (i = 0; i < iommu_kho_out->nr_devices; i++) {
 		const struct iommu_kho_device_ser *r = &iommu_kho_out->devices[i];
 
-		if (r->unit_reg_base == reg_base && r->bus == bus &&
-		    r->devfn == devfn)
+		if (r->unit_reg_base == reg_base && r->addr.bus == bus &&
+		    r->addr.devfn == devfn)
 			return true;
 	}
 	return false;
@@ -855,9 +857,8 @@ bool iommu_kho_keep_translation(struct intel_iommu *iommu)
 			d->reason = "the unit's root table is not the recorded one";
 		}
 		if (!d->accepted) {
-			pr_err("%04x:%02x:%02x.%d: IOMMU translation refused: %s; blocked\n",
-			       r->segment, r->bus, PCI_SLOT(r->devfn),
-			       PCI_FUNC(r->devfn), d->reason);
+			pr_err("%s: IOMMU translation refused: %s; blocked\n",
+			       kho_devices_pci_name(&r->addr).str, d->reason);
 			continue;
 		}
 		for (j = 0; j < r->nr_pages; j++)
@@ -867,9 +868,8 @@ bool iommu_kho_keep_translation(struct intel_iommu *iommu)
 			/* checked preserved at retrieve: should not happen */
 			d->accepted = false;
 			d->reason = "a page-table page could not be restored";
-			pr_err("%04x:%02x:%02x.%d: IOMMU translation refused: %s; blocked\n",
-			       r->segment, r->bus, PCI_SLOT(r->devfn),
-			       PCI_FUNC(r->devfn), d->reason);
+			pr_err("%s: IOMMU translation refused: %s; blocked\n",
+			       kho_devices_pci_name(&r->addr).str, d->reason);
 			continue;
 		}
 		kept++;
@@ -888,8 +888,8 @@ static struct iommu_kho_in_device *iommu_kho_in_find(struct intel_iommu *iommu,
 	for (i = 0; i < iommu_kho_in->nr; i++) {
 		const struct iommu_kho_device_ser *r = iommu_kho_in->devs[i].rec;
 
-		if (r->unit_reg_base == iommu->reg_phys && r->bus == bus &&
-		    r->devfn == devfn)
+		if (r->unit_reg_base == iommu->reg_phys && r->addr.bus == bus &&
+		    r->addr.devfn == devfn)
 			return &iommu_kho_in->devs[i];
 	}
 	return NULL;
@@ -904,7 +904,7 @@ static bool iommu_kho_pci_kept(const struct iommu_kho_device_ser *r)
 {
 	struct pci_dev *pdev;
 
-	if (pci_kho_find_claimed(r->segment, r->bus, r->devfn, &pdev))
+	if (pci_kho_find_claimed(&r->addr, &pdev))
 		return false;
 	pci_dev_put(pdev);
 	return true;
@@ -949,7 +949,8 @@ static void iommu_kho_quiesce_recorded(const struct iommu_kho_device_ser *r,
 {
 	struct pci_dev *pdev;
 
-	pdev = pci_get_domain_bus_and_slot(r->segment, r->bus, r->devfn);
+	pdev = pci_get_domain_bus_and_slot(r->addr.segment, r->addr.bus,
+					   r->addr.devfn);
 	if (!pdev)
 		return;
 	pci_kho_quiesce(pdev, 0, why);	/* its own line gave the rule */
@@ -1048,9 +1049,8 @@ static int __init iommu_kho_boot_done(void)
 			d->accepted = false;
 			d->reason = "its IOMMU unit was not found";
 		}
-		pr_err("%04x:%02x:%02x.%d: translation not kept: no IOMMU unit at %#llx\n",
-		       r->segment, r->bus, PCI_SLOT(r->devfn), PCI_FUNC(r->devfn),
-		       r->unit_reg_base);
+		pr_err("%s: translation not kept: no IOMMU unit at %#llx\n",
+		       kho_devices_pci_name(&r->addr).str, r->unit_reg_base);
 		iommu_kho_quiesce_recorded(r, d->reason);
 	}
 	return 0;
@@ -1331,8 +1331,8 @@ bool iommu_kho_switch_context(struct intel_iommu *iommu, struct context_entry *c
 	for (i = 0; in && i < in->nr; i++) {
 		const struct iommu_kho_device_ser *r = in->devs[i].rec;
 
-		if (r->unit_reg_base == iommu->reg_phys && r->bus == bus &&
-		    r->devfn == devfn)
+		if (r->unit_reg_base == iommu->reg_phys && r->addr.bus == bus &&
+		    r->addr.devfn == devfn)
 			d = &in->devs[i];
 	}
 	if (!d || !d->kept || d->adopted || !context_present(ce) ||
@@ -1383,9 +1383,8 @@ static int iommu_kho_devices_show(struct seq_file *m, void *unused)
 	for (i = 0; iommu_kho_out && i < iommu_kho_out->nr_devices; i++) {
 		const struct iommu_kho_device_ser *r = &iommu_kho_out->devices[i];
 
-		seq_printf(m, "out %04x:%02x:%02x.%d preserved domain=%u levels=%u pages=%u metadata_bytes=%zu\n",
-			   r->segment, r->bus, PCI_SLOT(r->devfn),
-			   PCI_FUNC(r->devfn), r->domain_id, r->levels,
+		seq_printf(m, "out %s preserved domain=%u levels=%u pages=%u metadata_bytes=%zu\n",
+			   kho_devices_pci_name(&r->addr).str, r->domain_id, r->levels,
 			   r->nr_pages, sizeof(*r) + r->nr_pages * sizeof(u64));
 	}
 	if (!iommu_kho_in)
@@ -1396,9 +1395,8 @@ static int iommu_kho_devices_show(struct seq_file *m, void *unused)
 		const struct iommu_kho_in_device *d = &iommu_kho_in->devs[i];
 		const struct iommu_kho_device_ser *r = d->rec;
 
-		seq_printf(m, "in %04x:%02x:%02x.%d %s domain=%u pages=%u",
-			   r->segment, r->bus, PCI_SLOT(r->devfn),
-			   PCI_FUNC(r->devfn),
+		seq_printf(m, "in %s %s domain=%u pages=%u",
+			   kho_devices_pci_name(&r->addr).str,
 			   d->adopted ? "adopted" : d->kept ? "kept" :
 			   d->accepted ? "pending" : "blocked",
 			   r->domain_id, r->nr_pages);

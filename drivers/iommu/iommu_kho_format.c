@@ -272,7 +272,7 @@ static const char *iommu_kho_check_record(const struct iommu_kho_device_ser *r,
 	u32 i, nr;
 	int err;
 
-	if (r->reserved || r->levels < 3 || r->levels > 5 ||
+	if (r->addr.reserved || r->levels < 3 || r->levels > 5 ||
 	    (r->translation_type != IOMMU_KHO_TT_MULTI_LEVEL &&
 	     r->translation_type != IOMMU_KHO_TT_DEV_IOTLB) ||
 	    !r->nr_pages || r->first_page > nr_pages ||

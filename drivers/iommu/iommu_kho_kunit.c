@@ -295,6 +295,11 @@ static void iommu_kho_test_records_overlap(struct kunit *test)
 	/* One record alone is sound */
 	iommu_kho_check_records(recs, 1, list, NR_MODEL_PAGES, &mem, reasons);
 	KUNIT_EXPECT_NULL(test, reasons[0]);
+	/* Unless the reserved part of its device's address is not zero */
+	recs[0].addr.reserved = 1;
+	iommu_kho_check_records(recs, 1, list, NR_MODEL_PAGES, &mem, reasons);
+	KUNIT_EXPECT_STREQ(test, reasons[0] ?: "accepted", "the record is corrupt");
+	recs[0].addr.reserved = 0;
 	/* Three claiming the same pages: every one refused */
 	iommu_kho_check_records(recs, 3, list, NR_MODEL_PAGES, &mem, reasons);
 	for (i = 0; i < 3; i++)

@@ -10,7 +10,7 @@
  * bridges above them, the next kernel must recognise and leave alone.
  *
  * Old kernel. A LUO file handler that carries a device (vfio-pci's, or the
- * test handler of pci_kho_test_file.c) depends on the FLB "pci-kho-v1"
+ * test handler of pci_kho_test_file.c) depends on the FLB "pci-kho-v2"
  * (pci_kho_register_flb()). Its preserve callback calls pci_kho_preserve(),
  * which checks the device against the policy (kho_dma_policy), records the
  * function's address, identity, BARs, command register, the bus numbers of
@@ -81,9 +81,7 @@
 static void pci_kho_read_identity(struct pci_dev *pdev,
 				  struct pci_kho_function_ser *f)
 {
-	f->segment = pci_domain_nr(pdev->bus);
-	f->bus = pdev->bus->number;
-	f->devfn = pdev->devfn;
+	f->addr = pci_kho_addr(pdev);
 	f->hdr_type = pdev->hdr_type;
 	f->vendor = pdev->vendor;
 	f->device = pdev->device;
@@ -275,7 +273,7 @@ static bool pci_kho_is_bridge_of(const struct pci_kho_function_ser *f,
 	for (i = 0; i < f->nr_bridges; i++)
 		if (f->bridges[i].bus == bridge->bus->number &&
 		    f->bridges[i].devfn == bridge->devfn &&
-		    f->segment == pci_domain_nr(bridge->bus))
+		    f->addr.segment == pci_domain_nr(bridge->bus))
 			return true;
 	return false;
 }
@@ -745,21 +743,25 @@ static void pci_kho_lookup_incoming(void)
 	       ERR_PTR(pci_kho_in_refused));
 }
 
-static struct pci_kho_incoming_function *pci_kho_incoming_find(u32 segment,
-							       u8 bus, u8 devfn)
+static struct pci_kho_incoming_function *
+pci_kho_incoming_find(const struct kho_devices_pci_addr *addr)
 {
 	unsigned int i;
 
 	if (!pci_kho_in)
 		return NULL;
-	for (i = 0; i < pci_kho_in->nr; i++) {
-		const struct pci_kho_function_ser *rec = pci_kho_in->fns[i].rec;
-
-		if (rec->segment == segment && rec->bus == bus &&
-		    rec->devfn == devfn)
+	for (i = 0; i < pci_kho_in->nr; i++)
+		if (kho_devices_pci_addr_eq(&pci_kho_in->fns[i].rec->addr, addr))
 			return &pci_kho_in->fns[i];
-	}
 	return NULL;
+}
+
+static struct pci_kho_incoming_function *
+pci_kho_incoming_find_dev(struct pci_dev *pdev)
+{
+	struct kho_devices_pci_addr addr = pci_kho_addr(pdev);
+
+	return pci_kho_incoming_find(&addr);
 }
 
 /* Does @pdev, and the path above it, match what was recorded? */
@@ -868,8 +870,7 @@ void pci_kho_device_found(struct pci_dev *pdev)
 		pci_kho_quiesced[pci_kho_nr_quiesced++].reset_pending = true;
 		return;
 	}
-	fn = pci_kho_incoming_find(pci_domain_nr(pdev->bus), pdev->bus->number,
-				   pdev->devfn);
+	fn = pci_kho_incoming_find_dev(pdev);
 	if (!fn || fn->state != PCI_KHO_PENDING)
 		return;
 	fn->pdev = pdev;
@@ -929,8 +930,7 @@ static int pci_kho_bus_notify(struct notifier_block *nb, unsigned long action,
 			}
 			break;
 		}
-		fn = pci_kho_incoming_find(pci_domain_nr(pdev->bus),
-					   pdev->bus->number, pdev->devfn);
+		fn = pci_kho_incoming_find_dev(pdev);
 		if (fn && fn->pdev == pdev) {
 			if (action == BUS_NOTIFY_DEL_DEVICE) {
 				pci_kho_release_locked(fn);
@@ -960,9 +960,7 @@ static struct notifier_block pci_kho_bus_nb = {
 
 /**
  * pci_kho_find_claimed() - get a function kept from the previous kernel
- * @segment: its PCI segment
- * @bus: its bus number
- * @devfn: its device and function number
+ * @addr: where it sits, as a handover names it
  * @pdevp: set to the function, with a reference, on success
  *
  * For the retrieve callback of the LUO file that carried the function.
@@ -972,7 +970,8 @@ static struct notifier_block pci_kho_bus_nb = {
  * this address; -ESTALE if it was refused; -ENODEV if it never showed up
  * or was removed; -EALREADY if its claim was released.
  */
-int pci_kho_find_claimed(u32 segment, u8 bus, u8 devfn, struct pci_dev **pdevp)
+int pci_kho_find_claimed(const struct kho_devices_pci_addr *addr,
+			 struct pci_dev **pdevp)
 {
 	struct pci_kho_incoming_function *fn;
 
@@ -980,7 +979,7 @@ int pci_kho_find_claimed(u32 segment, u8 bus, u8 devfn, struct pci_dev **pdevp)
 	guard(mutex)(&pci_kho_lock);
 	if (!pci_kho_in)
 		return -ENODATA;
-	fn = pci_kho_incoming_find(segment, bus, devfn);
+	fn = pci_kho_incoming_find(addr);
 	if (!fn)
 		return -ENOENT;
 	switch (fn->state) {
@@ -1012,8 +1011,7 @@ void pci_kho_release(struct pci_dev *pdev)
 	struct pci_kho_incoming_function *fn;
 
 	guard(mutex)(&pci_kho_lock);
-	fn = pci_kho_incoming_find(pci_domain_nr(pdev->bus), pdev->bus->number,
-				   pdev->devfn);
+	fn = pci_kho_incoming_find_dev(pdev);
 	if (fn && fn->pdev == pdev)
 		pci_kho_release_locked(fn);
 }
@@ -1092,8 +1090,7 @@ void pci_kho_quiesce(struct pci_dev *pdev, int err, const char *why)
 	u16 cmd;
 
 	guard(mutex)(&pci_kho_lock);
-	fn = pci_kho_incoming_find(pci_domain_nr(pdev->bus), pdev->bus->number,
-				   pdev->devfn);
+	fn = pci_kho_incoming_find_dev(pdev);
 	if (fn && fn->pdev == pdev && fn->state == PCI_KHO_CLAIMED) {
 		fn->state = PCI_KHO_REFUSED;
 		fn->err = -ESTALE;
@@ -1125,9 +1122,8 @@ static int __init pci_kho_boot_done(void)
 
 		if (fn->state == PCI_KHO_PENDING) {
 			fn->state = PCI_KHO_MISSING;
-			pr_err("%04x:%02x:%02x.%d: handed-over function not found; nothing kept\n",
-			       rec->segment, rec->bus, PCI_SLOT(rec->devfn),
-			       PCI_FUNC(rec->devfn));
+			pr_err("%s: handed-over function not found; nothing kept\n",
+			       kho_devices_pci_name(&rec->addr).str);
 		}
 		kept += fn->state == PCI_KHO_CLAIMED;
 		refused += fn->state == PCI_KHO_REFUSED;
@@ -1199,9 +1195,9 @@ static void pci_kho_show_record(struct seq_file *m, const char *dir,
 				const struct pci_kho_function_ser *rec,
 				const char *state)
 {
-	seq_printf(m, "%s %04x:%02x:%02x.%d %04x:%04x %s driver=%s bridges=%u",
-		   dir, rec->segment, rec->bus, PCI_SLOT(rec->devfn),
-		   PCI_FUNC(rec->devfn), rec->vendor, rec->device, state,
+	seq_printf(m, "%s %s %04x:%04x %s driver=%s bridges=%u",
+		   dir, kho_devices_pci_name(&rec->addr).str, rec->vendor,
+		   rec->device, state,
 		   rec->driver[0] ? rec->driver : "-", rec->nr_bridges);
 }
 

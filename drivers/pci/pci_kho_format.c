@@ -155,7 +155,7 @@ int pci_kho_function_validate(const struct pci_kho_function_ser *f)
 	if (f->hdr_type != PCI_HEADER_TYPE_NORMAL ||
 	    f->nr_bridges > PCI_KHO_MAX_BRIDGES ||
 	    f->vendor == 0xffff || !f->vendor || f->class >> 24 ||
-	    !pci_kho_zeroed(f->reserved, sizeof(f->reserved)) || f->reserved2 ||
+	    f->addr.reserved || f->reserved || f->reserved2 ||
 	    strnlen(f->driver, sizeof(f->driver)) == sizeof(f->driver) ||
 	    !pci_kho_driver_supported(f->driver))
 		return -EINVAL;
@@ -172,7 +172,8 @@ int pci_kho_function_validate(const struct pci_kho_function_ser *f)
 		    !b->vendor)
 			return -EINVAL;
 		/* Each bridge leads to the next one, the last to the function. */
-		next_bus = i + 1 < f->nr_bridges ? f->bridges[i + 1].bus : f->bus;
+		next_bus = i + 1 < f->nr_bridges ? f->bridges[i + 1].bus :
+			   f->addr.bus;
 		if (b->secondary != next_bus)
 			return -EINVAL;
 	}
@@ -192,8 +193,7 @@ int pci_kho_function_validate(const struct pci_kho_function_ser *f)
 int pci_kho_function_check_identity(const struct pci_kho_function_ser *recorded,
 				    const struct pci_kho_function_ser *found)
 {
-	if (recorded->segment != found->segment ||
-	    recorded->bus != found->bus || recorded->devfn != found->devfn ||
+	if (!kho_devices_pci_addr_eq(&recorded->addr, &found->addr) ||
 	    recorded->vendor != found->vendor ||
 	    recorded->device != found->device ||
 	    recorded->subsystem_vendor != found->subsystem_vendor ||

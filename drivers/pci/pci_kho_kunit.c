@@ -22,9 +22,9 @@
 static void pci_kho_good_function(struct pci_kho_function_ser *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->segment = 0;
-	f->bus = 2;
-	f->devfn = PCI_DEVFN(0, 0);
+	f->addr.segment = 0;
+	f->addr.bus = 2;
+	f->addr.devfn = PCI_DEVFN(0, 0);
 	f->hdr_type = PCI_HEADER_TYPE_NORMAL;
 	f->vendor = 0x8086;
 	f->device = 0x10c9;
@@ -121,7 +121,7 @@ static void pci_kho_test_fdt_forged(struct kunit *test)
 	fdt = pci_kho_forge(test, PCI_KHO_COMPATIBLE, size, 1, GOOD_ARRAY, true);
 	KUNIT_EXPECT_EQ(test, pci_kho_fdt_parse(fdt, FDT_BUF_SIZE, &phys, &nr), 0);
 
-	fdt = pci_kho_forge(test, "pci-kho-v2", size, 1, GOOD_ARRAY, true);
+	fdt = pci_kho_forge(test, "pci-kho-v99", size, 1, GOOD_ARRAY, true);
 	KUNIT_EXPECT_EQ(test, pci_kho_fdt_parse(fdt, FDT_BUF_SIZE, &phys, &nr),
 			-EPROTONOSUPPORT);
 	fdt = pci_kho_forge(test, NULL, size, 1, GOOD_ARRAY, true);
@@ -154,7 +154,7 @@ static void pci_kho_test_function_validate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pci_kho_function_validate(&f), 0);
 	f.nr_bridges = 0;
 	f.bridges[0] = (struct pci_kho_bridge_ser){};
-	f.bus = 0;
+	f.addr.bus = 0;
 	KUNIT_EXPECT_EQ(test, pci_kho_function_validate(&f), 0);
 
 #define EXPECT_INVALID(what) do {					\
@@ -169,7 +169,8 @@ static void pci_kho_test_function_validate(struct kunit *test)
 	EXPECT_INVALID(f.vendor = 0xffff);
 	EXPECT_INVALID(f.vendor = 0);
 	EXPECT_INVALID(f.class = 0x1020000);
-	EXPECT_INVALID(f.reserved[1] = 1);
+	EXPECT_INVALID(f.reserved = 1);
+	EXPECT_INVALID(f.addr.reserved = 1);
 	EXPECT_INVALID(f.reserved2 = 1);
 	EXPECT_INVALID(memset(f.driver, 'x', sizeof(f.driver)));
 	EXPECT_INVALID(strscpy(f.driver, "igb", sizeof(f.driver)));
@@ -178,7 +179,7 @@ static void pci_kho_test_function_validate(struct kunit *test)
 	EXPECT_INVALID(f.bridges[0].subordinate = 1);
 	EXPECT_INVALID(f.bridges[0].primary = 2);
 	EXPECT_INVALID(f.bridges[1].bus = 7);
-	EXPECT_INVALID(f.bus = 5);
+	EXPECT_INVALID(f.addr.bus = 5);
 #undef EXPECT_INVALID
 }
 
@@ -206,7 +207,7 @@ static void pci_kho_test_identity(struct kunit *test)
 	EXPECT_STALE(found.revision = 2);
 	EXPECT_STALE(found.class = 0x010802);
 	EXPECT_STALE(found.subsystem_device = 0);
-	EXPECT_STALE(found.devfn = PCI_DEVFN(0, 1));
+	EXPECT_STALE(found.addr.devfn = PCI_DEVFN(0, 1));
 	EXPECT_STALE(found.hdr_type = PCI_HEADER_TYPE_BRIDGE);
 #undef EXPECT_STALE
 }
@@ -224,7 +225,7 @@ static void pci_kho_test_checksum(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, fdt);
 	pci_kho_good_function(&f[0]);
 	pci_kho_good_function(&f[1]);
-	f[1].devfn = PCI_DEVFN(0, 1);
+	f[1].addr.devfn = PCI_DEVFN(0, 1);
 	KUNIT_ASSERT_EQ(test, pci_kho_fdt_build(fdt, FDT_BUF_SIZE, GOOD_ARRAY, 2), 0);
 	/* No checksum property: refused as malformed */
 	KUNIT_EXPECT_EQ(test, kho_devices_fdt_check_crc(fdt, PCI_KHO_PROP_FUNCTIONS_CRC,

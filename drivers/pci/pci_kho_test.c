@@ -49,7 +49,7 @@ static int pci_kho_test_forge(struct pci_dev *pdev, const char *what)
 		pci_warn(pdev, "test hook: handover record forged to name device %04x\n",
 			 f->device);
 	} else if (!strcmp(what, "missing")) {
-		f->devfn = PCI_DEVFN(0x1e, 7);
+		f->addr.devfn = PCI_DEVFN(0x1e, 7);
 		pci_warn(pdev, "test hook: handover record moved to slot 1e.7\n");
 	} else {
 		return -EINVAL;

@@ -42,7 +42,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#define PCI_KHO_TEST_COMPATIBLE	"pci-kho-test-v1"
+#define PCI_KHO_TEST_COMPATIBLE	"pci-kho-test-v2"
 
 /**
  * struct pci_kho_test_file - what one open test file stands for
@@ -184,10 +184,24 @@ static int pci_kho_test_register_iommu(struct liveupdate_file_handler *fh)
 }
 #endif
 
+/* The file's serialized data is the function's address, as handovers name it */
+static_assert(sizeof(struct kho_devices_pci_addr) == sizeof(u64));
+
 static u64 pci_kho_test_encode(struct pci_dev *pdev)
 {
-	return (u64)pci_domain_nr(pdev->bus) << 16 | pdev->bus->number << 8 |
-	       pdev->devfn;
+	struct kho_devices_pci_addr addr = pci_kho_addr(pdev);
+	u64 data;
+
+	memcpy(&data, &addr, sizeof(data));
+	return data;
+}
+
+static struct kho_devices_pci_addr pci_kho_test_decode(u64 data)
+{
+	struct kho_devices_pci_addr addr;
+
+	memcpy(&addr, &data, sizeof(addr));
+	return addr;
 }
 
 static bool pci_kho_test_can_preserve(struct liveupdate_file_handler *handler,
@@ -240,14 +254,14 @@ static int pci_kho_test_freeze(struct liveupdate_file_op_args *args)
 
 static int pci_kho_test_retrieve(struct liveupdate_file_op_args *args)
 {
-	u64 data = args->serialized_data;
+	struct kho_devices_pci_addr addr =
+		pci_kho_test_decode(args->serialized_data);
 	struct pci_kho_test_file *tf;
 	struct pci_dev *pdev;
 	struct file *file;
 	int err;
 
-	err = pci_kho_find_claimed(data >> 16, (data >> 8) & 0xff, data & 0xff,
-				   &pdev);
+	err = pci_kho_find_claimed(&addr, &pdev);
 	if (err)
 		return err;
 	tf = pci_kho_test_file_alloc(pdev);
@@ -270,11 +284,11 @@ static int pci_kho_test_retrieve(struct liveupdate_file_op_args *args)
 
 static void pci_kho_test_finish(struct liveupdate_file_op_args *args)
 {
-	u64 data = args->serialized_data;
+	struct kho_devices_pci_addr addr =
+		pci_kho_test_decode(args->serialized_data);
 	struct pci_dev *pdev;
 
-	pdev = pci_get_domain_bus_and_slot(data >> 16, (data >> 8) & 0xff,
-					   data & 0xff);
+	pdev = pci_get_domain_bus_and_slot(addr.segment, addr.bus, addr.devfn);
 	if (!pdev)
 		return;
 	pci_kho_release(pdev);

@@ -260,9 +260,7 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	ser->version = VFIO_KHO_VERSION;
 	ser->mapping_size = sizeof(ser->mappings[0]);
 	ser->nr_mappings = nr;
-	ser->segment = pci_domain_nr(pdev->bus);
-	ser->bus = pdev->bus->number;
-	ser->devfn = pdev->devfn;
+	ser->device = pci_kho_addr(pdev);
 	err = vfio_kho_fill_mappings(args, pdev, ser, ranges, nr);
 	if (err)
 		goto out_thaw;
@@ -352,15 +350,14 @@ static const struct kho_devices_memory vfio_kho_memory = {
  * function the PCI part kept is stopped: a damaged block may name any
  * address, and whatever else sits there is none of ours.
  */
-static void vfio_kho_quiesce(u16 segment, u8 bus, u8 devfn, int err,
+static void vfio_kho_quiesce(const struct kho_devices_pci_addr *addr, int err,
 			     const char *why)
 {
 	struct pci_dev *pdev;
 
-	if (pci_kho_find_claimed(segment, bus, devfn, &pdev)) {
-		pr_err("%04x:%02x:%02x.%d: live update refused: %s (%pe); no kept function there: stopped already or never kept\n",
-		       segment, bus, PCI_SLOT(devfn), PCI_FUNC(devfn), why,
-		       ERR_PTR(err));
+	if (pci_kho_find_claimed(addr, &pdev)) {
+		pr_err("%s: live update refused: %s (%pe); no kept function there: stopped already or never kept\n",
+		       kho_devices_pci_name(addr).str, why, ERR_PTR(err));
 		return;
 	}
 	pci_kho_quiesce(pdev, err, why);
@@ -498,8 +495,7 @@ vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_container_ser *ser,
 		      "the container's handover block does not validate";
 		goto out_refuse;
 	}
-	err = pci_kho_find_claimed(ser->segment, ser->bus, ser->devfn,
-				   &in->pdev);
+	err = pci_kho_find_claimed(&ser->device, &in->pdev);
 	if (err) {
 		why = "the PCI part did not keep the device";
 		goto out_free;
@@ -538,7 +534,7 @@ out_free:
 	vfio_kho_in_release(in);
 out_refuse:
 	if (ser)
-		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err, why);
+		vfio_kho_quiesce(&ser->device, err, why);
 	else
 		pr_err("live update refused: a container block at %pa is not preserved memory\n",
 		       &phys);
@@ -749,9 +745,7 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 	}
 	pci_kho_set_translated(pdev);
 	ser->version = VFIO_KHO_VERSION;
-	ser->segment = pci_domain_nr(pdev->bus);
-	ser->bus = pdev->bus->number;
-	ser->devfn = pdev->devfn;
+	ser->addr = pci_kho_addr(pdev);
 	ser->container = virt_to_phys(out_container->ser);
 	ser->container_token = token;
 	vfio_kho_device_seal(ser);
@@ -813,7 +807,7 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 	}
 	err = vfio_kho_device_check(ser, NULL);
 	if (err) {
-		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err,
+		vfio_kho_quiesce(&ser->addr, err,
 				 err == -EBADMSG ?
 				 "the device's handover block does not match its checksum" :
 				 "the device's handover block does not validate");
@@ -829,7 +823,7 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 	err = liveupdate_get_file_incoming(args, ser->container_token,
 					   &container_file);
 	if (err) {
-		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, err,
+		vfio_kho_quiesce(&ser->addr, err,
 				 err == -ENOENT || err == -ELOOP ?
 				 "the device's container is not in its session" :
 				 "the device's container was refused");
@@ -842,7 +836,7 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 		in = NULL;
 	fput(container_file);
 	if (!in || vfio_kho_device_check(ser, in->ser) || in->device_opened) {
-		vfio_kho_quiesce(ser->segment, ser->bus, ser->devfn, -EINVAL,
+		vfio_kho_quiesce(&ser->addr, -EINVAL,
 				 "the device's handover block names another container");
 		return -EINVAL;
 	}
@@ -882,7 +876,8 @@ static void vfio_kho_device_finish(struct liveupdate_file_op_args *args)
 		list_for_each_entry(in, &vfio_kho_in, node)
 			if (in->device_ser == ser)
 				in->device_ser = NULL;
-	pdev = pci_get_domain_bus_and_slot(ser->segment, ser->bus, ser->devfn);
+	pdev = pci_get_domain_bus_and_slot(ser->addr.segment, ser->addr.bus,
+					   ser->addr.devfn);
 	if (pdev) {
 		pci_kho_release(pdev);
 		pci_dev_put(pdev);
@@ -922,9 +917,9 @@ static int vfio_kho_containers_show(struct seq_file *m, void *unused)
 		ser = out->ser;
 		for (bytes = 0, i = 0; i < ser->nr_mappings; i++)
 			bytes += ser->mappings[i].size;
-		seq_printf(m, "out %04x:%02x:%02x.%d mappings=%u bytes=%llu metadata_bytes=%zu frozen\n",
-			   ser->segment, ser->bus, PCI_SLOT(ser->devfn),
-			   PCI_FUNC(ser->devfn), ser->nr_mappings, bytes,
+		seq_printf(m, "out %s mappings=%u bytes=%llu metadata_bytes=%zu frozen\n",
+			   kho_devices_pci_name(&ser->device).str,
+			   ser->nr_mappings, bytes,
 			   struct_size(ser, mappings, ser->nr_mappings));
 	}
 	list_for_each_entry(in, &vfio_kho_in, node) {
@@ -935,9 +930,9 @@ static int vfio_kho_containers_show(struct seq_file *m, void *unused)
 			continue;
 		}
 		if (in->err) {
-			seq_printf(m, "refused %04x:%02x:%02x.%d %pe\n",
-				   ser->segment, ser->bus, PCI_SLOT(ser->devfn),
-				   PCI_FUNC(ser->devfn), ERR_PTR(in->err));
+			seq_printf(m, "refused %s %pe\n",
+				   kho_devices_pci_name(&ser->device).str,
+				   ERR_PTR(in->err));
 			continue;
 		}
 		pending = vfio_container_kho_pending(vfio_container_from_file(in->file),

@@ -82,7 +82,7 @@ int vfio_kho_container_check(u64 phys, const struct kho_devices_memory *mem,
 	*serp = ser;
 	if (ser->version != VFIO_KHO_VERSION ||
 	    ser->mapping_size != sizeof(ser->mappings[0]) ||
-	    ser->nr_mappings > VFIO_KHO_MAX_MAPPINGS || ser->reserved)
+	    ser->nr_mappings > VFIO_KHO_MAX_MAPPINGS || ser->device.reserved)
 		return -EINVAL;
 	size = struct_size(ser, mappings, ser->nr_mappings);
 	if (!mem->preserved(phys, size, mem->ctx))
@@ -121,11 +121,9 @@ int vfio_kho_device_check(const struct vfio_kho_device_ser *dev,
 	if (dev->crc32c != kho_devices_crc_hole(dev, sizeof(*dev),
 						VFIO_KHO_DEVICE_CRC))
 		return -EBADMSG;
-	if (dev->reserved)
+	if (dev->addr.reserved)
 		return -EINVAL;
-	if (container && (container->segment != dev->segment ||
-			  container->bus != dev->bus ||
-			  container->devfn != dev->devfn))
+	if (container && !kho_devices_pci_addr_eq(&container->device, &dev->addr))
 		return -EINVAL;
 	return 0;
 }

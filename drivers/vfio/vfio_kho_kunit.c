@@ -68,7 +68,7 @@ static struct vfio_kho_test_mem *vfio_kho_test_block(struct kunit *test)
 	ser->version = VFIO_KHO_VERSION;
 	ser->mapping_size = sizeof(ser->mappings[0]);
 	ser->nr_mappings = TEST_MAPPINGS;
-	ser->bus = 4;
+	ser->device.bus = 4;
 	for (i = 0; i < TEST_MAPPINGS; i++) {
 		ser->mappings[i].iova = iova[i];
 		ser->mappings[i].size = len[i];
@@ -105,12 +105,16 @@ static void vfio_kho_test_container_refused(struct kunit *test)
 	ser->mappings[2].prot ^= 2;
 	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EBADMSG);
 	ser->mappings[2].prot ^= 2;
-	ser->devfn ^= 1;
+	ser->device.devfn ^= 1;
 	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EBADMSG);
-	ser->devfn ^= 1;
+	ser->device.devfn ^= 1;
 	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), 0);
 
 	/* Sealed, but out of the format's rules */
+	ser->device.reserved = 1;
+	vfio_kho_container_seal(ser);
+	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EINVAL);
+	ser->device.reserved = 0;
 	ser->mappings[1].iova = SZ_1M - SZ_4K;	/* overlaps the first */
 	vfio_kho_container_seal(ser);
 	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EINVAL);
@@ -148,7 +152,7 @@ static void vfio_kho_test_device(struct kunit *test)
 	struct vfio_kho_test_mem *m = vfio_kho_test_block(test);
 	struct vfio_kho_device_ser dev = {
 		.version = VFIO_KHO_VERSION,
-		.bus = 4,
+		.addr.bus = 4,
 		.container = TEST_PHYS,
 		.container_token = 9,
 	};
@@ -160,15 +164,15 @@ static void vfio_kho_test_device(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vfio_kho_device_check(&dev, NULL), -EBADMSG);
 	vfio_kho_device_seal(&dev);
 	KUNIT_EXPECT_EQ(test, vfio_kho_device_check(&dev, NULL), 0);
-	dev.bus = 5;		/* another device than the container's */
+	dev.addr.bus = 5;		/* another device than the container's */
 	vfio_kho_device_seal(&dev);
 	KUNIT_EXPECT_EQ(test, vfio_kho_device_check(&dev, m->ser), -EINVAL);
-	dev.bus = 4;
-	dev.reserved = 1;
+	dev.addr.bus = 4;
+	dev.addr.reserved = 1;
 	vfio_kho_device_seal(&dev);
 	KUNIT_EXPECT_EQ(test, vfio_kho_device_check(&dev, NULL), -EINVAL);
-	dev.reserved = 0;
-	dev.version = 2;
+	dev.addr.reserved = 0;
+	dev.version = VFIO_KHO_VERSION + 1;
 	vfio_kho_device_seal(&dev);
 	KUNIT_EXPECT_EQ(test, vfio_kho_device_check(&dev, NULL), -EINVAL);
 }

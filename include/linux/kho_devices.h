@@ -8,6 +8,7 @@
 #ifndef _LINUX_KHO_DEVICES_H
 #define _LINUX_KHO_DEVICES_H
 
+#include <linux/kho/abi/kho_devices.h>
 #include <linux/types.h>
 
 /**
@@ -25,6 +26,30 @@ struct kho_devices_memory {
 	const void *(*map)(u64 phys, void *ctx);
 	void *ctx;
 };
+
+/**
+ * struct kho_devices_pci_name_buf - a PCI function's name, "SSSS:BB:DD.F"
+ * @str: the name, NUL-terminated (a segment above 0xffff takes more digits)
+ */
+struct kho_devices_pci_name_buf {
+	char str[20];
+};
+
+struct kho_devices_pci_name_buf kho_devices_pci_name(const struct kho_devices_pci_addr *addr);
+
+/**
+ * kho_devices_pci_addr_eq() - do two handover records name the same function?
+ * @a: one address
+ * @b: the other
+ *
+ * Return: true if segment, bus and devfn match.
+ */
+static inline bool kho_devices_pci_addr_eq(const struct kho_devices_pci_addr *a,
+					   const struct kho_devices_pci_addr *b)
+{
+	return a->segment == b->segment && a->bus == b->bus &&
+	       a->devfn == b->devfn;
+}
 
 /**
  * DOC: handover snapshots

@@ -7,6 +7,7 @@
 #define _LINUX_PCI_KHO_H
 
 #include <linux/errno.h>
+#include <linux/kho/abi/kho_devices.h>
 #include <linux/pci.h>
 #include <linux/types.h>
 
@@ -14,6 +15,21 @@ struct attribute_group;
 struct dentry;
 struct liveupdate_file_handler;
 struct pci_kho_function_ser;
+
+/**
+ * pci_kho_addr() - where a function sits, as every handover names it
+ * @pdev: the PCI function
+ *
+ * Return: its segment, bus and devfn.
+ */
+static inline struct kho_devices_pci_addr pci_kho_addr(const struct pci_dev *pdev)
+{
+	return (struct kho_devices_pci_addr){
+		.segment = pci_domain_nr(pdev->bus),
+		.bus = pdev->bus->number,
+		.devfn = pdev->devfn,
+	};
+}
 
 #ifdef CONFIG_PCI_KHO
 /**
@@ -40,7 +56,8 @@ void pci_kho_unpreserve(struct pci_dev *pdev);
 void pci_kho_set_translated(struct pci_dev *pdev);
 void pci_kho_removing(struct pci_dev *pdev);
 int pci_kho_check_staying(struct pci_dev *pdev);
-int pci_kho_find_claimed(u32 segment, u8 bus, u8 devfn, struct pci_dev **pdevp);
+int pci_kho_find_claimed(const struct kho_devices_pci_addr *addr,
+			 struct pci_dev **pdevp);
 void pci_kho_release(struct pci_dev *pdev);
 void pci_kho_device_found(struct pci_dev *pdev);
 int pci_kho_check_reset(struct pci_dev *pdev);

@@ -325,11 +325,10 @@ static const struct kho_snap_mem *kho_snap_role(const struct kho_snap *s,
 	return m && m->phys == phys && !strcmp(m->role, role) ? m : NULL;
 }
 
-static void kho_snap_bdf(char *bdf, unsigned int segment, unsigned int bus,
-			 unsigned int devfn)
+static void kho_snap_bdf(char *bdf, const struct kho_devices_pci_addr *addr)
 {
-	snprintf(bdf, 16, "%04x:%02x:%02x.%u", segment & 0xffff, bus & 0xff,
-		 (devfn >> 3) & 0x1f, devfn & 7);
+	snprintf(bdf, sizeof(((struct kho_snap_device *)0)->bdf), "%s",
+		 kho_devices_pci_name(addr).str);
 }
 
 static struct kho_snap_device *kho_snap_add_device(struct kho_snap_report *r)
@@ -425,7 +424,7 @@ static void kho_snap_pci(struct kho_snap *s, struct kho_snap_report *r)
 	for (i = 0; i < nr; i++, f++) {
 		struct kho_snap_device *d = kho_snap_add_device(r);
 
-		kho_snap_bdf(d->bdf, f->segment, f->bus, f->devfn);
+		kho_snap_bdf(d->bdf, &f->addr);
 		d->vendor = f->vendor;
 		d->device = f->device;
 		d->class = f->class;
@@ -525,7 +524,7 @@ static void kho_snap_iommu(struct kho_snap *s, struct kho_snap_report *r)
 		const struct iommu_kho_device_ser *rec = &recs[i];
 		struct kho_snap_device *d = kho_snap_add_device(r);
 
-		kho_snap_bdf(d->bdf, rec->segment, rec->bus, rec->devfn);
+		kho_snap_bdf(d->bdf, &rec->addr);
 		d->unit = rec->unit_reg_base;
 		d->top_table = rec->top_table;
 		d->domain = rec->domain_id;
@@ -570,7 +569,7 @@ static void kho_snap_vfio(struct kho_snap *s, struct kho_snap_report *r)
 			kho_snap_refuse(d->verdict, "its block is not preserved memory");
 			continue;
 		}
-		kho_snap_bdf(d->bdf, ser->segment, ser->bus, ser->devfn);
+		kho_snap_bdf(d->bdf, &ser->device);
 		if (m->error)
 			kho_snap_refuse(d->verdict, "refused by this kernel (%s)",
 					strerror(-m->error));
@@ -610,7 +609,7 @@ static void kho_snap_vfio(struct kho_snap *s, struct kho_snap_report *r)
 				break;
 		if (j == r->nr_devices) {
 			d = kho_snap_add_device(r);
-			kho_snap_bdf(d->bdf, dev->segment, dev->bus, dev->devfn);
+			kho_snap_bdf(d->bdf, &dev->addr);
 			kho_snap_refuse(d->verdict, "its device block names no container here");
 			continue;
 		}

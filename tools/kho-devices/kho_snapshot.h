@@ -15,7 +15,7 @@
 
 /* One device (PCI function) a part hands over or received */
 struct kho_snap_device {
-	char bdf[16];
+	char bdf[20];
 	char verdict[KHO_SNAP_TEXT];	/* "ok" or "refused: why" */
 	/* pci */
 	unsigned int vendor, device, class, command, nr_bridges;

@@ -82,22 +82,22 @@
 				 KHO_DEVICES_NOTE_FLAG_SM)
 
 #ifdef CONFIG_PCI_KHO
-#define KHO_DEVICES_FORMAT_PCI		"pci-kho-v1 "
+#define KHO_DEVICES_FORMAT_PCI		"pci-kho-v2 "
 #else
 #define KHO_DEVICES_FORMAT_PCI		""
 #endif
 #ifdef CONFIG_IOMMU_KHO
-#define KHO_DEVICES_FORMAT_IOMMU	"iommu-kho-vtd-legacy-v1 "
+#define KHO_DEVICES_FORMAT_IOMMU	"iommu-kho-vtd-legacy-v2 "
 #else
 #define KHO_DEVICES_FORMAT_IOMMU	""
 #endif
 #ifdef CONFIG_VFIO_KHO
-#define KHO_DEVICES_FORMAT_VFIO	"vfio-type1-container-v1 vfio-pci-device-v1 "
+#define KHO_DEVICES_FORMAT_VFIO	"vfio-type1-container-v2 vfio-pci-device-v2 "
 #else
 #define KHO_DEVICES_FORMAT_VFIO	""
 #endif
 #ifdef CONFIG_PCI_KHO_TEST_HOOKS
-#define KHO_DEVICES_FORMAT_TEST		"pci-kho-test-v1 "
+#define KHO_DEVICES_FORMAT_TEST		"pci-kho-test-v2 "
 #else
 #define KHO_DEVICES_FORMAT_TEST		""
 #endif

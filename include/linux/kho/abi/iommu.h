@@ -6,6 +6,7 @@
 #ifndef _LINUX_KHO_ABI_IOMMU_H
 #define _LINUX_KHO_ABI_IOMMU_H
 
+#include <linux/kho/abi/kho_devices.h>
 #include <linux/types.h>
 
 /**
@@ -45,7 +46,7 @@
  */
 
 /* The compatible string of this version of the ABI. */
-#define IOMMU_KHO_COMPATIBLE		"iommu-kho-vtd-legacy-v1"
+#define IOMMU_KHO_COMPATIBLE		"iommu-kho-vtd-legacy-v2"
 
 #define IOMMU_KHO_PROP_NR_DEVICES	"nr-devices"
 #define IOMMU_KHO_PROP_DEVICE_SIZE	"device-size"
@@ -73,15 +74,12 @@
  * @root_table: physical address of that unit's root table
  * @context_table: physical address of the context table of @bus
  * @top_table: physical address of the top page-table page
- * @segment: PCI segment
- * @bus: PCI bus number
- * @devfn: PCI device and function number
+ * @addr: where the device sits
  * @domain_id: the domain ID in its context entry, at least
  *	%IOMMU_KHO_MIN_DOMAIN_ID
  * @levels: page-table levels (3, 4 or 5)
  * @translation_type: context entry translation type,
  *	%IOMMU_KHO_TT_MULTI_LEVEL or %IOMMU_KHO_TT_DEV_IOTLB
- * @reserved: zero
  * @first_page: index of its first page-table page in the ``pages`` array
  * @nr_pages: number of its page-table pages, the top one included
  */
@@ -90,13 +88,10 @@ struct iommu_kho_device_ser {
 	u64 root_table;
 	u64 context_table;
 	u64 top_table;
-	u32 segment;
-	u8 bus;
-	u8 devfn;
+	struct kho_devices_pci_addr addr;
 	u16 domain_id;
 	u8 levels;
 	u8 translation_type;
-	u16 reserved;
 	u32 first_page;
 	u32 nr_pages;
 } __packed;

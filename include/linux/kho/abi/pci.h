@@ -6,6 +6,7 @@
 #ifndef _LINUX_KHO_ABI_PCI_H
 #define _LINUX_KHO_ABI_PCI_H
 
+#include <linux/kho/abi/kho_devices.h>
 #include <linux/types.h>
 
 /**
@@ -38,7 +39,7 @@
  */
 
 /* The compatible string of this version of the ABI. */
-#define PCI_KHO_COMPATIBLE		"pci-kho-v1"
+#define PCI_KHO_COMPATIBLE		"pci-kho-v2"
 
 #define PCI_KHO_PROP_NR_FUNCTIONS	"nr-functions"
 #define PCI_KHO_PROP_FUNCTION_SIZE	"function-size"
@@ -80,18 +81,16 @@ struct pci_kho_bridge_ser {
 
 /**
  * struct pci_kho_function_ser - a preserved PCI function
- * @segment: PCI segment (domain)
- * @bus: bus number
- * @devfn: device and function number
- * @hdr_type: header type (only %PCI_HEADER_TYPE_NORMAL is preserved)
- * @nr_bridges: number of valid entries in @bridges
+ * @addr: where it sits
  * @vendor: PCI vendor ID
  * @device: PCI device ID
  * @subsystem_vendor: subsystem vendor ID
  * @subsystem_device: subsystem device ID
- * @revision: revision ID
- * @reserved: zero
  * @class: 24-bit class code
+ * @revision: revision ID
+ * @hdr_type: header type (only %PCI_HEADER_TYPE_NORMAL is preserved)
+ * @nr_bridges: number of valid entries in @bridges
+ * @reserved: zero
  * @command: command register, bus mastering included
  * @reserved2: zero
  * @bars: the six base address registers as read from config space
@@ -99,18 +98,16 @@ struct pci_kho_bridge_ser {
  * @bridges: the bridges above it, the one nearest the root first
  */
 struct pci_kho_function_ser {
-	u32 segment;
-	u8 bus;
-	u8 devfn;
-	u8 hdr_type;
-	u8 nr_bridges;
+	struct kho_devices_pci_addr addr;
 	u16 vendor;
 	u16 device;
 	u16 subsystem_vendor;
 	u16 subsystem_device;
-	u8 revision;
-	u8 reserved[3];
 	u32 class;
+	u8 revision;
+	u8 hdr_type;
+	u8 nr_bridges;
+	u8 reserved;
 	u16 command;
 	u16 reserved2;
 	u32 bars[6];

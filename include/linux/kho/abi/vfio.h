@@ -6,6 +6,7 @@
 #ifndef _LINUX_KHO_ABI_VFIO_H
 #define _LINUX_KHO_ABI_VFIO_H
 
+#include <linux/kho/abi/kho_devices.h>
 #include <linux/types.h>
 
 /**
@@ -32,11 +33,11 @@
  * does not know, and quiesces the device.
  */
 
-#define VFIO_KHO_CONTAINER_COMPATIBLE	"vfio-type1-container-v1"
-#define VFIO_KHO_DEVICE_COMPATIBLE	"vfio-pci-device-v1"
+#define VFIO_KHO_CONTAINER_COMPATIBLE	"vfio-type1-container-v2"
+#define VFIO_KHO_DEVICE_COMPATIBLE	"vfio-pci-device-v2"
 
 /* The version field of both blocks. */
-#define VFIO_KHO_VERSION		1
+#define VFIO_KHO_VERSION		2
 /* Most mappings one container may hand over. */
 #define VFIO_KHO_MAX_MAPPINGS		65535
 
@@ -63,48 +64,36 @@ struct vfio_kho_mapping_ser {
  * @version: %VFIO_KHO_VERSION
  * @mapping_size: sizeof(&struct vfio_kho_mapping_ser)
  * @nr_mappings: number of mappings that follow
- * @segment: PCI segment of the device the container's group holds
- * @bus: its bus number
- * @devfn: its device and function number
  * @crc32c: CRC-32C of the whole block, mappings included, seeded with all
  *	ones, this field counted as zero
- * @reserved: zero
+ * @device: where the device the container's group holds sits
  * @mappings: the mappings
  */
 struct vfio_kho_container_ser {
 	__u32 version;
 	__u32 mapping_size;
 	__u32 nr_mappings;
-	__u16 segment;
-	__u8 bus;
-	__u8 devfn;
 	__u32 crc32c;
-	__u32 reserved;
+	struct kho_devices_pci_addr device;
 	struct vfio_kho_mapping_ser mappings[];
 } __packed;
 
 /**
  * struct vfio_kho_device_ser - a vfio-pci device file
  * @version: %VFIO_KHO_VERSION
- * @segment: PCI segment of the device
- * @bus: its bus number
- * @devfn: its device and function number
+ * @crc32c: CRC-32C of the block, seeded with all ones, this field counted
+ *	as zero
+ * @addr: where the device sits
  * @container: physical address of its container's block (cross-checked
  *	against the block of the container found by @container_token)
  * @container_token: LUO token of the container, in the same session
- * @crc32c: CRC-32C of the block, seeded with all ones, this field counted
- *	as zero
- * @reserved: zero
  */
 struct vfio_kho_device_ser {
 	__u32 version;
-	__u16 segment;
-	__u8 bus;
-	__u8 devfn;
+	__u32 crc32c;
+	struct kho_devices_pci_addr addr;
 	__u64 container;
 	__u64 container_token;
-	__u32 crc32c;
-	__u32 reserved;
 } __packed;
 
 #endif /* _LINUX_KHO_ABI_VFIO_H */

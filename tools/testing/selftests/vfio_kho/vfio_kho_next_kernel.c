@@ -172,9 +172,9 @@ static int make_doctored_images(void)
 		goto out;
 	/* the note names this format: rename it in a copy */
 	for (i = ki + note; i + 10 < ki + note + 512 && i + 10 < len; i++)
-		if (!memcmp(img + i, "pci-kho-v1", 10))
+		if (!memcmp(img + i, "pci-kho-v2", 10))
 			break;
-	if (memcmp(img + i, "pci-kho-v1", 10))
+	if (memcmp(img + i, "pci-kho-v2", 10))
 		goto out;
 	img[i + 9] = '9';
 	ret = write_file(OTHER_FMT_IMAGE, img, len);

@@ -117,8 +117,8 @@ static const void *model_map(u64 phys, void *ctx)
 static void pci_good(struct pci_kho_function_ser *f, int i)
 {
 	memset(f, 0, sizeof(*f));
-	f->bus = 2;
-	f->devfn = i;
+	f->addr.bus = 2;
+	f->addr.devfn = i;
 	f->hdr_type = 0;
 	f->vendor = 0x8086;
 	f->device = 0x10c9;
@@ -243,8 +243,8 @@ static void iommu_good(struct iommu_handover *h)
 		h->rec[r].root_table = 0x500000000ULL;
 		h->rec[r].context_table = 0x500001000ULL;
 		h->rec[r].top_table = table_phys(r, 0);
-		h->rec[r].bus = 0;
-		h->rec[r].devfn = 0x20 + r;
+		h->rec[r].addr.bus = 0;
+		h->rec[r].addr.devfn = 0x20 + r;
 		h->rec[r].domain_id = 3 + r;
 		h->rec[r].levels = 3;
 		h->rec[r].first_page = r * NR_TABLE;
@@ -348,7 +348,7 @@ static struct vfio_kho_container_ser *vfio_good_container(size_t *size)
 	c->version = VFIO_KHO_VERSION;
 	c->mapping_size = sizeof(c->mappings[0]);
 	c->nr_mappings = NR_MAPPINGS;
-	c->bus = 4;
+	c->device.bus = 4;
 	for (i = 0; i < NR_MAPPINGS; i++) {
 		c->mappings[i].iova = 0x10000000000ULL + i * 0x100000ULL;
 		c->mappings[i].size = 0x100000;
@@ -431,7 +431,7 @@ static void device_seal(void *block)
 static void vfio_forge(void)
 {
 	struct vfio_kho_device_ser dev = {
-		.version = VFIO_KHO_VERSION, .bus = 4,
+		.version = VFIO_KHO_VERSION, .addr.bus = 4,
 		.container = PHYS_BASE, .container_token = 9,
 	}, dev_good;
 	struct vfio_kho_container_ser *c, *good;

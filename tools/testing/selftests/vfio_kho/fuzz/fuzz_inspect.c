@@ -147,7 +147,7 @@ static void seed_pci(const char *dir, void *snap, const char *direction,
 		     bool scribble)
 {
 	struct pci_kho_function_ser f = {
-		.bus = 0, .devfn = 0x28, .vendor = 0x1234, .device = 0x11e8,
+		.addr.devfn = 0x28, .vendor = 0x1234, .device = 0x11e8,
 		.class = 0x00ff00, .command = 0x0106, .driver = "vfio-pci",
 	};
 	uint8_t fdt[PAGE];
@@ -182,7 +182,7 @@ static void seed_iommu(const char *dir, void *snap, const char *direction)
 	struct iommu_kho_device_ser rec = {
 		.unit_reg_base = 0xfed90000, .root_table = MIN_PHYS + 8 * PAGE,
 		.context_table = MIN_PHYS + 9 * PAGE, .top_table = top,
-		.devfn = 0x28, .domain_id = 2, .levels = 3, .nr_pages = 3,
+		.addr.devfn = 0x28, .domain_id = 2, .levels = 3, .nr_pages = 3,
 	};
 	struct iommu_kho_layout l = {
 		.devices = MIN_PHYS + PAGE, .nr_devices = 1,
@@ -233,7 +233,7 @@ static void seed_vfio(const char *dir, void *snap, const char *direction)
 	uint8_t block[sizeof(struct vfio_kho_container_ser) + sizeof(maps)];
 	struct vfio_kho_container_ser *c = (void *)block;
 	struct vfio_kho_device_ser dev = {
-		.version = VFIO_KHO_VERSION, .devfn = 0x28,
+		.version = VFIO_KHO_VERSION, .addr.devfn = 0x28,
 		.container = MIN_PHYS, .container_token = 2,
 	};
 	char name[64];
@@ -242,7 +242,7 @@ static void seed_vfio(const char *dir, void *snap, const char *direction)
 	c->version = VFIO_KHO_VERSION;
 	c->mapping_size = sizeof(maps[0]);
 	c->nr_mappings = 2;
-	c->devfn = 0x28;
+	c->device.devfn = 0x28;
 	memcpy(c->mappings, maps, sizeof(maps));
 	vfio_kho_container_seal(c);
 	vfio_kho_device_seal(&dev);

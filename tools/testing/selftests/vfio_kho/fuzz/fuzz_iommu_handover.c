@@ -12,7 +12,7 @@
  *		(2), flags (1) and an address, ORed into the entry
  *   1 byte	entries of the page list (mod 33); each an address
  *   1 byte	number of records (mod 7); each: top_table (an address),
- *		levels (1), translation_type (1), domain_id (2), reserved (2),
+ *		levels (1), translation_type (1), domain_id (2), addr.reserved (2),
  *		first_page and nr_pages (a byte, or after a byte >= 0xf0 the
  *		next 4), unit_reg_base, root_table and context_table
  *		(addresses)
@@ -290,7 +290,7 @@ static void check_accepted(const struct iommu_kho_device_ser *r,
 	assert(r->levels >= 3 && r->levels <= 5);
 	assert(r->translation_type == IOMMU_KHO_TT_MULTI_LEVEL ||
 	       r->translation_type == IOMMU_KHO_TT_DEV_IOTLB);
-	assert(!r->reserved && r->domain_id >= IOMMU_KHO_MIN_DOMAIN_ID);
+	assert(!r->addr.reserved && r->domain_id >= IOMMU_KHO_MIN_DOMAIN_ID);
 	assert(!((r->unit_reg_base | r->root_table | r->context_table) &
 		 (PAGE - 1)));
 	assert(r->nr_pages >= 1);
@@ -359,7 +359,7 @@ static void fuzz_records(struct kho_fuzz_in *in)
 		r->levels = kho_fuzz_get(in, 1);
 		r->translation_type = kho_fuzz_get(in, 1);
 		r->domain_id = kho_fuzz_get(in, 2);
-		r->reserved = kho_fuzz_get(in, 2);
+		r->addr.reserved = kho_fuzz_get(in, 2);
 		r->first_page = get_count(in);
 		r->nr_pages = get_count(in);
 		r->unit_reg_base = get_addr(in);

@@ -24,7 +24,7 @@
 
 #include <linux/kho_next_kernel.h>
 
-#define FORMATS "pci-kho-v1 iommu-kho-vtd-legacy-v1"
+#define FORMATS "pci-kho-v2 iommu-kho-vtd-legacy-v2"
 
 static int judge(const uint8_t *img, size_t len, const char *cmd, size_t clen,
 		 const char **why)
@@ -76,8 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!err) {
 		assert(!kho_next_kernel_find_note(img, len, &note));
 		assert(memchr(note.formats, 0, sizeof(note.formats)));
-		assert(has_word(note.formats, "pci-kho-v1"));
-		assert(has_word(note.formats, "iommu-kho-vtd-legacy-v1"));
+		assert(has_word(note.formats, "pci-kho-v2"));
+		assert(has_word(note.formats, "iommu-kho-vtd-legacy-v2"));
 	}
 	/* Bytes past the end of the image must not matter. */
 	bigger = malloc(len + 64);
@@ -145,7 +145,7 @@ int kho_fuzz_write_seeds(const char *dir)
 {
 	const char *good = "console=ttyS0 kho=on liveupdate=on intel_iommu=on";
 
-	write_seed(dir, 1, good, FORMATS " vfio-pci-device-v1", 0);
+	write_seed(dir, 1, good, FORMATS " vfio-pci-device-v2", 0);
 	write_seed(dir, 2, "kho=on liveupdate=off intel_iommu=on,sm_on", FORMATS, 0);
 	write_seed(dir, 3, "\"liveupdate=on\" iommu=pt,off -- kho=off", FORMATS, 1);
 	write_seed(dir, 4, good, NULL, 0);

@@ -107,7 +107,7 @@ static void fuzz_fdt(const uint8_t *fdt, size_t len)
 	       -ENOSPC);
 
 	/* Another version of the ABI */
-	assert(!pci_kho_fdt_build_compatible(out, sizeof(out), "pci-kho-v2",
+	assert(!pci_kho_fdt_build_compatible(out, sizeof(out), "pci-kho-v99",
 					     functions, nr));
 	assert(pci_kho_fdt_parse(out, sizeof(out), &functions2, &nr2) ==
 	       -EPROTONOSUPPORT);
@@ -132,7 +132,7 @@ static void check_accepted(const struct pci_kho_function_ser *f)
 	assert(f->hdr_type == PCI_HEADER_TYPE_NORMAL);
 	assert(f->vendor && f->vendor != 0xffff);
 	assert(!(f->class >> 24));
-	assert(zeroed(f->reserved, sizeof(f->reserved)) && !f->reserved2);
+	assert(!f->addr.reserved && !f->reserved && !f->reserved2);
 	assert(memchr(f->driver, 0, sizeof(f->driver)));
 	assert(pci_kho_driver_supported(f->driver));
 	assert(!f->driver[0] || !strcmp(f->driver, "vfio-pci"));
@@ -148,7 +148,7 @@ static void check_accepted(const struct pci_kho_function_ser *f)
 		if (i + 1 < f->nr_bridges)
 			assert(b->secondary == f->bridges[i + 1].bus);
 		else
-			assert(b->secondary == f->bus);
+			assert(b->secondary == f->addr.bus);
 	}
 }
 
@@ -158,13 +158,13 @@ static bool change_field(struct pci_kho_function_ser *f, unsigned int field,
 {
 	switch (field) {
 	case 0:
-		f->segment ^= x;
+		f->addr.segment ^= x;
 		break;
 	case 1:
-		f->bus ^= x;
+		f->addr.bus ^= x;
 		break;
 	case 2:
-		f->devfn ^= x;
+		f->addr.devfn ^= x;
 		break;
 	case 3:
 		f->vendor ^= x;
@@ -273,9 +273,9 @@ static void seed_function(struct pci_kho_function_ser *f,
 	};
 
 	memset(f, 0, sizeof(*f));
-	f->segment = 0;
-	f->bus = nr_bridges ? 3 : 0;
-	f->devfn = 0x20;
+	f->addr.segment = 0;
+	f->addr.bus = nr_bridges ? 3 : 0;
+	f->addr.devfn = 0x20;
 	f->hdr_type = PCI_HEADER_TYPE_NORMAL;
 	f->nr_bridges = nr_bridges;
 	f->vendor = 0x1234;
@@ -290,7 +290,7 @@ static void seed_function(struct pci_kho_function_ser *f,
 	snprintf(f->driver, sizeof(f->driver), "%s", driver);
 	if (nr_bridges == 1) {
 		f->bridges[0] = bridges[0];
-		f->bridges[0].secondary = f->bus;
+		f->bridges[0].secondary = f->addr.bus;
 	} else if (nr_bridges == 2) {
 		memcpy(f->bridges, bridges, sizeof(bridges));
 	}

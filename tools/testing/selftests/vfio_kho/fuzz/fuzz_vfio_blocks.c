@@ -123,7 +123,7 @@ static void check_accepted(const struct model *m, u64 phys,
 	assert(ser->version == VFIO_KHO_VERSION);
 	assert(ser->mapping_size == sizeof(*p));
 	assert(container_crc(ser) == ser->crc32c);
-	assert(ser->nr_mappings <= VFIO_KHO_MAX_MAPPINGS && !ser->reserved);
+	assert(ser->nr_mappings <= VFIO_KHO_MAX_MAPPINGS && !ser->device.reserved);
 	for (i = 0; i < ser->nr_mappings; i++) {
 		p = &ser->mappings[i];
 		assert(p->size && !((p->iova | p->size | p->memfd_offset) &
@@ -217,16 +217,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	want = dev->version != VFIO_KHO_VERSION ? -EINVAL :
 	       dev->crc32c != device_crc(dev) ? -EBADMSG :
-	       dev->reserved ? -EINVAL : 0;
+	       dev->addr.reserved ? -EINVAL : 0;
 	err_dev = vfio_kho_device_check(dev, NULL);
 	assert(err_dev == want);
 	if (!err) {
 		err_dev = vfio_kho_device_check(dev, ser);
 		if (verbose())
 			fprintf(stderr, "device: %d\n", err_dev);
-		assert(err_dev == (want ?: dev->segment == ser->segment &&
-				   dev->bus == ser->bus &&
-				   dev->devfn == ser->devfn ? 0 : -EINVAL));
+		assert(err_dev == (want ?: dev->addr.segment == ser->device.segment &&
+				   dev->addr.bus == ser->device.bus &&
+				   dev->addr.devfn == ser->device.devfn ? 0 : -EINVAL));
 	}
 	free((void *)m.mem);
 	free(dev);
@@ -267,11 +267,13 @@ static void write_seed(const char *dir, const char *name,
 	struct vfio_kho_container_ser c = {
 		.version = VFIO_KHO_VERSION,
 		.mapping_size = sizeof(struct vfio_kho_mapping_ser),
-		.nr_mappings = nr, .segment = 0, .bus = 3, .devfn = 0x20,
+		.nr_mappings = nr,
+		.device = { .segment = 0, .bus = 3, .devfn = 0x20 },
 	};
 	struct vfio_kho_device_ser d = {
-		.version = VFIO_KHO_VERSION, .segment = 0, .bus = bus,
-		.devfn = 0x20, .container = MEM_BASE + offset,
+		.version = VFIO_KHO_VERSION,
+		.addr = { .segment = 0, .bus = bus, .devfn = 0x20 },
+		.container = MEM_BASE + offset,
 		.container_token = 7,
 	};
 	struct kho_fuzz_out o = {};
