@@ -117,32 +117,50 @@ int kho_devices_test_input(const char __user *ubuf, size_t len, char *buf,
 }
 EXPORT_SYMBOL_GPL(kho_devices_test_input);
 
-/**
- * kho_devices_test_order() - a "WHAT [BDF]" order written to a test hook
- * @ubuf: the user buffer the file's write() was given
- * @len: its length
- * @order: where the two words go; @order->bdf is "" when there is none
- *
- * For the forge hooks of every part (CONFIG_KHO_DEVICES_TEST_HOOKS).
- *
- * Return: 0, -EINVAL if there is no word or the text is too long, or
- * -EFAULT.
- */
-int kho_devices_test_order(const char __user *ubuf, size_t len,
-			   struct kho_devices_test_order *order)
+/* forge: "WHAT [BDF]", for the part's kho_devices_forge */
+static ssize_t kho_devices_forge_write(struct file *file,
+				       const char __user *ubuf, size_t len,
+				       loff_t *ppos)
 {
+	const struct kho_devices_forge *forge = file->private_data;
+	struct kho_devices_test_order order = {};
 	char buf[64];
 	int err;
 
 	err = kho_devices_test_input(ubuf, len, buf, sizeof(buf));
 	if (err)
 		return err;
-	order->bdf[0] = 0;
-	if (sscanf(buf, "%15s %15s", order->what, order->bdf) < 1)
+	if (sscanf(buf, "%15s %15s", order.what, order.bdf) < 1)
 		return -EINVAL;
-	return 0;
+	err = forge->damage(&order);
+	if (err)
+		return err;
+	pr_warn("test hook: %s handover forged (%s%s%s)\n", forge->part,
+		order.what, order.bdf[0] ? " " : "", order.bdf);
+	return len;
 }
-EXPORT_SYMBOL_GPL(kho_devices_test_order);
+
+static const struct file_operations kho_devices_forge_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = kho_devices_forge_write,
+};
+
+/**
+ * kho_devices_test_forge_file() - create a part's ``forge`` file in debugfs
+ * @dir: the part's debugfs directory
+ * @forge: what a write of "WHAT [BDF]" to the file calls
+ *
+ * For the forge hooks of every part (CONFIG_KHO_DEVICES_TEST_HOOKS): the
+ * file parses the order and logs a successful forge, the part only says
+ * how its handover is damaged.
+ */
+void kho_devices_test_forge_file(struct dentry *dir,
+				 struct kho_devices_forge *forge)
+{
+	debugfs_create_file("forge", 0200, dir, forge, &kho_devices_forge_fops);
+}
+EXPORT_SYMBOL_GPL(kho_devices_test_forge_file);
 
 static ssize_t kho_dma_test_write(struct file *file, const char __user *ubuf,
 				  size_t len, loff_t *ppos)

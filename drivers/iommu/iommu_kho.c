@@ -510,6 +510,15 @@ void iommu_kho_unpreserve_device(struct device *dev)
 }
 EXPORT_SYMBOL_GPL(iommu_kho_unpreserve_device);
 
+/* The context table of @bus on @iommu; NULL if its root entry is not present */
+static struct context_entry *iommu_kho_bus_contexts(struct intel_iommu *iommu,
+						    unsigned int bus)
+{
+	const struct root_entry *re = &iommu->root_entry[bus];
+
+	return re->lo & 1 ? phys_to_virt(re->lo & VTD_PAGE_MASK) : NULL;
+}
+
 static bool iommu_kho_out_has(u64 reg_base, u8 bus, u8 devfn)
 {
 	u32 i;
@@ -549,13 +558,9 @@ bool iommu_kho_shutdown_unit(struct intel_iommu *iommu)
 		return false;
 
 	for (bus = 0; bus < 256; bus++) {
-		struct root_entry *re = &iommu->root_entry[bus];
-		struct context_entry *table;
+		struct context_entry *table = iommu_kho_bus_contexts(iommu, bus);
 
-		if (!(re->lo & 1))
-			continue;
-		table = phys_to_virt(re->lo & VTD_PAGE_MASK);
-		for (devfn = 0; devfn < 256; devfn++) {
+		for (devfn = 0; table && devfn < 256; devfn++) {
 			if (!context_present(&table[devfn]) ||
 			    iommu_kho_out_has(iommu->reg_phys, bus, devfn))
 				continue;
@@ -980,13 +985,9 @@ void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 	if (!iommu_kho_in)
 		return;
 	for (bus = 0; bus < 256; bus++) {
-		struct root_entry *re = &iommu->root_entry[bus];
-		struct context_entry *table;
+		struct context_entry *table = iommu_kho_bus_contexts(iommu, bus);
 
-		if (!(re->lo & 1))
-			continue;
-		table = phys_to_virt(re->lo & VTD_PAGE_MASK);
-		for (devfn = 0; devfn < 256; devfn++) {
+		for (devfn = 0; table && devfn < 256; devfn++) {
 			struct context_entry *ce = &table[devfn];
 			struct iommu_kho_in_device *d;
 

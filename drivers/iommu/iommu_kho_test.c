@@ -23,8 +23,9 @@
  * (both with checksums that match); "scribble BDF" changes the record's
  * domain ID as a stray write would (its checksum no longer matches).
  */
-static int iommu_kho_test_forge(const char *what, const char *bdf)
+static int iommu_kho_test_forge(const struct kho_devices_test_order *order)
 {
+	const char *what = order->what, *bdf = order->bdf;
 	struct iommu_kho_device_ser *r;
 	struct device *dev;
 	int i;
@@ -59,26 +60,9 @@ static int iommu_kho_test_forge(const char *what, const char *bdf)
 	return 0;
 }
 
-static ssize_t iommu_kho_test_forge_write(struct file *file,
-					  const char __user *ubuf, size_t len,
-					  loff_t *ppos)
-{
-	struct kho_devices_test_order order;
-	int err;
-
-	err = kho_devices_test_order(ubuf, len, &order);
-	if (err)
-		return err;
-	err = iommu_kho_test_forge(order.what, order.bdf);
-	if (!err)
-		pr_warn("test hook: handover forged (%s %s)\n", order.what,
-			order.bdf);
-	return err ?: len;
-}
-
-static const struct file_operations iommu_kho_test_forge_fops = {
-	.owner = THIS_MODULE,
-	.write = iommu_kho_test_forge_write,
+static struct kho_devices_forge iommu_kho_test_forger = {
+	.part = "IOMMU",
+	.damage = iommu_kho_test_forge,
 };
 
 /*
@@ -125,6 +109,6 @@ static const struct file_operations iommu_kho_test_adopt_fops = {
 /* The hooks' files, in the IOMMU part's debugfs directory @dir */
 static void __init iommu_kho_test_hooks_init(struct dentry *dir)
 {
-	debugfs_create_file("forge", 0200, dir, NULL, &iommu_kho_test_forge_fops);
+	kho_devices_test_forge_file(dir, &iommu_kho_test_forger);
 	debugfs_create_file("adopt", 0200, dir, NULL, &iommu_kho_test_adopt_fops);
 }

@@ -18,7 +18,7 @@
  * pci_kho.c, not built on its own, as the other parts' hooks are.
  */
 
-static int pci_kho_test_forge(struct pci_dev *pdev, const char *what)
+static int pci_kho_test_forge_function(struct pci_dev *pdev, const char *what)
 {
 	struct pci_kho_function_ser *f;
 	int i;
@@ -59,36 +59,29 @@ static int pci_kho_test_forge(struct pci_dev *pdev, const char *what)
 	return 0;
 }
 
-static ssize_t pci_kho_test_forge_write(struct file *file,
-					const char __user *ubuf, size_t len,
-					loff_t *ppos)
+static int pci_kho_test_forge(const struct kho_devices_test_order *order)
 {
-	struct kho_devices_test_order order;
-	struct pci_dev *pdev = NULL;
-	struct device *dev;
+	struct device *dev = NULL;
 	int err;
 
-	err = kho_devices_test_order(ubuf, len, &order);
-	if (err)
-		return err;
-	if (order.bdf[0]) {
-		dev = bus_find_device_by_name(&pci_bus_type, NULL, order.bdf);
+	if (order->bdf[0]) {
+		dev = bus_find_device_by_name(&pci_bus_type, NULL, order->bdf);
 		if (!dev)
 			return -ENODEV;
-		pdev = to_pci_dev(dev);
 	}
-	err = pci_kho_test_forge(pdev, order.what);
-	pci_dev_put(pdev);
-	return err ?: len;
+	err = pci_kho_test_forge_function(dev ? to_pci_dev(dev) : NULL,
+					  order->what);
+	put_device(dev);
+	return err;
 }
 
-static const struct file_operations pci_kho_test_forge_fops = {
-	.owner = THIS_MODULE,
-	.write = pci_kho_test_forge_write,
+static struct kho_devices_forge pci_kho_test_forger = {
+	.part = "PCI",
+	.damage = pci_kho_test_forge,
 };
 
 /* The hook's file, in the PCI part's debugfs directory @dir */
 static void __init pci_kho_test_hooks_init(struct dentry *dir)
 {
-	debugfs_create_file("forge", 0200, dir, NULL, &pci_kho_test_forge_fops);
+	kho_devices_test_forge_file(dir, &pci_kho_test_forger);
 }

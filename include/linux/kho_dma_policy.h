@@ -145,10 +145,21 @@ struct kho_devices_test_order {
 	char bdf[16];
 };
 
+/**
+ * struct kho_devices_forge - a part's forge hook
+ * @part: the part's name, for the log
+ * @damage: damages the part's outgoing handover as @order says; returns
+ *	0, or an errno for an order it does not know or cannot carry out
+ */
+struct kho_devices_forge {
+	const char *part;
+	int (*damage)(const struct kho_devices_test_order *order);
+};
+
 int kho_devices_test_input(const char __user *ubuf, size_t len, char *buf,
 			   size_t size);
-int kho_devices_test_order(const char __user *ubuf, size_t len,
-			   struct kho_devices_test_order *order);
+void kho_devices_test_forge_file(struct dentry *dir,
+				 struct kho_devices_forge *forge);
 #endif
 
 /**
