@@ -123,20 +123,26 @@ static ssize_t kho_devices_forge_write(struct file *file,
 				       loff_t *ppos)
 {
 	const struct kho_devices_forge *forge = file->private_data;
-	struct kho_devices_test_order order = {};
-	char buf[64];
+	char buf[64], what[16], bdf[16] = "";
+	struct device *dev = NULL;
 	int err;
 
 	err = kho_devices_test_input(ubuf, len, buf, sizeof(buf));
 	if (err)
 		return err;
-	if (sscanf(buf, "%15s %15s", order.what, order.bdf) < 1)
+	if (sscanf(buf, "%15s %15s", what, bdf) < 1)
 		return -EINVAL;
-	err = forge->damage(&order);
+	if (bdf[0]) {
+		dev = bus_find_device_by_name(&pci_bus_type, NULL, bdf);
+		if (!dev)
+			return -ENODEV;
+	}
+	err = forge->damage(what, dev);
+	put_device(dev);
 	if (err)
 		return err;
-	pr_warn("test hook: %s handover forged (%s%s%s)\n", forge->part,
-		order.what, order.bdf[0] ? " " : "", order.bdf);
+	pr_warn("test hook: %s handover forged (%s%s%s)\n", forge->part, what,
+		bdf[0] ? " " : "", bdf);
 	return len;
 }
 
@@ -152,8 +158,9 @@ static const struct file_operations kho_devices_forge_fops = {
  * @forge: what a write of "WHAT [BDF]" to the file calls
  *
  * For the forge hooks of every part (CONFIG_KHO_DEVICES_TEST_HOOKS): the
- * file parses the order and logs a successful forge, the part only says
- * how its handover is damaged.
+ * file parses the order, looks up the PCI device it names (-ENODEV if
+ * there is none) and logs a successful forge; the part only says how its
+ * handover is damaged.
  */
 void kho_devices_test_forge_file(struct dentry *dir,
 				 struct kho_devices_forge *forge)

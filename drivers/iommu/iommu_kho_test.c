@@ -23,11 +23,9 @@
  * (both with checksums that match); "scribble BDF" changes the record's
  * domain ID as a stray write would (its checksum no longer matches).
  */
-static int iommu_kho_test_forge(const struct kho_devices_test_order *order)
+static int iommu_kho_test_forge(const char *what, struct device *dev)
 {
-	const char *what = order->what, *bdf = order->bdf;
 	struct iommu_kho_device_ser *r;
-	struct device *dev;
 	int i;
 
 	guard(mutex)(&iommu_kho_lock);
@@ -38,9 +36,7 @@ static int iommu_kho_test_forge(const struct kho_devices_test_order *order)
 				    "iommu-kho-vtd-forged-v0", 24);
 		return 0;
 	}
-	dev = bus_find_device_by_name(&pci_bus_type, NULL, bdf);
-	i = iommu_kho_find_out(dev);
-	put_device(dev);
+	i = dev ? iommu_kho_find_out(dev) : -1;
 	if (i < 0)
 		return -ENODEV;
 	r = &iommu_kho_out->devices[i];

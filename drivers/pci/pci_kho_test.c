@@ -18,8 +18,9 @@
  * pci_kho.c, not built on its own, as the other parts' hooks are.
  */
 
-static int pci_kho_test_forge_function(struct pci_dev *pdev, const char *what)
+static int pci_kho_test_forge(const char *what, struct device *dev)
 {
+	struct pci_dev *pdev = dev ? to_pci_dev(dev) : NULL;
 	struct pci_kho_function_ser *f;
 	int i;
 
@@ -57,22 +58,6 @@ static int pci_kho_test_forge_function(struct pci_dev *pdev, const char *what)
 	/* as a kernel that wrote it so would: the checksum matches */
 	pci_kho_outgoing_sync_fdt(pci_kho_out);
 	return 0;
-}
-
-static int pci_kho_test_forge(const struct kho_devices_test_order *order)
-{
-	struct device *dev = NULL;
-	int err;
-
-	if (order->bdf[0]) {
-		dev = bus_find_device_by_name(&pci_bus_type, NULL, order->bdf);
-		if (!dev)
-			return -ENODEV;
-	}
-	err = pci_kho_test_forge_function(dev ? to_pci_dev(dev) : NULL,
-					  order->what);
-	put_device(dev);
-	return err;
 }
 
 static struct kho_devices_forge pci_kho_test_forger = {

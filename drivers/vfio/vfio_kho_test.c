@@ -14,33 +14,32 @@
  * vfio_kho.c, not built on its own.
  */
 
-static int vfio_kho_forge(const struct kho_devices_test_order *order)
+static int vfio_kho_forge(const char *what, struct device *dev)
 {
-	const char *what = order->what;
 	struct vfio_kho_out_container *out;
 
 	guard(mutex)(&vfio_kho_lock);
 	if (list_empty(&vfio_kho_out))
 		return -ENOENT;
 	list_for_each_entry(out, &vfio_kho_out, node) {
-		if (sysfs_streq(what, "scribble") && out->ser->nr_mappings) {
+		if (!strcmp(what, "scribble") && out->ser->nr_mappings) {
 			/* as a stray write would: the checksum is not updated */
 			out->ser->mappings[0].prot ^= 2;
 			pr_warn("test hook: container block changed in memory\n");
 			continue;
 		}
-		if (sysfs_streq(what, "version"))
+		if (!strcmp(what, "version"))
 			out->ser->version = 0xdead;
-		else if (sysfs_streq(what, "mapping") && out->ser->nr_mappings)
+		else if (!strcmp(what, "mapping") && out->ser->nr_mappings)
 			out->ser->mappings[0].size += PAGE_SIZE;
-		else if (sysfs_streq(what, "short-mapping") &&
+		else if (!strcmp(what, "short-mapping") &&
 			 out->ser->nr_mappings &&
 			 out->ser->mappings[0].size > PAGE_SIZE)
 			out->ser->mappings[0].size -= PAGE_SIZE;
-		else if (sysfs_streq(what, "memfd-offset") &&
+		else if (!strcmp(what, "memfd-offset") &&
 			 out->ser->nr_mappings > 1)
 			out->ser->mappings[1].memfd_offset += PAGE_SIZE;
-		else if (sysfs_streq(what, "memfd-token") && out->ser->nr_mappings)
+		else if (!strcmp(what, "memfd-token") && out->ser->nr_mappings)
 			out->ser->mappings[0].memfd_token = U64_MAX;
 		else
 			return -EINVAL;

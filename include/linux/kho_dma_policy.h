@@ -136,24 +136,15 @@ u64 kho_dma_preserved_pages(void);	/* exported for KUnit only */
 struct dentry *kho_devices_debugfs_root(void);
 #ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
 /**
- * struct kho_devices_test_order - what a forge hook was told to do
- * @what: the damage, first word
- * @bdf: the function it applies to, second word, "" when there is none
- */
-struct kho_devices_test_order {
-	char what[16];
-	char bdf[16];
-};
-
-/**
  * struct kho_devices_forge - a part's forge hook
  * @part: the part's name, for the log
- * @damage: damages the part's outgoing handover as @order says; returns
- *	0, or an errno for an order it does not know or cannot carry out
+ * @damage: damages the part's outgoing handover in the way @what names,
+ *	for the PCI device @dev (NULL when the order names none); returns 0,
+ *	or an errno for an order it does not know or cannot carry out
  */
 struct kho_devices_forge {
 	const char *part;
-	int (*damage)(const struct kho_devices_test_order *order);
+	int (*damage)(const char *what, struct device *dev);
 };
 
 int kho_devices_test_input(const char __user *ubuf, size_t len, char *buf,
