@@ -7,44 +7,45 @@
 /**
  * DOC: IOMMU translation across a live update
  *
- * This file owns the IOMMU part of the handover, for Intel VT-d in legacy
- * (non-scalable) mode: which devices keep their translation across the
- * kexec, and the pages that translation lives in, in the format of
- * include/linux/kho/abi/iommu.h.
+ * This file owns the IOMMU part of the handover that does not depend on
+ * the IOMMU driver: which devices keep their translation across the kexec,
+ * the pages that translation lives in, in the format of
+ * include/linux/kho/abi/iommu.h, the LUO FLB that carries them, the
+ * freezing of a handed-over domain, the checks of the next kernel and the
+ * adoption of a kept table by a domain of the new kernel. What touches an
+ * IOMMU unit's own structures is the driver's, behind &struct
+ * iommu_kho_ops (&struct iommu_ops.kho_ops) and a few calls the driver
+ * makes: drivers/iommu/intel/kho.c for Intel VT-d in legacy mode, the only
+ * implementation so far.
  *
  * Old kernel. A LUO file handler that carries a device depends on the FLB
  * "iommu-kho-v1" (iommu_kho_register_flb()); its preserve callback calls
- * iommu_kho_preserve_device() after pci_kho_preserve(). That reads the
- * device's live context entry (domain ID, top table, levels), walks its
- * second-stage page table, checks that every page (root table, context
- * table, page-table pages) sits at or above 4 GiB, preserves them all with
- * KHO and records them. At kexec, intel_iommu_shutdown() asks
- * iommu_kho_shutdown_unit() first: on a unit that serves a preserved
- * device, the context entries of every other device are cleared (their DMA
- * is blocked, as bus mastering is turned off for them), the context cache
- * and IOTLB are invalidated, and translation stays on.
+ * iommu_kho_preserve_device() after pci_kho_preserve(). The driver reads
+ * the device's live translation (@read_device: unit, root and context
+ * tables, domain ID, top table, levels); this file walks the page table,
+ * checks that every page sits at or above 4 GiB, preserves them all with
+ * KHO and records them. At kexec the driver asks
+ * iommu_kho_outgoing_on_unit() before turning a unit's translation off,
+ * and blocks every device for which iommu_kho_outgoing_has() says no.
  *
- * New kernel. Before init_dmars() would turn translation off on a unit
- * that has it on, it asks iommu_kho_keep_translation(): if the unit's root
- * table is the recorded one and each device's page table walks inside the
- * recorded, preserved pages, translation stays on and intel-iommu copies
- * the root and context tables as it does for kdump (no window with
- * translation off; the domain IDs in use are reserved by the copy). Then
- * iommu_kho_adopt_contexts() clears every copied context entry that is not
- * a kept device, or does not match its record (blocked, logged). The page
- * tables themselves stay where they are, restored from KHO. Attaching a
- * default domain is deferred for the devices of such a unit, as kdump
- * does, and the DMA API attaches it at a device's first mapping
- * (iommu_kho_incoming_pending()). Anything that does not match is refused:
- * the device's context entry is cleared, or the unit's translation is
- * turned off, and the reason is logged.
+ * New kernel. Before the driver would turn translation off on a unit that
+ * has it on, it asks iommu_kho_keep_unit(): if the unit's root table is
+ * the recorded one and each device's page table walks inside the recorded,
+ * preserved pages, translation stays on and the driver keeps the unit's
+ * tables as it does for kdump (no window with translation off). Then it
+ * gives each entry present in them to iommu_kho_claim_entry(), and clears
+ * those that are not a kept device, or do not match its record (blocked,
+ * logged, the recorded function quiesced). The page tables themselves stay
+ * where they are, restored from KHO. Attaching a default domain is
+ * deferred for the devices of such a unit, as kdump does, and the DMA API
+ * attaches it at a device's first mapping (iommu_kho_incoming_pending()).
  *
  * Adoption. iommu_kho_adopt_domain() gives the owner (VFIO) an ordinary
  * paging domain of this kernel with every mapping of the kept table (same
- * IOVA, physical address and permissions) and the kept domain ID. When it
- * is attached, intel-iommu calls iommu_kho_switch_context(), which
- * replaces the table pointer of the copied context entry with one 64-bit
- * store and invalidates the context cache and IOTLB: there is no moment
+ * IOVA, physical address and permissions) and, through the driver's
+ * @prepare_adoption, the kept domain ID. When it is attached, the driver
+ * asks iommu_kho_switch_kept() and replaces the table pointer of the kept
+ * entry with one store, then invalidates its caches: there is no moment
  * without translation, and a DMA in flight is translated by the old or
  * the new table, which agree. iommu_kho_release_old_tables() then frees
  * the old table. Its new page-table pages come from the page allocator,
@@ -60,9 +61,10 @@
  * kernel kept, blocked with the reason, or adopted).
  *
  * Not done yet: scalable mode (the ABI names the translation type so that
- * a PASID-table version can follow), AMD, several devices sharing one
- * domain (each is recorded, and adopted, on its own), and freeing the old
- * root and context table pages, which stay reserved.
+ * a PASID-table version can follow), AMD-Vi, several devices sharing one
+ * domain (each is recorded, and adopted, on its own), walking the kept
+ * table with generic_pt instead of iommu_kho_format.c's VT-d walker, and
+ * freeing the old root and context table pages, which stay reserved.
  */
 
 #define pr_fmt(fmt) "iommu_kho: " fmt
@@ -87,13 +89,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
-#include "intel/iommu.h"
 #include "iommu-priv.h"
-
-/* Second-stage entries: read or write permission means present. */
-static_assert(IOMMU_KHO_TT_MULTI_LEVEL == CONTEXT_TT_MULTI_LEVEL);
-static_assert(IOMMU_KHO_TT_DEV_IOTLB == CONTEXT_TT_DEV_IOTLB);
-static_assert(IOMMU_KHO_MIN_DOMAIN_ID == IDA_START_DID);
 
 /* Old kernel: what this kernel hands over */
 
@@ -178,6 +174,14 @@ static void iommu_kho_outgoing_sync_fdt(struct iommu_kho_outgoing *out)
 							     sizeof(out->pages[0])));
 	/* One page holds the FDT with room to spare: this cannot fail. */
 	WARN_ON_ONCE(err);
+}
+
+/* The handover ops of the IOMMU driver that translates @dev, if it has any */
+static const struct iommu_kho_ops *iommu_kho_ops_of(struct device *dev)
+{
+	if (!dev->iommu || !dev->iommu->iommu_dev)
+		return NULL;
+	return dev_iommu_ops(dev)->kho_ops;
 }
 
 static int iommu_kho_find_out(struct device *dev)
@@ -331,47 +335,40 @@ static int iommu_kho_check_high(struct device *dev, const u64 *pages, u32 nr,
  * calls it first, so that it does not keep anything for a device whose
  * translation cannot follow.
  *
- * Return: 0; -ENODEV if no Intel IOMMU translates it; -EOPNOTSUPP if the
- * unit is in scalable mode. The reason is logged.
+ * Return: 0; -ENODEV if no IOMMU whose driver implements &struct
+ * iommu_kho_ops translates it; the driver's errno (VT-d: -ENODEV without a
+ * unit, -EOPNOTSUPP in scalable mode). The reason is logged.
  */
 int iommu_kho_check_device(struct device *dev)
 {
-	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	const struct iommu_kho_ops *ops = iommu_kho_ops_of(dev);
 
-	if (!dev_is_pci(dev) || !info || !info->iommu) {
-		dev_warn(dev, "translation not preserved: no Intel IOMMU translates it\n");
+	if (!dev_is_pci(dev) || !ops) {
+		dev_warn(dev, "translation not preserved: no IOMMU that can hand its translation over translates it\n");
 		return -ENODEV;
 	}
-	if (sm_supported(info->iommu)) {
-		dev_warn(dev, "translation not preserved: %s is in scalable mode, which is not supported yet\n",
-			 info->iommu->name);
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return ops->check_device(dev);
 }
 EXPORT_SYMBOL_GPL(iommu_kho_check_device);
 
 /**
  * iommu_kho_preserve_device() - keep a device's IOMMU translation across kexec
- * @dev: a PCI device behind an Intel IOMMU in legacy mode, with a paging
- *	domain attached
+ * @dev: a PCI device behind an IOMMU whose driver implements &struct
+ *	iommu_kho_ops (VT-d in legacy mode), with a paging domain attached
  *
  * To be called from the preserve callback of a LUO file handler that
  * depends on the IOMMU FLB, after pci_kho_preserve() accepted the device.
  *
  * Return: 0; -ENOENT if no LUO file depending on the IOMMU FLB is being
- * preserved; -EEXIST if already preserved; -ENODEV if no Intel IOMMU
- * translates it; -EOPNOTSUPP in scalable mode; -ENXIO if it has no
- * translation set up; -EINVAL for pass-through or a malformed table;
+ * preserved; -EEXIST if already preserved; the errno of
+ * iommu_kho_check_device(); -ENXIO if it has no translation set up;
+ * -EINVAL for pass-through or a malformed table;
  * -ERANGE if any page is below 4 GiB; -ENOSPC or -E2BIG if the handover is
  * full; a KHO errno. Nothing is kept on error and the reason is logged.
  */
 int iommu_kho_preserve_device(struct device *dev)
 {
-	struct device_domain_info *info = dev_iommu_priv_get(dev);
 	struct iommu_kho_device_ser rec = {};
-	struct intel_iommu *iommu;
-	struct context_entry *ce;
 	phys_addr_t root, context;
 	u64 *pages;
 	u32 nr = 0;
@@ -380,7 +377,6 @@ int iommu_kho_preserve_device(struct device *dev)
 	err = iommu_kho_check_device(dev);
 	if (err)
 		return err;
-	iommu = info->iommu;
 	guard(mutex)(&iommu_kho_lock);
 	if (!iommu_kho_out) {
 		dev_warn(dev, "translation not preserved: no LUO file that depends on %s is being preserved\n",
@@ -391,27 +387,11 @@ int iommu_kho_preserve_device(struct device *dev)
 		return -EEXIST;
 	if (iommu_kho_out->nr_devices == IOMMU_KHO_MAX_DEVICES)
 		return -ENOSPC;
-
-	scoped_guard(spinlock_irqsave, &iommu->lock) {
-		ce = iommu_context_addr(iommu, info->bus, info->devfn, 0);
-		if (ce && context_present(ce)) {
-			rec.domain_id = context_domain_id(ce);
-			rec.translation_type = (ce->lo >> 2) & 3;
-			rec.top_table = ce->lo & VTD_PAGE_MASK;
-			rec.levels = (ce->hi & 7) + 2;
-		}
-	}
-	if (!rec.levels) {
-		dev_warn(dev, "translation not preserved: no translation is set up for it\n");
-		return -ENXIO;
-	}
-	if (rec.translation_type != CONTEXT_TT_MULTI_LEVEL &&
-	    rec.translation_type != CONTEXT_TT_DEV_IOTLB) {
-		dev_warn(dev, "translation not preserved: it is in pass-through, not translated\n");
-		return -EINVAL;
-	}
-	root = virt_to_phys(iommu->root_entry);
-	context = iommu->root_entry[info->bus].lo & VTD_PAGE_MASK;
+	err = iommu_kho_ops_of(dev)->read_device(dev, &rec);
+	if (err)
+		return err;
+	root = rec.root_table;
+	context = rec.context_table;
 
 	pages = iommu_kho_out->pages + iommu_kho_out->nr_pages;
 	err = iommu_kho_collect_tables(rec.top_table, rec.levels,
@@ -436,16 +416,6 @@ int iommu_kho_preserve_device(struct device *dev)
 	if (err)
 		goto err_root;
 
-	if (ecap_smts(iommu->ecap))
-		kho_dma_note_scalable_capable();
-	rec.unit_reg_base = iommu->reg_phys;
-	rec.root_table = root;
-	rec.context_table = context;
-	rec.addr = (struct kho_devices_pci_addr){
-		.segment = info->segment,
-		.bus = info->bus,
-		.devfn = info->devfn,
-	};
 	rec.first_page = iommu_kho_out->nr_pages;
 	rec.nr_pages = nr;
 	iommu_kho_out->devices[iommu_kho_out->nr_devices] = rec;
@@ -453,8 +423,8 @@ int iommu_kho_preserve_device(struct device *dev)
 	iommu_kho_out->devs[iommu_kho_out->nr_devices++] = get_device(dev);
 	iommu_kho_out->nr_pages += nr;
 	iommu_kho_outgoing_sync_fdt(iommu_kho_out);
-	dev_dbg(dev, "IOMMU translation preserved: %s, domain %u, %u levels, %u page-table pages\n",
-		iommu->name, rec.domain_id, rec.levels, nr);
+	dev_dbg(dev, "IOMMU translation preserved: unit %#llx, domain %u, %u levels, %u page-table pages\n",
+		rec.unit_reg_base, rec.domain_id, rec.levels, nr);
 	return 0;
 
 err_root:
@@ -510,71 +480,50 @@ void iommu_kho_unpreserve_device(struct device *dev)
 }
 EXPORT_SYMBOL_GPL(iommu_kho_unpreserve_device);
 
-/* The context table of @bus on @iommu; NULL if its root entry is not present */
-static struct context_entry *iommu_kho_bus_contexts(struct intel_iommu *iommu,
-						    unsigned int bus)
-{
-	const struct root_entry *re = &iommu->root_entry[bus];
-
-	return re->lo & 1 ? phys_to_virt(re->lo & VTD_PAGE_MASK) : NULL;
-}
-
-static bool iommu_kho_out_has(u64 reg_base, u8 bus, u8 devfn)
-{
-	u32 i;
-
-	for (i = 0; i < iommu_kho_out->nr_devices; i++) {
-		const struct iommu_kho_device_ser *r = &iommu_kho_out->devices[i];
-
-		if (r->unit_reg_base == reg_base && r->addr.bus == bus &&
-		    r->addr.devfn == devfn)
-			return true;
-	}
-	return false;
-}
-
 /**
- * iommu_kho_shutdown_unit() - keep translation on a unit at kexec
- * @iommu: the IOMMU unit being shut down
+ * iommu_kho_outgoing_on_unit() - how many devices of a unit are handed over?
+ * @unit_reg_base: physical address of the unit's registers
  *
- * Called by intel_iommu_shutdown() with the other CPUs stopped. If the
- * unit serves a device whose translation is handed over, clears the
- * context entry of every other device on it, invalidates the context cache
- * and the IOTLB, and tells the caller to leave translation on.
+ * For the IOMMU driver's shutdown at kexec, with the other CPUs stopped: a
+ * unit that serves a handed-over device keeps translation on.
  *
- * Return: true if translation must stay on.
+ * Return: the number of devices of the unit whose translation is kept.
  */
-bool iommu_kho_shutdown_unit(struct intel_iommu *iommu)
+unsigned int iommu_kho_outgoing_on_unit(u64 unit_reg_base)
 {
-	unsigned int bus, devfn, kept = 0, blocked = 0;
+	unsigned int kept = 0;
 	u32 i;
 
 	/* The other CPUs are stopped: the lock cannot be taken, nor is needed. */
-	if (!iommu_kho_out || sm_supported(iommu))
-		return false;
-	for (i = 0; i < iommu_kho_out->nr_devices; i++)
-		kept += iommu_kho_out->devices[i].unit_reg_base == iommu->reg_phys;
-	if (!kept)
-		return false;
+	for (i = 0; iommu_kho_out && i < iommu_kho_out->nr_devices; i++)
+		kept += iommu_kho_out->devices[i].unit_reg_base == unit_reg_base;
+	return kept;
+}
 
-	for (bus = 0; bus < 256; bus++) {
-		struct context_entry *table = iommu_kho_bus_contexts(iommu, bus);
+/**
+ * iommu_kho_outgoing_has() - is this device's translation handed over?
+ * @unit_reg_base: physical address of the registers of the unit found
+ *	translating it
+ * @addr: where the device sits
+ *
+ * For the IOMMU driver's shutdown at kexec, with the other CPUs stopped: it
+ * blocks every other device of a unit that keeps translation on.
+ *
+ * Return: true if a record names @addr on that unit.
+ */
+bool iommu_kho_outgoing_has(u64 unit_reg_base,
+			    const struct kho_devices_pci_addr *addr)
+{
+	u32 i;
 
-		for (devfn = 0; table && devfn < 256; devfn++) {
-			if (!context_present(&table[devfn]) ||
-			    iommu_kho_out_has(iommu->reg_phys, bus, devfn))
-				continue;
-			context_clear_entry(&table[devfn]);
-			__iommu_flush_cache(iommu, &table[devfn],
-					    sizeof(table[devfn]));
-			blocked++;
-		}
+	for (i = 0; iommu_kho_out && i < iommu_kho_out->nr_devices; i++) {
+		const struct iommu_kho_device_ser *r = &iommu_kho_out->devices[i];
+
+		if (r->unit_reg_base == unit_reg_base &&
+		    kho_devices_pci_addr_eq(&r->addr, addr))
+			return true;
 	}
-	iommu->flush.flush_context(iommu, 0, 0, 0, DMA_CCMD_GLOBAL_INVL);
-	iommu->flush.flush_iotlb(iommu, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
-	pr_info("%s: translation stays on for %u device(s) across kexec, %u other(s) blocked\n",
-		iommu->name, kept, blocked);
-	return true;
+	return false;
 }
 
 /* LUO FLB callbacks */
@@ -819,45 +768,49 @@ bool iommu_kho_incoming_pending(void)
 }
 
 /**
- * iommu_kho_keep_translation() - may translation stay on for this unit?
- * @iommu: a unit found with translation enabled at boot
+ * iommu_kho_keep_unit() - may translation stay on for this unit?
+ * @unit_reg_base: physical address of the registers of a unit found with
+ *	translation enabled at boot
+ * @root_table: physical address of the table the unit translates through
+ *	(VT-d: the root table)
+ * @unit_name: the unit's name, for the log
  *
- * Called by init_dmars() before it would turn translation off. Checks the
- * records of the unit's kept devices and restores their page-table pages.
- * When the unit was handed over, translation stays on even if every
- * record is refused, or the whole handover is: turning it off would let
- * the devices' DMA reach physical memory untranslated. Instead,
- * iommu_kho_adopt_contexts() then blocks every device that is not kept.
+ * Called by the IOMMU driver before it would turn translation off.
+ * Checks the records of the unit's kept devices and restores their
+ * page-table pages. When the unit was handed over, translation stays on
+ * even if every record is refused, or the whole handover is: turning it
+ * off would let the devices' DMA reach physical memory untranslated.
+ * Instead, the driver then gives every entry of its tables to
+ * iommu_kho_claim_entry(), which blocks every device that is not kept.
  *
- * Return: true if translation stays on and the caller copies the root and
- * context tables.
+ * Return: true if translation stays on and the driver keeps the unit's
+ * tables.
  */
-bool iommu_kho_keep_translation(struct intel_iommu *iommu)
+bool iommu_kho_keep_unit(u64 unit_reg_base, u64 root_table,
+			 const char *unit_name)
 {
 	struct iommu_kho_incoming *in;
-	u64 rtaddr;
 	u32 i, j, kept = 0, handed_over = 0;
 
 	iommu_kho_lookup_incoming();
 	guard(mutex)(&iommu_kho_lock);
 	in = iommu_kho_in;
-	if (!in || sm_supported(iommu))
+	if (!in)
 		return false;
 	if (in->refused) {
 		pr_err("%s: translation stays on, every device on it blocked: the handover was refused\n",
-		       iommu->name);
+		       unit_name);
 		return true;
 	}
-	rtaddr = readq(iommu->reg + DMAR_RTADDR_REG) & VTD_PAGE_MASK;
 	for (i = 0; i < in->nr; i++) {
 		struct iommu_kho_in_device *d = &in->devs[i];
 		const struct iommu_kho_device_ser *r = d->rec;
 
-		if (r->unit_reg_base != iommu->reg_phys)
+		if (r->unit_reg_base != unit_reg_base)
 			continue;
 		d->unit_seen = true;
 		handed_over++;
-		if (d->accepted && r->root_table != rtaddr) {
+		if (d->accepted && r->root_table != root_table) {
 			d->accepted = false;
 			d->reason = "the unit's root table is not the recorded one";
 		}
@@ -881,21 +834,23 @@ bool iommu_kho_keep_translation(struct intel_iommu *iommu)
 	}
 	if (handed_over)
 		pr_info("%s: translation kept on from the previous kernel for %u of %u device(s)\n",
-			iommu->name, kept, handed_over);
+			unit_name, kept, handed_over);
 	return handed_over;
 }
+EXPORT_SYMBOL_GPL(iommu_kho_keep_unit);
 
-static struct iommu_kho_in_device *iommu_kho_in_find(struct intel_iommu *iommu,
-						     u8 bus, u8 devfn)
+/* The incoming record of the device at @addr that is @kept (and not adopted) */
+static struct iommu_kho_in_device *
+iommu_kho_in_find_kept(struct iommu_kho_incoming *in,
+		       const struct kho_devices_pci_addr *addr)
 {
 	u32 i;
 
-	for (i = 0; i < iommu_kho_in->nr; i++) {
-		const struct iommu_kho_device_ser *r = iommu_kho_in->devs[i].rec;
+	for (i = 0; in && i < in->nr; i++) {
+		struct iommu_kho_in_device *d = &in->devs[i];
 
-		if (r->unit_reg_base == iommu->reg_phys && r->addr.bus == bus &&
-		    r->addr.devfn == devfn)
-			return &iommu_kho_in->devs[i];
+		if (d->kept && kho_devices_pci_addr_eq(&d->rec->addr, addr))
+			return d;
 	}
 	return NULL;
 }
@@ -916,26 +871,25 @@ static bool iommu_kho_pci_kept(const struct iommu_kho_device_ser *r)
 }
 
 /*
- * The copied context entry of a kept device must be the recorded one: a
- * translated type, the recorded table, levels and domain ID, an ID the
- * copy reserved (below max_domain_id), and no other kept record of the
- * unit with that ID and another table. NULL if it is.
+ * The entry found for a kept device must be the recorded one: a translated
+ * type, the recorded table, levels and domain ID, an ID the unit has (and
+ * the driver reserved when it kept the tables), and no other kept record
+ * of the unit with that ID and another table. NULL if it is.
  */
-static const char *iommu_kho_check_context(struct intel_iommu *iommu,
-					   struct context_entry *ce,
-					   const struct iommu_kho_in_device *d)
+static const char *iommu_kho_check_entry(const struct iommu_kho_entry *e,
+					 u32 nr_domain_ids,
+					 const struct iommu_kho_in_device *d)
 {
 	const struct iommu_kho_device_ser *r = d->rec;
-	unsigned int tt = (ce->lo >> 2) & 3;
 	u32 i;
 
-	if ((ce->lo & VTD_PAGE_MASK) != r->top_table ||
-	    context_domain_id(ce) != r->domain_id ||
-	    (ce->hi & 7) + 2 != r->levels)
+	if (e->top_table != r->top_table || e->domain_id != r->domain_id ||
+	    e->levels != r->levels)
 		return "its context entry differs from the record";
-	if (tt != CONTEXT_TT_MULTI_LEVEL && tt != CONTEXT_TT_DEV_IOTLB)
+	if (e->translation_type != IOMMU_KHO_TT_MULTI_LEVEL &&
+	    e->translation_type != IOMMU_KHO_TT_DEV_IOTLB)
 		return "its context entry is not a translated type";
-	if (r->domain_id >= iommu->max_domain_id)
+	if (r->domain_id >= nr_domain_ids)
 		return "its domain ID is beyond the unit's";
 	for (i = 0; i < iommu_kho_in->nr; i++) {
 		const struct iommu_kho_in_device *o = &iommu_kho_in->devs[i];
@@ -963,67 +917,72 @@ static void iommu_kho_quiesce_recorded(const struct iommu_kho_device_ser *r,
 }
 
 /**
- * iommu_kho_adopt_contexts() - keep only the recorded copied context entries
- * @iommu: a unit for which iommu_kho_keep_translation() returned true,
- *	after its tables were copied
+ * iommu_kho_claim_entry() - may a translation entry left on at boot stay?
+ * @unit_reg_base: physical address of the registers of a unit for which
+ *	iommu_kho_keep_unit() returned true
+ * @addr: the device the entry translates
+ * @entry: what the entry says
+ * @nr_domain_ids: number of domain IDs the unit has
  *
- * Every copied context entry that is not a kept device, or that does not
- * point to the recorded page table with the recorded domain ID, is cleared:
- * that device's DMA is blocked until a domain is attached to it. The new
- * root table is programmed, and the caches invalidated, by the caller.
+ * Called by the IOMMU driver at boot for every entry present in the
+ * tables it kept. The entry stays if it is a kept device's, matches its
+ * record, and the PCI part kept the function. Otherwise the reason is
+ * logged, the function a refused record names is quiesced (its bus
+ * mastering cleared while the entry still translates), and the driver
+ * clears the entry: that device's DMA is blocked until a domain is
+ * attached to it.
+ *
+ * Return: NULL if the entry stays; else why it is cleared.
  */
-void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
+const char *iommu_kho_claim_entry(u64 unit_reg_base,
+				  const struct kho_devices_pci_addr *addr,
+				  const struct iommu_kho_entry *entry,
+				  u32 nr_domain_ids)
 {
-	unsigned int bus, devfn;
+	struct kho_devices_pci_name_buf name = kho_devices_pci_name(addr);
+	struct iommu_kho_in_device *d = NULL;
+	u32 i;
 
 	/*
-	 * No iommu_kho_lock: this runs from intel_iommu_init(), before
+	 * No iommu_kho_lock: this runs from the IOMMU driver's init, before
 	 * anything else reads or frees the incoming state, and it calls
 	 * into the PCI part, whose locks nest inside LUO's, which nest
 	 * outside iommu_kho_lock (FLB finish).
 	 */
-	if (!iommu_kho_in)
-		return;
-	for (bus = 0; bus < 256; bus++) {
-		struct context_entry *table = iommu_kho_bus_contexts(iommu, bus);
+	for (i = 0; iommu_kho_in && !iommu_kho_in->refused &&
+	     i < iommu_kho_in->nr; i++) {
+		const struct iommu_kho_device_ser *r = iommu_kho_in->devs[i].rec;
 
-		for (devfn = 0; table && devfn < 256; devfn++) {
-			struct context_entry *ce = &table[devfn];
-			struct iommu_kho_in_device *d;
+		if (r->unit_reg_base == unit_reg_base &&
+		    kho_devices_pci_addr_eq(&r->addr, addr))
+			d = &iommu_kho_in->devs[i];
+	}
+	if (d && d->accepted && !iommu_kho_pci_kept(d->rec)) {
+		d->accepted = false;
+		d->reason = "its PCI function was not kept (refused or missing)";
+	}
+	if (d && d->accepted) {
+		const char *why = iommu_kho_check_entry(entry, nr_domain_ids, d);
 
-			if (!context_present(ce))
-				continue;
-			d = iommu_kho_in->refused ? NULL :
-			    iommu_kho_in_find(iommu, bus, devfn);
-			if (d && d->accepted && !iommu_kho_pci_kept(d->rec)) {
-				d->accepted = false;
-				d->reason = "its PCI function was not kept (refused or missing)";
-			}
-			if (d && d->accepted) {
-				const char *why = iommu_kho_check_context(iommu, ce, d);
-
-				if (why) {
-					d->accepted = false;
-					d->reason = why;
-				}
-			}
-			if (d && d->accepted) {
-				d->kept = true;
-				pr_debug("%02x:%02x.%d: IOMMU translation kept: domain %u, %u page-table pages\n",
-					 bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
-					d->rec->domain_id, d->rec->nr_pages);
-				continue;
-			}
-			pr_warn("%02x:%02x.%d: context entry left by the previous kernel blocked: %s\n",
-				bus, PCI_SLOT(devfn), PCI_FUNC(devfn),
-				d ? d->reason : "not a kept device");
-			context_clear_entry(ce);
-			__iommu_flush_cache(iommu, ce, sizeof(*ce));
-			if (d)
-				iommu_kho_quiesce_recorded(d->rec, d->reason);
+		if (why) {
+			d->accepted = false;
+			d->reason = why;
 		}
 	}
+	if (d && d->accepted) {
+		d->kept = true;
+		pr_debug("%s: IOMMU translation kept: domain %u, %u page-table pages\n",
+			 name.str, d->rec->domain_id, d->rec->nr_pages);
+		return NULL;
+	}
+	pr_warn("%s: context entry left by the previous kernel blocked: %s\n",
+		name.str, d ? d->reason : "not a kept device");
+	if (!d)
+		return "not a kept device";
+	iommu_kho_quiesce_recorded(d->rec, d->reason);
+	return d->reason;
 }
+EXPORT_SYMBOL_GPL(iommu_kho_claim_entry);
 
 #ifdef CONFIG_KHO_DEVICES_TEST_HOOKS
 /* forge and adopt, which reach into the records above */
@@ -1121,7 +1080,8 @@ static int iommu_kho_replicate_leaf(u64 iova, u64 pte, u64 size, void *ctx)
 
 /**
  * iommu_kho_walk_runs() - the runs of a device's translation, live
- * @dev: a PCI device behind an Intel IOMMU in legacy mode, translated
+ * @dev: a PCI device behind an IOMMU whose driver implements &struct
+ *	iommu_kho_ops, translated
  * @fn: called for each run of leaves contiguous in IOVA and physical
  *	memory with the same permissions, in ascending IOVA order
  * @ctx: passed to @fn
@@ -1130,34 +1090,25 @@ static int iommu_kho_replicate_leaf(u64 iova, u64 pte, u64 size, void *ctx)
  * its memory with the runs instead of looking each page up. The owner
  * keeps the mappings from changing meanwhile.
  *
- * Return: 0; -ENODEV if no Intel IOMMU translates @dev; -EOPNOTSUPP in
- * scalable mode; -ENXIO if it has no translation set up; -ENOMEM; the
+ * Return: 0; -ENODEV if no such IOMMU translates @dev; the driver's errno
+ * (-ENXIO: no translation set up, -EOPNOTSUPP: VT-d scalable mode); -ENOMEM; the
  * errno of the table walk (see iommu_kho_collect_tables()) or of @fn.
  */
 int iommu_kho_walk_runs(struct device *dev, iommu_kho_mapping_fn fn,
 			void *ctx)
 {
-	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	const struct iommu_kho_ops *ops = iommu_kho_ops_of(dev);
 	struct iommu_kho_replicate runs = { .fn = fn, .ctx = ctx };
-	phys_addr_t top = 0;
-	unsigned int levels = 0;
-	struct context_entry *ce;
+	unsigned int levels;
+	phys_addr_t top;
 	u64 *pages;
 	int err;
 
-	if (!dev_is_pci(dev) || !info || !info->iommu)
+	if (!dev_is_pci(dev) || !ops)
 		return -ENODEV;
-	if (sm_supported(info->iommu))
-		return -EOPNOTSUPP;
-	scoped_guard(spinlock_irqsave, &info->iommu->lock) {
-		ce = iommu_context_addr(info->iommu, info->bus, info->devfn, 0);
-		if (ce && context_present(ce)) {
-			top = ce->lo & VTD_PAGE_MASK;
-			levels = (ce->hi & 7) + 2;
-		}
-	}
-	if (!levels)
-		return -ENXIO;
+	err = ops->live_table(dev, &top, &levels);
+	if (err)
+		return err;
 	pages = kvmalloc_array(IOMMU_KHO_MAX_PAGES, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
@@ -1171,14 +1122,14 @@ EXPORT_SYMBOL_GPL(iommu_kho_walk_runs);
 
 static struct iommu_kho_in_device *iommu_kho_in_kept(struct device *dev)
 {
-	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	struct kho_devices_pci_addr addr;
 	struct iommu_kho_in_device *d;
 
-	if (!iommu_kho_in || !dev_is_pci(dev) || !dev->iommu ||
-	    dev_iommu_ops(dev) != &intel_iommu_ops || !info || !info->iommu)
+	if (!iommu_kho_in || !dev_is_pci(dev) || !iommu_kho_ops_of(dev))
 		return NULL;
-	d = iommu_kho_in_find(info->iommu, info->bus, info->devfn);
-	return d && d->kept && !d->adopted ? d : NULL;
+	addr = pci_kho_addr(to_pci_dev(dev));
+	d = iommu_kho_in_find_kept(iommu_kho_in, &addr);
+	return d && !d->adopted ? d : NULL;
 }
 
 /**
@@ -1218,19 +1169,18 @@ bool iommu_kho_translation_kept(struct device *dev)
  * and the caches are invalidated after the switch.
  *
  * Return: the domain, or an ERR_PTR(): -ENOENT if @dev has no kept
- * translation (or it was adopted already), -EOPNOTSUPP if this kernel's
- * domain for @dev would use another address width, or the errno of the
- * allocation or of a mapping.
+ * translation (or it was adopted already), the IOMMU driver's errno if
+ * this kernel's domain for @dev cannot take the kept table over (VT-d:
+ * -EOPNOTSUPP for another address width), or the errno of the allocation
+ * or of a mapping.
  */
 struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 					    iommu_kho_mapping_fn fn, void *ctx,
 					    u64 *bytes)
 {
-	struct device_domain_info *info = dev_iommu_priv_get(dev);
 	struct iommu_kho_replicate rep = { .fn = fn, .ctx = ctx };
-	struct pt_iommu_vtdss_hw_info hw;
+	const struct iommu_kho_ops *ops;
 	struct iommu_kho_in_device *d;
-	struct dmar_domain *dmar;
 	u64 *pages;
 	int err;
 
@@ -1238,16 +1188,15 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 	d = iommu_kho_in_kept(dev);
 	if (!d)
 		return ERR_PTR(-ENOENT);
+	ops = iommu_kho_ops_of(dev);
 	rep.domain = iommu_paging_domain_alloc(dev);
 	if (IS_ERR(rep.domain))
 		return rep.domain;
-	dmar = to_dmar_domain(rep.domain);
-	pt_iommu_vtdss_hw_info(&dmar->sspt, &hw);
-	if (hw.aw + 2 != d->rec->levels) {
-		dev_warn(dev, "kept translation not adopted: %u levels, this kernel's domains have %u\n",
-			 d->rec->levels, hw.aw + 2);
-		err = -EOPNOTSUPP;
-		goto err_free;
+	/* Same table format, and the kept domain ID */
+	err = ops->prepare_adoption(dev, rep.domain, d->rec);
+	if (err) {
+		iommu_domain_free(rep.domain);
+		return ERR_PTR(err);
 	}
 
 	pages = kvmalloc_array(d->rec->nr_pages, sizeof(u64), GFP_KERNEL);
@@ -1266,11 +1215,6 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 			 ERR_PTR(err));
 		goto err_free;
 	}
-
-	/* The kept domain ID, reserved when the tables were copied. */
-	err = domain_take_kept_did(dmar, info->iommu, d->rec->domain_id);
-	if (err)
-		goto err_free;
 	d->mappings = rep.nr;
 	if (bytes)
 		*bytes = rep.bytes;
@@ -1279,6 +1223,7 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 	return rep.domain;
 
 err_free:
+	ops->cancel_adoption(rep.domain);
 	iommu_domain_free(rep.domain);
 	return ERR_PTR(err);
 }
@@ -1293,60 +1238,41 @@ EXPORT_SYMBOL_GPL(iommu_kho_adopt_domain);
  */
 void iommu_kho_free_adopted_domain(struct iommu_domain *domain)
 {
-	domain_drop_kept_dids(to_dmar_domain(domain));
+	domain->owner->kho_ops->cancel_adoption(domain);
 	iommu_domain_free(domain);
 }
 EXPORT_SYMBOL_GPL(iommu_kho_free_adopted_domain);
 
 /**
- * iommu_kho_switch_context() - switch a kept context entry to a new table
- * @iommu: the unit
- * @ce: the device's context entry, copied from the previous kernel
- * @bus: its bus number
- * @devfn: its device and function number
- * @did: the domain ID of the domain being attached
- * @top: physical address of that domain's top table
- * @aw: its address width field
+ * iommu_kho_switch_kept() - may a kept entry switch to a new table in place?
+ * @addr: the device an adopted domain is being attached to
+ * @did: the domain ID of that domain
  *
- * Called by intel-iommu, with @iommu->lock held, when it attaches a domain
- * to a device whose context entry was copied. If the entry is a kept
- * device's and the new domain is the one iommu_kho_adopt_domain() made
- * (same domain ID and address width), only the table pointer changes: one
- * 64-bit store, then the context cache and IOTLB are invalidated. The old
- * table pages are freed by the caller of iommu_kho_adopt_domain()'s
- * attach, through iommu_kho_release_old_tables().
+ * Called by the IOMMU driver, under its own spinlock, when it attaches a
+ * domain to a device whose entry it kept from the previous kernel, after
+ * checking that the entry still carries @did and the domain's table
+ * format. If the device's translation is kept and not adopted yet, and
+ * @did is the kept domain ID (so the domain is the one
+ * iommu_kho_adopt_domain() made), the device is marked adopted and the
+ * driver replaces only the entry's table pointer, with one store, then
+ * invalidates its caches: there is no moment without translation. The old
+ * table pages are freed by iommu_kho_release_old_tables().
  *
- * Return: true if the entry was switched in place.
+ * Return: true if the driver switches the entry in place.
  */
-bool iommu_kho_switch_context(struct intel_iommu *iommu, struct context_entry *ce,
-			      u8 bus, u8 devfn, u16 did, u64 top, u8 aw)
+bool iommu_kho_switch_kept(const struct kho_devices_pci_addr *addr, u16 did)
 {
-	struct iommu_kho_incoming *in;
-	struct iommu_kho_in_device *d = NULL;
-	u32 i;
+	struct iommu_kho_in_device *d;
 
-	assert_spin_locked(&iommu->lock);
 	/* Under a spinlock: iommu_kho_flb_finish() waits for us to free it. */
 	guard(rcu)();
-	in = READ_ONCE(iommu_kho_in);
-	for (i = 0; in && i < in->nr; i++) {
-		const struct iommu_kho_device_ser *r = in->devs[i].rec;
-
-		if (r->unit_reg_base == iommu->reg_phys && r->addr.bus == bus &&
-		    r->addr.devfn == devfn)
-			d = &in->devs[i];
-	}
-	if (!d || !d->kept || d->adopted || !context_present(ce) ||
-	    context_domain_id(ce) != did || (ce->hi & 7) != aw)
+	d = iommu_kho_in_find_kept(READ_ONCE(iommu_kho_in), addr);
+	if (!d || d->adopted || d->rec->domain_id != did)
 		return false;
-	WRITE_ONCE(ce->lo, (ce->lo & ~VTD_PAGE_MASK) | top);
-	__iommu_flush_cache(iommu, ce, sizeof(*ce));
-	iommu->flush.flush_context(iommu, did, PCI_DEVID(bus, devfn),
-				   DMA_CCMD_MASK_NOBIT, DMA_CCMD_DEVICE_INVL);
-	iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
 	d->adopted = true;
 	return true;
 }
+EXPORT_SYMBOL_GPL(iommu_kho_switch_kept);
 
 /**
  * iommu_kho_release_old_tables() - free a kept table once it was replaced
@@ -1357,14 +1283,15 @@ bool iommu_kho_switch_context(struct intel_iommu *iommu, struct context_entry *c
  */
 unsigned int iommu_kho_release_old_tables(struct device *dev)
 {
-	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	struct kho_devices_pci_addr addr;
 	struct iommu_kho_in_device *d;
 	u32 i;
 
 	guard(mutex)(&iommu_kho_lock);
-	if (!dev_is_pci(dev) || !info || !info->iommu || !iommu_kho_in)
+	if (!dev_is_pci(dev) || !iommu_kho_in)
 		return 0;
-	d = iommu_kho_in_find(info->iommu, info->bus, info->devfn);
+	addr = pci_kho_addr(to_pci_dev(dev));
+	d = iommu_kho_in_find_kept(iommu_kho_in, &addr);
 	if (!d || !d->adopted || d->freed)
 		return 0;
 	for (i = 0; i < d->rec->nr_pages; i++)

@@ -9,10 +9,9 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
-struct context_entry;
 struct device;
-struct intel_iommu;
 struct iommu_domain;
+struct kho_devices_pci_addr;
 struct liveupdate_file_handler;
 
 /**
@@ -51,15 +50,63 @@ int iommu_kho_fdt_build(void *fdt, size_t size,
 int iommu_kho_fdt_parse(const void *fdt, size_t size,
 			struct iommu_kho_layout *l);
 
+/**
+ * struct iommu_kho_entry - a device's translation entry, as found at boot
+ * @top_table: physical address of the page table it points to
+ * @domain_id: its domain ID
+ * @levels: page-table levels
+ * @translation_type: %IOMMU_KHO_TT_MULTI_LEVEL, %IOMMU_KHO_TT_DEV_IOTLB or
+ *	another value of the driver's, which is refused
+ *
+ * What an IOMMU driver reads from its unit's tables (for VT-d, the context
+ * entry copied from the previous kernel) and gives iommu_kho_claim_entry()
+ * to compare with the record.
+ */
+struct iommu_kho_entry {
+	u64 top_table;
+	u16 domain_id;
+	u8 levels;
+	u8 translation_type;
+};
+
+/**
+ * struct iommu_kho_ops - what an IOMMU driver implements to hand over the
+ *	translation of its devices
+ * @check_device: can @dev's translation be handed over at all (its unit,
+ *	its mode)? 0, or an errno with the reason logged.
+ * @read_device: fill @rec's unit, table, domain and address fields from
+ *	@dev's live translation (iommu_kho.c fills the page fields). 0, or an
+ *	errno with the reason logged.
+ * @live_table: the top table and levels of @dev's live translation. 0, or
+ *	-ENXIO if it has none.
+ * @prepare_adoption: make @domain, just allocated for @dev, ready to
+ *	replace the kept table of @rec: the same table format and the kept
+ *	domain ID. 0, or an errno with the reason logged.
+ * @cancel_adoption: undo @prepare_adoption before @domain is freed
+ *	without having been attached.
+ *
+ * An IOMMU driver points &struct iommu_ops.kho_ops at its implementation.
+ * The same driver calls, from its own code, iommu_kho_outgoing_on_unit()
+ * and iommu_kho_outgoing_has() at kexec, iommu_kho_keep_unit() and
+ * iommu_kho_claim_entry() at boot, and iommu_kho_switch_kept() when it
+ * attaches an adopted domain.
+ */
+struct iommu_kho_ops {
+	int (*check_device)(struct device *dev);
+	int (*read_device)(struct device *dev, struct iommu_kho_device_ser *rec);
+	int (*live_table)(struct device *dev, phys_addr_t *top,
+			  unsigned int *levels);
+	int (*prepare_adoption)(struct device *dev, struct iommu_domain *domain,
+				const struct iommu_kho_device_ser *rec);
+	void (*cancel_adoption)(struct iommu_domain *domain);
+};
+
 #ifdef CONFIG_IOMMU_KHO
 int iommu_kho_register_flb(struct liveupdate_file_handler *fh);
 int iommu_kho_preserve_device(struct device *dev);
 void iommu_kho_unpreserve_device(struct device *dev);
 bool iommu_kho_incoming_pending(void);
 bool iommu_kho_domain_frozen(struct iommu_domain *domain);
-bool iommu_kho_shutdown_unit(struct intel_iommu *iommu);
-bool iommu_kho_keep_translation(struct intel_iommu *iommu);
-void iommu_kho_adopt_contexts(struct intel_iommu *iommu);
 /**
  * typedef iommu_kho_mapping_fn - the owner's look at one kept mapping
  * @iova: first IOVA of a run of kept leaves, contiguous in IOVA and in
@@ -82,9 +129,19 @@ int iommu_kho_walk_runs(struct device *dev, iommu_kho_mapping_fn fn,
 bool iommu_kho_translation_kept(struct device *dev);
 int iommu_kho_check_device(struct device *dev);
 void iommu_kho_free_adopted_domain(struct iommu_domain *domain);
-bool iommu_kho_switch_context(struct intel_iommu *iommu, struct context_entry *ce,
-			      u8 bus, u8 devfn, u16 did, u64 top, u8 aw);
 unsigned int iommu_kho_release_old_tables(struct device *dev);
+
+/* For the IOMMU drivers that implement &struct iommu_kho_ops */
+unsigned int iommu_kho_outgoing_on_unit(u64 unit_reg_base);
+bool iommu_kho_outgoing_has(u64 unit_reg_base,
+			    const struct kho_devices_pci_addr *addr);
+bool iommu_kho_keep_unit(u64 unit_reg_base, u64 root_table,
+			 const char *unit_name);
+const char *iommu_kho_claim_entry(u64 unit_reg_base,
+				  const struct kho_devices_pci_addr *addr,
+				  const struct iommu_kho_entry *entry,
+				  u32 nr_domain_ids);
+bool iommu_kho_switch_kept(const struct kho_devices_pci_addr *addr, u16 did);
 #else
 static inline int iommu_kho_check_device(struct device *dev)
 {
@@ -102,27 +159,6 @@ static inline bool iommu_kho_translation_kept(struct device *dev)
 }
 
 static inline bool iommu_kho_domain_frozen(struct iommu_domain *domain)
-{
-	return false;
-}
-
-static inline bool iommu_kho_shutdown_unit(struct intel_iommu *iommu)
-{
-	return false;
-}
-
-static inline bool iommu_kho_keep_translation(struct intel_iommu *iommu)
-{
-	return false;
-}
-
-static inline void iommu_kho_adopt_contexts(struct intel_iommu *iommu)
-{
-}
-
-static inline bool iommu_kho_switch_context(struct intel_iommu *iommu,
-					    struct context_entry *ce, u8 bus,
-					    u8 devfn, u16 did, u64 top, u8 aw)
 {
 	return false;
 }
