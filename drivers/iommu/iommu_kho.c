@@ -870,38 +870,6 @@ static bool iommu_kho_pci_kept(const struct iommu_kho_device_ser *r)
 	return true;
 }
 
-/*
- * The entry found for a kept device must be the recorded one: a translated
- * type, the recorded table, levels and domain ID, an ID the unit has (and
- * the driver reserved when it kept the tables), and no other kept record
- * of the unit with that ID and another table. NULL if it is.
- */
-static const char *iommu_kho_check_entry(const struct iommu_kho_entry *e,
-					 u32 nr_domain_ids,
-					 const struct iommu_kho_in_device *d)
-{
-	const struct iommu_kho_device_ser *r = d->rec;
-	u32 i;
-
-	if (e->top_table != r->top_table || e->domain_id != r->domain_id ||
-	    e->levels != r->levels)
-		return "its context entry differs from the record";
-	if (e->translation_type != IOMMU_KHO_TT_MULTI_LEVEL &&
-	    e->translation_type != IOMMU_KHO_TT_DEV_IOTLB)
-		return "its context entry is not a translated type";
-	if (r->domain_id >= nr_domain_ids)
-		return "its domain ID is beyond the unit's";
-	for (i = 0; i < iommu_kho_in->nr; i++) {
-		const struct iommu_kho_in_device *o = &iommu_kho_in->devs[i];
-
-		if (o != d && o->kept && o->rec->unit_reg_base == r->unit_reg_base &&
-		    o->rec->domain_id == r->domain_id &&
-		    o->rec->top_table != r->top_table)
-			return "its domain ID is another kept table's";
-	}
-	return NULL;
-}
-
 /* A refused record: the function it names must stop its DMA too. */
 static void iommu_kho_quiesce_recorded(const struct iommu_kho_device_ser *r,
 				       const char *why)
@@ -962,7 +930,8 @@ const char *iommu_kho_claim_entry(u64 unit_reg_base,
 		d->reason = "its PCI function was not kept (refused or missing)";
 	}
 	if (d && d->accepted) {
-		const char *why = iommu_kho_check_entry(entry, nr_domain_ids, d);
+		const char *why = iommu_kho_check_entry(entry, nr_domain_ids,
+							d->rec);
 
 		if (why) {
 			d->accepted = false;

@@ -372,6 +372,29 @@ static void iommu_kho_refuse_overlaps(const struct iommu_kho_device_ser *recs,
 	kvfree(all);
 }
 
+/*
+ * A domain ID names one table on its unit: records of one unit that carry
+ * the same ID with different tables are all refused (the same ID and table
+ * is a domain shared by several devices).
+ */
+static void iommu_kho_refuse_shared_ids(const struct iommu_kho_device_ser *recs,
+					u32 nr, const char **reasons)
+{
+	static const char shared[] = "its domain ID is another table's on the unit";
+	u32 i, j;
+
+	for (i = 0; i < nr; i++) {
+		for (j = i + 1; j < nr; j++) {
+			if (recs[i].unit_reg_base != recs[j].unit_reg_base ||
+			    recs[i].domain_id != recs[j].domain_id ||
+			    recs[i].top_table == recs[j].top_table)
+				continue;
+			reasons[i] = shared;
+			reasons[j] = shared;
+		}
+	}
+}
+
 /**
  * iommu_kho_check_records() - check every device record of a handover
  * @recs: the records, @nr of them
@@ -384,8 +407,9 @@ static void iommu_kho_refuse_overlaps(const struct iommu_kho_device_ser *recs,
  *
  * A record is sound when its fields are in range, its page run lies inside
  * @page_list, is sorted, at or above 4 GiB and preserved, its table walks
- * within that run and uses all of it, and no other sound record claims
- * any of its pages. No page is read before it is known to be preserved.
+ * within that run and uses all of it, no other sound record claims any of
+ * its pages, and no other record of its unit carries its domain ID with
+ * another table. No page is read before it is known to be preserved.
  */
 void iommu_kho_check_records(const struct iommu_kho_device_ser *recs, u32 nr,
 			     const u64 *page_list, u32 nr_pages,
@@ -398,4 +422,30 @@ void iommu_kho_check_records(const struct iommu_kho_device_ser *recs, u32 nr,
 		reasons[i] = iommu_kho_check_record(&recs[i], page_list,
 						    nr_pages, mem);
 	iommu_kho_refuse_overlaps(recs, nr, page_list, nr_pages, reasons);
+	iommu_kho_refuse_shared_ids(recs, nr, reasons);
+}
+
+/**
+ * iommu_kho_check_entry() - is the entry found at boot the recorded one?
+ * @entry: what the IOMMU driver found in its kept tables for the device
+ * @nr_domain_ids: number of domain IDs the device's unit has
+ * @rec: the device's record, found sound by iommu_kho_check_records()
+ *
+ * Return: NULL if @entry points to the recorded table with the recorded
+ * levels and domain ID, is a translated type and the ID is one the unit
+ * has; else why not.
+ */
+const char *iommu_kho_check_entry(const struct iommu_kho_entry *entry,
+				  u32 nr_domain_ids,
+				  const struct iommu_kho_device_ser *rec)
+{
+	if (entry->top_table != rec->top_table ||
+	    entry->domain_id != rec->domain_id || entry->levels != rec->levels)
+		return "its context entry differs from the record";
+	if (entry->translation_type != IOMMU_KHO_TT_MULTI_LEVEL &&
+	    entry->translation_type != IOMMU_KHO_TT_DEV_IOTLB)
+		return "its context entry is not a translated type";
+	if (rec->domain_id >= nr_domain_ids)
+		return "its domain ID is beyond the unit's";
+	return NULL;
 }

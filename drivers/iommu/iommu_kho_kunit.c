@@ -236,7 +236,7 @@ static void iommu_kho_test_walk_refused(struct kunit *test)
 }
 
 /* Preserved memory at made-up addresses above 4 GiB, a page each */
-#define NR_MODEL_PAGES	3
+#define NR_MODEL_PAGES	6
 #define MODEL_PHYS(i)	(SZ_16G + (u64)(i) * SZ_4K)
 
 struct iommu_kho_test_model {
@@ -289,7 +289,7 @@ static void iommu_kho_test_records_overlap(struct kunit *test)
 		recs[i].top_table = MODEL_PHYS(0);
 		recs[i].levels = 3;
 		recs[i].domain_id = 5 + i;
-		recs[i].nr_pages = NR_MODEL_PAGES;
+		recs[i].nr_pages = 3;
 	}
 
 	/* One record alone is sound */
@@ -307,12 +307,116 @@ static void iommu_kho_test_records_overlap(struct kunit *test)
 				   "its page-table pages overlap another record's");
 }
 
+/* Two tables of three pages each, 0-2 and 3-5, in the model's memory */
+static struct iommu_kho_test_model *
+iommu_kho_test_two_tables(struct kunit *test, u64 *list)
+{
+	struct iommu_kho_test_model *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	int i;
+
+	if (!m)
+		return NULL;
+	for (i = 0; i < NR_MODEL_PAGES; i++) {
+		m->page[i] = kunit_kzalloc(test, SZ_4K, GFP_KERNEL);
+		if (!m->page[i])
+			return NULL;
+		list[i] = MODEL_PHYS(i);
+	}
+	for (i = 0; i < NR_MODEL_PAGES; i += 3) {
+		m->page[i][0] = MODEL_PHYS(i + 1) | PTE_RW;
+		m->page[i + 1][0] = MODEL_PHYS(i + 2) | PTE_RW;
+		m->page[i + 2][0] = SZ_8G | PTE_RW;
+	}
+	return m;
+}
+
+/*
+ * A domain ID names one table on its unit: two records of one unit with
+ * the same ID and different tables are both refused (the next kernel
+ * would otherwise keep two tables under one ID, and the IOTLB mixes them).
+ */
+static void iommu_kho_test_records_shared_id(struct kunit *test)
+{
+	struct iommu_kho_device_ser recs[2] = {};
+	struct kho_devices_memory mem = {
+		.preserved = iommu_kho_test_model_preserved,
+		.map = iommu_kho_test_model_map,
+	};
+	u64 list[NR_MODEL_PAGES];
+	const char *reasons[2];
+	int i;
+
+	mem.ctx = iommu_kho_test_two_tables(test, list);
+	KUNIT_ASSERT_NOT_NULL(test, mem.ctx);
+	for (i = 0; i < 2; i++) {
+		recs[i].top_table = MODEL_PHYS(3 * i);
+		recs[i].first_page = 3 * i;
+		recs[i].nr_pages = 3;
+		recs[i].levels = 3;
+		recs[i].domain_id = 5 + i;
+	}
+	iommu_kho_check_records(recs, 2, list, NR_MODEL_PAGES, &mem, reasons);
+	KUNIT_EXPECT_NULL(test, reasons[0]);
+	KUNIT_EXPECT_NULL(test, reasons[1]);
+
+	recs[1].domain_id = 5;
+	iommu_kho_check_records(recs, 2, list, NR_MODEL_PAGES, &mem, reasons);
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_STREQ(test, reasons[i] ?: "accepted",
+				   "its domain ID is another table's on the unit");
+
+	/* The same ID on another unit is another domain */
+	recs[1].unit_reg_base = SZ_4K;
+	iommu_kho_check_records(recs, 2, list, NR_MODEL_PAGES, &mem, reasons);
+	KUNIT_EXPECT_NULL(test, reasons[0]);
+	KUNIT_EXPECT_NULL(test, reasons[1]);
+}
+
+/* The entry the IOMMU driver finds at boot must be the recorded one */
+static void iommu_kho_test_check_entry(struct kunit *test)
+{
+	const struct iommu_kho_device_ser rec = {
+		.top_table = SZ_16G,
+		.domain_id = 5,
+		.levels = 4,
+		.translation_type = IOMMU_KHO_TT_MULTI_LEVEL,
+	};
+	const char *differs = "its context entry differs from the record";
+	struct iommu_kho_entry e = {
+		.top_table = SZ_16G,
+		.domain_id = 5,
+		.levels = 4,
+		.translation_type = IOMMU_KHO_TT_DEV_IOTLB,
+	};
+
+	KUNIT_EXPECT_NULL(test, iommu_kho_check_entry(&e, 256, &rec));
+	KUNIT_EXPECT_STREQ(test, iommu_kho_check_entry(&e, 5, &rec) ?: "accepted",
+			   "its domain ID is beyond the unit's");
+	e.translation_type = 2;		/* pass-through */
+	KUNIT_EXPECT_STREQ(test, iommu_kho_check_entry(&e, 256, &rec) ?: "accepted",
+			   "its context entry is not a translated type");
+	e.translation_type = IOMMU_KHO_TT_MULTI_LEVEL;
+	e.domain_id = 6;
+	KUNIT_EXPECT_STREQ(test, iommu_kho_check_entry(&e, 256, &rec) ?: "accepted",
+			   differs);
+	e.domain_id = 5;
+	e.levels = 3;
+	KUNIT_EXPECT_STREQ(test, iommu_kho_check_entry(&e, 256, &rec) ?: "accepted",
+			   differs);
+	e.levels = 4;
+	e.top_table += SZ_4K;
+	KUNIT_EXPECT_STREQ(test, iommu_kho_check_entry(&e, 256, &rec) ?: "accepted",
+			   differs);
+}
+
 static struct kunit_case iommu_kho_test_cases[] = {
 	KUNIT_CASE(iommu_kho_test_fdt_round_trip),
 	KUNIT_CASE(iommu_kho_test_fdt_refused),
 	KUNIT_CASE(iommu_kho_test_walk_good),
 	KUNIT_CASE(iommu_kho_test_walk_refused),
 	KUNIT_CASE(iommu_kho_test_records_overlap),
+	KUNIT_CASE(iommu_kho_test_records_shared_id),
+	KUNIT_CASE(iommu_kho_test_check_entry),
 	{}
 };
 

@@ -31,25 +31,6 @@ struct iommu_kho_layout {
 struct iommu_kho_device_ser;
 struct kho_devices_memory;
 
-/* The address field of a VT-d second-stage page-table entry */
-#define IOMMU_KHO_SL_ADDR	GENMASK_ULL(51, 12)
-
-int iommu_kho_collect_tables(phys_addr_t top, unsigned int levels,
-			     const u64 *(*map)(phys_addr_t phys, void *ctx),
-			     void *ctx, u64 *pages, u32 max, u32 *nr);
-int iommu_kho_walk_leaves(phys_addr_t top, unsigned int levels,
-			  const u64 *(*map)(phys_addr_t phys, void *ctx),
-			  int (*leaf)(u64 iova, u64 pte, u64 size, void *ctx),
-			  void *ctx, u64 *pages, u32 max);
-void iommu_kho_check_records(const struct iommu_kho_device_ser *recs, u32 nr,
-			     const u64 *page_list, u32 nr_pages,
-			     const struct kho_devices_memory *mem,
-			     const char **reasons);
-int iommu_kho_fdt_build(void *fdt, size_t size,
-			const struct iommu_kho_layout *l);
-int iommu_kho_fdt_parse(const void *fdt, size_t size,
-			struct iommu_kho_layout *l);
-
 /**
  * struct iommu_kho_entry - a device's translation entry, as found at boot
  * @top_table: physical address of the page table it points to
@@ -68,6 +49,28 @@ struct iommu_kho_entry {
 	u8 levels;
 	u8 translation_type;
 };
+
+/* The address field of a VT-d second-stage page-table entry */
+#define IOMMU_KHO_SL_ADDR	GENMASK_ULL(51, 12)
+
+int iommu_kho_collect_tables(phys_addr_t top, unsigned int levels,
+			     const u64 *(*map)(phys_addr_t phys, void *ctx),
+			     void *ctx, u64 *pages, u32 max, u32 *nr);
+int iommu_kho_walk_leaves(phys_addr_t top, unsigned int levels,
+			  const u64 *(*map)(phys_addr_t phys, void *ctx),
+			  int (*leaf)(u64 iova, u64 pte, u64 size, void *ctx),
+			  void *ctx, u64 *pages, u32 max);
+void iommu_kho_check_records(const struct iommu_kho_device_ser *recs, u32 nr,
+			     const u64 *page_list, u32 nr_pages,
+			     const struct kho_devices_memory *mem,
+			     const char **reasons);
+const char *iommu_kho_check_entry(const struct iommu_kho_entry *entry,
+				  u32 nr_domain_ids,
+				  const struct iommu_kho_device_ser *rec);
+int iommu_kho_fdt_build(void *fdt, size_t size,
+			const struct iommu_kho_layout *l);
+int iommu_kho_fdt_parse(const void *fdt, size_t size,
+			struct iommu_kho_layout *l);
 
 /**
  * struct iommu_kho_ops - what an IOMMU driver implements to hand over the

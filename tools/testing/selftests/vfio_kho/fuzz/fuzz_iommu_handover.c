@@ -384,6 +384,13 @@ static void fuzz_records(struct kho_fuzz_in *in)
 			if (!reasons[j] && share_page(&recs[i], &recs[j], list))
 				kho_fuzz_fail("records %u and %u share a page, both accepted",
 					      j, i);
+		for (j = 0; j < i; j++)
+			if (!reasons[j] &&
+			    recs[j].unit_reg_base == recs[i].unit_reg_base &&
+			    recs[j].domain_id == recs[i].domain_id &&
+			    recs[j].top_table != recs[i].top_table)
+				kho_fuzz_fail("records %u and %u: one ID, two tables",
+					      j, i);
 	}
 	iommu_kho_check_records(recs, nr_recs, list, nr_list, &mem, again);
 	for (i = 0; i < nr_recs; i++)
