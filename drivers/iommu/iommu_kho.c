@@ -369,7 +369,6 @@ EXPORT_SYMBOL_GPL(iommu_kho_check_device);
 int iommu_kho_preserve_device(struct device *dev)
 {
 	struct iommu_kho_device_ser rec = {};
-	phys_addr_t root, context;
 	u64 *pages;
 	u32 nr = 0;
 	int err;
@@ -390,8 +389,6 @@ int iommu_kho_preserve_device(struct device *dev)
 	err = iommu_kho_ops_of(dev)->read_device(dev, &rec);
 	if (err)
 		return err;
-	root = rec.root_table;
-	context = rec.context_table;
 
 	pages = iommu_kho_out->pages + iommu_kho_out->nr_pages;
 	err = iommu_kho_collect_tables(rec.top_table, rec.levels,
@@ -403,16 +400,17 @@ int iommu_kho_preserve_device(struct device *dev)
 			 ERR_PTR(err));
 		return err;
 	}
-	err = iommu_kho_check_high(dev, pages, nr, root, context);
+	err = iommu_kho_check_high(dev, pages, nr, rec.root_table,
+				   rec.context_table);
 	if (err)
 		return err;
 	err = iommu_kho_preserve_pages(pages, nr);
 	if (err)
 		goto err_log;
-	err = iommu_kho_share_page(root);
+	err = iommu_kho_share_page(rec.root_table);
 	if (err)
 		goto err_pages;
-	err = iommu_kho_share_page(context);
+	err = iommu_kho_share_page(rec.context_table);
 	if (err)
 		goto err_root;
 
@@ -428,7 +426,7 @@ int iommu_kho_preserve_device(struct device *dev)
 	return 0;
 
 err_root:
-	iommu_kho_unshare_page(root);
+	iommu_kho_unshare_page(rec.root_table);
 err_pages:
 	iommu_kho_unpreserve_pages(pages, nr);
 err_log:
@@ -839,7 +837,7 @@ bool iommu_kho_keep_unit(u64 unit_reg_base, u64 root_table,
 }
 EXPORT_SYMBOL_GPL(iommu_kho_keep_unit);
 
-/* The incoming record of the device at @addr that is @kept (and not adopted) */
+/* The incoming record of the device at @addr, if its translation was kept */
 static struct iommu_kho_in_device *
 iommu_kho_in_find_kept(struct iommu_kho_incoming *in,
 		       const struct kho_devices_pci_addr *addr)
