@@ -41,16 +41,15 @@
  * attaches it at a device's first mapping (iommu_kho_incoming_pending()).
  *
  * Adoption. iommu_kho_adopt_domain() gives the owner (VFIO) an ordinary
- * paging domain of this kernel with every mapping of the kept table (same
- * IOVA, physical address and permissions) and, through the driver's
- * @prepare_adoption, the kept domain ID. When it is attached, the driver
- * asks iommu_kho_switch_kept() and replaces the table pointer of the kept
- * entry with one store, then invalidates its caches: there is no moment
- * without translation, and a DMA in flight is translated by the old or
- * the new table, which agree. iommu_kho_release_old_tables() then frees
- * the old table. Its new page-table pages come from the page allocator,
- * which on x86-64 hands out memory above 4 GiB first; a later preserve
- * refuses any page below.
+ * paging domain of this kernel with, through the driver's
+ * @prepare_adoption, the kept domain ID, and walks the kept table for the
+ * owner's checks. When the domain is attached, the driver asks
+ * iommu_kho_take_kept_table(): the kept table's pages become IOMMU pages
+ * of this kernel and generic_pt makes the table the domain's own
+ * (pt_iommu_<fmt>_adopt_table()). The device's entry is not written: its
+ * DMA goes on through the same table, no mapping is replayed, and the cost
+ * does not grow with the memory mapped. From then on the domain maps,
+ * unmaps and frees those pages as its own.
  *
  * Between preserve and kexec the domain's mappings are frozen
  * (iommu_kho_domain_frozen(): iommu_map() fails with -EBUSY, iommu_unmap()
@@ -62,9 +61,10 @@
  *
  * Not done yet: scalable mode (the ABI names the translation type so that
  * a PASID-table version can follow), AMD-Vi, several devices sharing one
- * domain (each is recorded, and adopted, on its own), walking the kept
- * table with generic_pt instead of iommu_kho_format.c's VT-d walker, and
- * freeing the old root and context table pages, which stay reserved.
+ * domain (each is recorded, and adopted, on its own), and freeing the old
+ * root and context table pages, which stay reserved. The kept table is
+ * checked and walked by iommu_kho_format.c's walker, not generic_pt's: it
+ * reads a table nothing vouches for yet and is fuzzed in userspace.
  */
 
 #define pr_fmt(fmt) "iommu_kho: " fmt
@@ -89,6 +89,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
+#include "iommu-pages.h"
 #include "iommu-priv.h"
 
 /* Old kernel: what this kernel hands over */
@@ -117,8 +118,7 @@ struct iommu_kho_in_device {
 	const struct iommu_kho_device_ser *rec;
 	bool accepted;
 	bool kept;
-	bool adopted;
-	bool freed;
+	bool adopted;		/* its table is a domain's now */
 	bool unit_seen;
 	unsigned long mappings;
 	const char *reason;
@@ -693,7 +693,7 @@ static void iommu_kho_flb_finish(struct liveupdate_flb_op_args *args)
 			WRITE_ONCE(iommu_kho_in, NULL);
 		iommu_kho_in_finished = true;
 	}
-	/* iommu_kho_switch_context() reads it under RCU, not the mutex */
+	/* iommu_kho_take_kept_table() reads it under RCU, not the mutex */
 	synchronize_rcu();
 	if (in->pages)
 		folio_put(in->pages);
@@ -987,14 +987,11 @@ late_initcall_sync(iommu_kho_boot_done);
 /* Adoption: the kept table becomes an iommu_domain of the new kernel */
 
 /*
- * The kept leaves are replayed into the new domain as runs: leaves that
- * follow each other in IOVA and in physical memory with the same
- * permissions are one iommu_map() call, which picks the largest page
- * sizes the run allows, and one call of the owner's check. Without a
- * domain the runs only go to the owner (iommu_kho_walk_runs()).
+ * The owner looks at a translation as runs: leaves that follow each other
+ * in IOVA and in physical memory with the same permissions are one call
+ * of its check.
  */
-struct iommu_kho_replicate {
-	struct iommu_domain *domain;
+struct iommu_kho_runs {
 	iommu_kho_mapping_fn fn;
 	void *ctx;
 	u64 run_iova;
@@ -1005,43 +1002,40 @@ struct iommu_kho_replicate {
 	u64 bytes;
 };
 
-static int iommu_kho_replicate_flush(struct iommu_kho_replicate *rep)
+static int iommu_kho_runs_flush(struct iommu_kho_runs *runs)
 {
 	int err;
 
-	if (!rep->run_size)
+	if (!runs->run_size)
 		return 0;
-	err = rep->domain ? iommu_map(rep->domain, rep->run_iova, rep->run_phys,
-				      rep->run_size, rep->run_prot, GFP_KERNEL) : 0;
-	if (!err && rep->fn)
-		err = rep->fn(rep->run_iova, rep->run_phys, rep->run_size,
-			      rep->run_prot, rep->ctx);
+	err = runs->fn ? runs->fn(runs->run_iova, runs->run_phys,
+				  runs->run_size, runs->run_prot, runs->ctx) : 0;
 	if (!err)
-		rep->bytes += rep->run_size;
-	rep->run_size = 0;
+		runs->bytes += runs->run_size;
+	runs->run_size = 0;
 	return err;
 }
 
-static int iommu_kho_replicate_leaf(u64 iova, u64 pte, u64 size, void *ctx)
+static int iommu_kho_runs_leaf(u64 iova, u64 pte, u64 size, void *ctx)
 {
-	struct iommu_kho_replicate *rep = ctx;
+	struct iommu_kho_runs *runs = ctx;
 	u64 phys = pte & IOMMU_KHO_SL_ADDR & ~(size - 1);
 	int prot = (pte & BIT_ULL(0) ? IOMMU_READ : 0) |
 		   (pte & BIT_ULL(1) ? IOMMU_WRITE : 0);
 	int err;
 
-	rep->nr++;
-	if (rep->run_size && prot == rep->run_prot &&
-	    iova == rep->run_iova + rep->run_size &&
-	    phys == rep->run_phys + rep->run_size) {
-		rep->run_size += size;
+	runs->nr++;
+	if (runs->run_size && prot == runs->run_prot &&
+	    iova == runs->run_iova + runs->run_size &&
+	    phys == runs->run_phys + runs->run_size) {
+		runs->run_size += size;
 		return 0;
 	}
-	err = iommu_kho_replicate_flush(rep);
-	rep->run_iova = iova;
-	rep->run_phys = phys;
-	rep->run_size = size;
-	rep->run_prot = prot;
+	err = iommu_kho_runs_flush(runs);
+	runs->run_iova = iova;
+	runs->run_phys = phys;
+	runs->run_size = size;
+	runs->run_prot = prot;
 	return err;
 }
 
@@ -1065,7 +1059,7 @@ int iommu_kho_walk_runs(struct device *dev, iommu_kho_mapping_fn fn,
 			void *ctx)
 {
 	const struct iommu_kho_ops *ops = iommu_kho_ops_of(dev);
-	struct iommu_kho_replicate runs = { .fn = fn, .ctx = ctx };
+	struct iommu_kho_runs runs = { .fn = fn, .ctx = ctx };
 	unsigned int levels;
 	phys_addr_t top;
 	u64 *pages;
@@ -1080,10 +1074,10 @@ int iommu_kho_walk_runs(struct device *dev, iommu_kho_mapping_fn fn,
 	if (!pages)
 		return -ENOMEM;
 	err = iommu_kho_walk_leaves(top, levels, iommu_kho_map_live,
-				    iommu_kho_replicate_leaf, &runs, pages,
+				    iommu_kho_runs_leaf, &runs, pages,
 				    IOMMU_KHO_MAX_PAGES);
 	kvfree(pages);
-	return err ?: iommu_kho_replicate_flush(&runs);
+	return err ?: iommu_kho_runs_flush(&runs);
 }
 EXPORT_SYMBOL_GPL(iommu_kho_walk_runs);
 
@@ -1117,37 +1111,37 @@ bool iommu_kho_translation_kept(struct device *dev)
 }
 
 /**
- * iommu_kho_adopt_domain() - a domain with the kept translation of a device
+ * iommu_kho_adopt_domain() - a domain to take over the kept table of a device
  * @dev: a device whose translation was kept from the previous kernel
- * @fn: if not NULL, called for each run of kept mappings once it is in the
- *	new domain, in ascending IOVA order: the owner checks them against
- *	what it recorded (an error refuses the adoption)
+ * @fn: if not NULL, called for each run of kept mappings, in ascending
+ *	IOVA order: the owner checks them against what it recorded (an error
+ *	refuses the adoption)
  * @ctx: passed to @fn
- * @bytes: if not NULL, set to the number of bytes the domain maps
+ * @bytes: if not NULL, set to the number of bytes the kept table maps
  *
- * Allocates a paging domain for @dev in this kernel and gives it every
- * mapping of the kept page table, with the same IOVA, physical address and
- * permissions, and the kept domain ID. Leaves contiguous in IOVA and
- * physical memory are mapped together, with the largest page sizes they
- * allow. Attaching it to @dev (the owner
- * does, e.g. with iommu_attach_device()) then switches the device's
- * context entry from the old table to the new one in place, without a
- * moment where the entry is not present: both tables translate the same,
- * and the caches are invalidated after the switch.
+ * Allocates a paging domain for @dev in this kernel, with the kept domain
+ * ID, and walks the kept table for @fn. The domain maps nothing yet:
+ * attaching it to @dev (the owner does, e.g. with iommu_attach_device())
+ * makes the kept table, as it is, the domain's table (the IOMMU driver
+ * asks iommu_kho_take_kept_table()), without writing the device's entry:
+ * its DMA goes on being translated through the same table, and no mapping
+ * is replayed. Until then the device keeps using the kept table, and
+ * freeing the domain (iommu_kho_free_adopted_domain()) changes nothing
+ * for it.
  *
  * Return: the domain, or an ERR_PTR(): -ENOENT if @dev has no kept
  * translation (or it was adopted already), the IOMMU driver's errno if
  * this kernel's domain for @dev cannot take the kept table over (VT-d:
- * -EOPNOTSUPP for another address width), or the errno of the allocation
- * or of a mapping.
+ * -EOPNOTSUPP for another address width), -ENOMEM, or the errno of @fn.
  */
 struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 					    iommu_kho_mapping_fn fn, void *ctx,
 					    u64 *bytes)
 {
-	struct iommu_kho_replicate rep = { .fn = fn, .ctx = ctx };
+	struct iommu_kho_runs runs = { .fn = fn, .ctx = ctx };
 	const struct iommu_kho_ops *ops;
 	struct iommu_kho_in_device *d;
+	struct iommu_domain *domain;
 	u64 *pages;
 	int err;
 
@@ -1156,13 +1150,13 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 	if (!d)
 		return ERR_PTR(-ENOENT);
 	ops = iommu_kho_ops_of(dev);
-	rep.domain = iommu_paging_domain_alloc(dev);
-	if (IS_ERR(rep.domain))
-		return rep.domain;
+	domain = iommu_paging_domain_alloc(dev);
+	if (IS_ERR(domain))
+		return domain;
 	/* Same table format, and the kept domain ID */
-	err = ops->prepare_adoption(dev, rep.domain, d->rec);
+	err = ops->prepare_adoption(dev, domain, d->rec);
 	if (err) {
-		iommu_domain_free(rep.domain);
+		iommu_domain_free(domain);
 		return ERR_PTR(err);
 	}
 
@@ -1172,26 +1166,26 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 		goto err_free;
 	}
 	err = iommu_kho_walk_leaves(d->rec->top_table, d->rec->levels,
-				    iommu_kho_map_live, iommu_kho_replicate_leaf,
-				    &rep, pages, d->rec->nr_pages);
+				    iommu_kho_map_live, iommu_kho_runs_leaf,
+				    &runs, pages, d->rec->nr_pages);
 	kvfree(pages);
 	if (!err)
-		err = iommu_kho_replicate_flush(&rep);
+		err = iommu_kho_runs_flush(&runs);
 	if (err) {
-		dev_warn(dev, "kept translation not adopted: replicating or checking its mappings failed (%pe)\n",
+		dev_warn(dev, "kept translation not adopted: checking its mappings failed (%pe); it stays on the kept table\n",
 			 ERR_PTR(err));
 		goto err_free;
 	}
-	d->mappings = rep.nr;
+	d->mappings = runs.nr;
 	if (bytes)
-		*bytes = rep.bytes;
-	dev_dbg(dev, "kept translation adopted: %lu mapping(s) in a new domain, domain ID %u\n",
-		rep.nr, d->rec->domain_id);
-	return rep.domain;
+		*bytes = runs.bytes;
+	dev_dbg(dev, "kept translation to be adopted: %lu mapping(s), domain ID %u\n",
+		runs.nr, d->rec->domain_id);
+	return domain;
 
 err_free:
-	ops->cancel_adoption(rep.domain);
-	iommu_domain_free(rep.domain);
+	ops->cancel_adoption(domain);
+	iommu_domain_free(domain);
 	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_GPL(iommu_kho_adopt_domain);
@@ -1211,62 +1205,64 @@ void iommu_kho_free_adopted_domain(struct iommu_domain *domain)
 EXPORT_SYMBOL_GPL(iommu_kho_free_adopted_domain);
 
 /**
- * iommu_kho_switch_kept() - may a kept entry switch to a new table in place?
+ * iommu_kho_take_kept_table() - may an attached domain take the kept table?
  * @addr: the device an adopted domain is being attached to
- * @did: the domain ID of that domain
+ * @entry: what the device's entry, kept from the previous kernel, says now
  *
  * Called by the IOMMU driver, under its own spinlock, when it attaches a
  * domain to a device whose entry it kept from the previous kernel, after
- * checking that the entry still carries @did and the domain's table
- * format. If the device's translation is kept and not adopted yet, and
- * @did is the kept domain ID (so the domain is the one
- * iommu_kho_adopt_domain() made), the device is marked adopted and the
- * driver replaces only the entry's table pointer, with one store, then
- * invalidates its caches: there is no moment without translation. The old
- * table pages are freed by iommu_kho_release_old_tables().
+ * checking that the domain has @entry's domain ID and table format. If the
+ * device's translation is kept and not adopted yet, and @entry still
+ * names its recorded table and domain ID (so the domain is the one
+ * iommu_kho_adopt_domain() made), every page of the kept table becomes an
+ * IOMMU page of this kernel (iommu_pages_adopt()) and the device is marked
+ * adopted. The driver then makes the table the domain's own
+ * (pt_iommu_<fmt>_adopt_table()) and leaves the entry as it is: the domain
+ * frees those pages as it unmaps and when it is freed.
  *
- * Return: true if the driver switches the entry in place.
+ * Return: true if the driver gives the kept table to the domain.
  */
-bool iommu_kho_switch_kept(const struct kho_devices_pci_addr *addr, u16 did)
+bool iommu_kho_take_kept_table(const struct kho_devices_pci_addr *addr,
+			       const struct iommu_kho_entry *entry)
 {
-	struct iommu_kho_in_device *d;
-
-	/* Under a spinlock: iommu_kho_flb_finish() waits for us to free it. */
-	guard(rcu)();
-	d = iommu_kho_in_find_kept(READ_ONCE(iommu_kho_in), addr);
-	if (!d || d->adopted || d->rec->domain_id != did)
-		return false;
-	d->adopted = true;
-	return true;
-}
-EXPORT_SYMBOL_GPL(iommu_kho_switch_kept);
-
-/**
- * iommu_kho_release_old_tables() - free a kept table once it was replaced
- * @dev: a device whose adopted domain is attached
- *
- * Return: the number of page-table pages freed, 0 if the switch did not
- * happen (the old table then stays in place).
- */
-unsigned int iommu_kho_release_old_tables(struct device *dev)
-{
-	struct kho_devices_pci_addr addr;
+	struct iommu_kho_incoming *in;
 	struct iommu_kho_in_device *d;
 	u32 i;
 
-	guard(mutex)(&iommu_kho_lock);
-	if (!dev_is_pci(dev) || !iommu_kho_in)
-		return 0;
-	addr = pci_kho_addr(to_pci_dev(dev));
-	d = iommu_kho_in_find_kept(iommu_kho_in, &addr);
-	if (!d || !d->adopted || d->freed)
-		return 0;
+	/* Under a spinlock: iommu_kho_flb_finish() waits for us to free it. */
+	guard(rcu)();
+	in = READ_ONCE(iommu_kho_in);
+	d = iommu_kho_in_find_kept(in, addr);
+	if (!d || d->adopted || d->rec->domain_id != entry->domain_id ||
+	    d->rec->top_table != entry->top_table ||
+	    d->rec->levels != entry->levels)
+		return false;
 	for (i = 0; i < d->rec->nr_pages; i++)
-		__free_page(phys_to_page(iommu_kho_in->page_list[d->rec->first_page + i]));
-	d->freed = true;
-	return d->rec->nr_pages;
+		iommu_pages_adopt(phys_to_virt(in->page_list[d->rec->first_page + i]));
+	d->adopted = true;
+	return true;
 }
-EXPORT_SYMBOL_GPL(iommu_kho_release_old_tables);
+EXPORT_SYMBOL_GPL(iommu_kho_take_kept_table);
+
+/* Is the device of an adopted record translated through its kept table? */
+static bool iommu_kho_table_in_place(const struct iommu_kho_in_device *d)
+{
+	const struct kho_devices_pci_addr *a = &d->rec->addr;
+	const struct iommu_kho_ops *ops;
+	struct pci_dev *pdev;
+	unsigned int levels;
+	phys_addr_t top;
+	int err = -ENODEV;
+
+	pdev = pci_get_domain_bus_and_slot(a->segment, a->bus, a->devfn);
+	if (!pdev)
+		return false;
+	ops = iommu_kho_ops_of(&pdev->dev);
+	if (ops)
+		err = ops->live_table(&pdev->dev, &top, &levels);
+	pci_dev_put(pdev);
+	return !err && top == d->rec->top_table;
+}
 
 /* debugfs: kho_devices/iommu/devices */
 
@@ -1296,8 +1292,9 @@ static int iommu_kho_devices_show(struct seq_file *m, void *unused)
 			   d->accepted ? "pending" : "blocked",
 			   r->domain_id, r->nr_pages);
 		if (d->adopted)
-			seq_printf(m, " mappings=%lu old_tables=%s", d->mappings,
-				   d->freed ? "freed" : "kept");
+			seq_printf(m, " mappings=%lu table=%s", d->mappings,
+				   iommu_kho_table_in_place(d) ? "in-place" :
+				   "replaced");
 		if (d->reason)
 			seq_printf(m, " reason=\"%s\"", d->reason);
 		seq_putc(m, '\n');
@@ -1384,12 +1381,12 @@ static int iommu_kho_snapshot_in(void *buf, size_t size)
 	if (in->pages)
 		bytes += folio_size(in->pages);
 	for (i = 0; i < in->nr; i++)
-		if (!in->devs[i].freed)
+		if (!in->devs[i].adopted)
 			bytes += (u64)in->devs[i].rec->nr_pages * PAGE_SIZE;
 	for (i = 0; i < in->nr; i++) {
 		if (!in->devs[i].accepted)
 			refused |= BIT_ULL(i);
-		if (in->devs[i].freed)
+		if (in->devs[i].adopted)
 			released |= BIT_ULL(i);
 	}
 	err = kho_devices_snapshot_u64(buf, "handover", virt_to_phys(fdt));
@@ -1407,10 +1404,10 @@ static int iommu_kho_snapshot_in(void *buf, size_t size)
 	err = err ?: kho_devices_snapshot_mem(buf, "pages", virt_to_phys(pages),
 					      pages, in->nr_pages * sizeof(u64),
 					      0);
-	/* The tables of the records accepted and not freed since */
+	/* The tables of the records accepted and not given to a domain since */
 	for (i = 0; i < in->nr && !err; i++) {
 		d = &in->devs[i];
-		if (d->accepted && !d->freed)
+		if (d->accepted && !d->adopted)
 			err = iommu_kho_snapshot_tables(buf, in->page_list +
 							d->rec->first_page,
 							d->rec->nr_pages);

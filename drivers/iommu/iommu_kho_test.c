@@ -62,9 +62,9 @@ static struct kho_devices_forge iommu_kho_test_forger = {
 };
 
 /*
- * adopt (test hook): "BDF" adopts the kept translation of that device into
- * a new domain, attaches it (switching the context entry in place) and
- * frees the old table. The domain stays attached until reboot.
+ * adopt (test hook): "BDF" makes a new domain for the kept translation of
+ * that device and attaches it, which makes the kept table the domain's
+ * own. The domain stays attached until reboot.
  */
 static ssize_t iommu_kho_test_adopt_write(struct file *file,
 					  const char __user *ubuf, size_t len,
@@ -90,8 +90,7 @@ static ssize_t iommu_kho_test_adopt_write(struct file *file,
 		if (err)
 			iommu_domain_free(domain);
 		else
-			pci_info(pdev, "test hook: adopted domain attached, %u old table page(s) freed\n",
-				 iommu_kho_release_old_tables(&pdev->dev));
+			pci_info(pdev, "test hook: adopted domain attached\n");
 	}
 	pci_dev_put(pdev);
 	return err ?: len;

@@ -30,10 +30,10 @@
  *
  * New kernel. The container is retrieved with its session (LUO's
  * retrieve_with_session), before userspace can get any file of it, and
- * that rebuilds both: a container file with type1 that has
- * taken over the adopted IOMMU domain (same mappings, same domain ID, the
- * context entry switched in place) and every mapping with its IOVA, size
- * and permissions but no user address; the group attached through an
+ * that rebuilds both: a container file with type1 that has taken over
+ * the adopted IOMMU domain (the kept page table as it is, same domain ID,
+ * the context entry untouched) and every mapping with its IOVA, size and
+ * permissions but no user address; the group attached through an
  * internal group file. The memfds behind the mappings are retrieved at the
  * same time (liveupdate_get_file_incoming()) and type1 pins, through them,
  * every page the kept translation maps, refusing a memfd that does not

@@ -83,7 +83,7 @@ int iommu_kho_fdt_parse(const void *fdt, size_t size,
  * @live_table: the top table and levels of @dev's live translation. 0, or
  *	-ENXIO if it has none.
  * @prepare_adoption: make @domain, just allocated for @dev, ready to
- *	replace the kept table of @rec: the same table format and the kept
+ *	take over the kept table of @rec: the same table format and the kept
  *	domain ID. 0, or an errno with the reason logged.
  * @cancel_adoption: undo @prepare_adoption before @domain is freed
  *	without having been attached.
@@ -91,7 +91,7 @@ int iommu_kho_fdt_parse(const void *fdt, size_t size,
  * An IOMMU driver points &struct iommu_ops.kho_ops at its implementation.
  * The same driver calls, from its own code, iommu_kho_outgoing_on_unit()
  * and iommu_kho_outgoing_has() at kexec, iommu_kho_keep_unit() and
- * iommu_kho_claim_entry() at boot, and iommu_kho_switch_kept() when it
+ * iommu_kho_claim_entry() at boot, and iommu_kho_take_kept_table() when it
  * attaches an adopted domain.
  */
 struct iommu_kho_ops {
@@ -132,7 +132,6 @@ int iommu_kho_walk_runs(struct device *dev, iommu_kho_mapping_fn fn,
 bool iommu_kho_translation_kept(struct device *dev);
 int iommu_kho_check_device(struct device *dev);
 void iommu_kho_free_adopted_domain(struct iommu_domain *domain);
-unsigned int iommu_kho_release_old_tables(struct device *dev);
 
 /* For the IOMMU drivers that implement &struct iommu_kho_ops */
 unsigned int iommu_kho_outgoing_on_unit(u64 unit_reg_base);
@@ -144,7 +143,8 @@ const char *iommu_kho_claim_entry(u64 unit_reg_base,
 				  const struct kho_devices_pci_addr *addr,
 				  const struct iommu_kho_entry *entry,
 				  u32 nr_domain_ids);
-bool iommu_kho_switch_kept(const struct kho_devices_pci_addr *addr, u16 did);
+bool iommu_kho_take_kept_table(const struct kho_devices_pci_addr *addr,
+			       const struct iommu_kho_entry *entry);
 #else
 static inline int iommu_kho_check_device(struct device *dev)
 {

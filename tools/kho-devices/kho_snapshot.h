@@ -24,7 +24,7 @@ struct kho_snap_device {
 	uint64_t unit, top_table;
 	unsigned int domain, levels, translation_type;
 	uint32_t table_pages;
-	bool tables_released;		/* incoming: adopted, old tables freed */
+	bool tables_released;		/* incoming: adopted, table a domain's */
 	/* iommu: what the kept table maps; vfio: filled from iommu's */
 	bool leaves_known;
 	uint64_t leaves[3];		/* 4 KiB, 2 MiB, 1 GiB pages */

@@ -24,9 +24,9 @@
  *   domain IDs in use); intel_iommu_kho_adopt_contexts() then clears each
  *   copied context entry iommu_kho_claim_entry() does not keep.
  * - Adoption: @prepare_adoption checks the new domain's address width and
- *   gives it the kept domain ID; intel_iommu_kho_switch_context() swaps
- *   the table pointer of the kept context entry when that domain is
- *   attached.
+ *   gives it the kept domain ID; when that domain is attached,
+ *   intel_iommu_kho_attach_kept() makes the kept page table its own
+ *   (generic_pt) and leaves the context entry as it is.
  *
  * Scalable mode would add a PASID table between context entry and page
  * table: a new record version, and these same steps on the PASID entry.
@@ -37,6 +37,7 @@
 #include <linux/iommu.h>
 #include <linux/iommu_kho.h>
 #include <linux/kho/abi/iommu.h>
+#include <linux/kho_devices.h>
 #include <linux/kho_dma_policy.h>
 #include <linux/pci.h>
 
@@ -294,37 +295,51 @@ void intel_iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 }
 
 /**
- * intel_iommu_kho_switch_context() - switch a kept context entry to a new table
+ * intel_iommu_kho_attach_kept() - attach an adopted domain to its kept entry
  * @iommu: the unit
  * @ce: the device's context entry, copied from the previous kernel
  * @bus: its bus number
  * @devfn: its device and function number
- * @did: the domain ID of the domain being attached
- * @top: physical address of that domain's top table
- * @aw: its address width field
+ * @domain: the domain being attached, with nothing mapped yet
+ * @did: its domain ID
  *
  * Called by intel-iommu, with @iommu->lock held, when it attaches a domain
  * to a device whose context entry was copied. If the entry is a kept
- * device's and the new domain is the one iommu_kho_adopt_domain() made
- * (same domain ID and address width), only the table pointer changes: one
- * 64-bit store, then the context cache and IOTLB are invalidated.
+ * device's and @domain is the one iommu_kho_adopt_domain() made (same
+ * domain ID and address width), @domain takes the kept page table over as
+ * its own (pt_iommu_vtdss_adopt_table()). The context entry is not
+ * written: it already points at that table with that domain ID, so the
+ * device's DMA goes on being translated as it was, and no cache needs
+ * invalidating.
  *
- * Return: true if the entry was switched in place.
+ * Return: true if @domain now owns the kept table and the entry stays as
+ * it is; false if the caller sets the entry up as for any copied entry.
  */
-bool intel_iommu_kho_switch_context(struct intel_iommu *iommu,
-				    struct context_entry *ce, u8 bus, u8 devfn,
-				    u16 did, u64 top, u8 aw)
+bool intel_iommu_kho_attach_kept(struct intel_iommu *iommu,
+				 struct context_entry *ce, u8 bus, u8 devfn,
+				 struct dmar_domain *domain, u16 did)
 {
 	struct kho_devices_pci_addr addr = intel_iommu_kho_addr(iommu, bus, devfn);
+	struct pt_iommu_vtdss_hw_info hw;
+	struct iommu_kho_entry e;
+	int err;
 
 	assert_spin_locked(&iommu->lock);
-	if (!context_present(ce) || context_domain_id(ce) != did ||
-	    (ce->hi & 7) != aw || !iommu_kho_switch_kept(&addr, did))
+	if (!context_present(ce))
 		return false;
-	WRITE_ONCE(ce->lo, (ce->lo & ~VTD_PAGE_MASK) | top);
-	__iommu_flush_cache(iommu, ce, sizeof(*ce));
-	iommu->flush.flush_context(iommu, did, PCI_DEVID(bus, devfn),
-				   DMA_CCMD_MASK_NOBIT, DMA_CCMD_DEVICE_INVL);
-	iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
+	e = intel_iommu_kho_entry(ce);
+	pt_iommu_vtdss_hw_info(&domain->sspt, &hw);
+	if (e.domain_id != did || e.levels != hw.aw + 2 ||
+	    !iommu_kho_take_kept_table(&addr, &e))
+		return false;
+	err = pt_iommu_vtdss_adopt_table(&domain->sspt,
+					 phys_to_virt(e.top_table),
+					 e.levels - 1);
+	if (err) {
+		/* Cannot happen for a fresh domain of the kept width. */
+		pr_err("%s: kept table not adopted (%pe): blocked until the domain maps it\n",
+		       kho_devices_pci_name(&addr).str, ERR_PTR(err));
+		return false;
+	}
 	return true;
 }

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 struct context_entry;
+struct dmar_domain;
 struct intel_iommu;
 struct iommu_kho_ops;
 
@@ -19,9 +20,9 @@ extern const struct iommu_kho_ops intel_iommu_kho_ops;
 bool intel_iommu_kho_shutdown_unit(struct intel_iommu *iommu);
 bool intel_iommu_kho_keep_translation(struct intel_iommu *iommu);
 void intel_iommu_kho_adopt_contexts(struct intel_iommu *iommu);
-bool intel_iommu_kho_switch_context(struct intel_iommu *iommu,
-				    struct context_entry *ce, u8 bus, u8 devfn,
-				    u16 did, u64 top, u8 aw);
+bool intel_iommu_kho_attach_kept(struct intel_iommu *iommu,
+				 struct context_entry *ce, u8 bus, u8 devfn,
+				 struct dmar_domain *domain, u16 did);
 #else
 #define INTEL_IOMMU_KHO_OPS	NULL
 
@@ -39,10 +40,11 @@ static inline void intel_iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 {
 }
 
-static inline bool intel_iommu_kho_switch_context(struct intel_iommu *iommu,
-						  struct context_entry *ce,
-						  u8 bus, u8 devfn, u16 did,
-						  u64 top, u8 aw)
+static inline bool intel_iommu_kho_attach_kept(struct intel_iommu *iommu,
+					       struct context_entry *ce,
+					       u8 bus, u8 devfn,
+					       struct dmar_domain *domain,
+					       u16 did)
 {
 	return false;
 }

@@ -215,12 +215,11 @@ long kho_proc_value(const char *path, const char *key)
 }
 
 /*
- * Page pins held in the whole system: acquired minus released. The
- * counters are folded first (vm.stat_refresh), or per-CPU deltas not yet
- * added up would make two readings differ by a few pins either way.
- * -1 if they cannot be folded.
+ * A counter of /proc/vmstat, folded first (vm.stat_refresh): per-CPU
+ * deltas not yet added up would make two readings differ by a few either
+ * way. -1 if it cannot be folded or read.
  */
-long kho_pins_held(void)
+long kho_vmstat(const char *key)
 {
 	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
 
@@ -231,8 +230,17 @@ long kho_pins_held(void)
 		return -1;
 	}
 	close(fd);
-	return kho_proc_value("/proc/vmstat", "nr_foll_pin_acquired") -
-	       kho_proc_value("/proc/vmstat", "nr_foll_pin_released");
+	return kho_proc_value("/proc/vmstat", key);
+}
+
+/* Page pins held in the whole system: acquired minus released; -1 on error */
+long kho_pins_held(void)
+{
+	long acquired = kho_vmstat("nr_foll_pin_acquired");
+
+	if (acquired < 0)
+		return -1;
+	return acquired - kho_proc_value("/proc/vmstat", "nr_foll_pin_released");
 }
 
 /*

@@ -24,6 +24,7 @@ long long kho_debugfs_value(const char *path, const char *tag,
 			    const char *key);
 void kho_fill_pattern(uint8_t *p, size_t len, uint64_t seed);
 long kho_proc_value(const char *path, const char *key);
+long kho_vmstat(const char *key);
 long kho_pins_held(void);
 int kho_debugfs_lines(const char *path, const char *prefix, const char *text);
 void kho_debugfs_line(const char *path, const char *prefix, char *line,

@@ -2,11 +2,12 @@
 # The next kernel adopts a kept translation into a domain of its own
 # while the device is doing DMA: edu's translation is kept across the
 # kexec; in the new kernel edu is kicked to DMA through its IOVA and, at
-# the same moment, the kept page table is replicated into a new domain
-# that is attached in place of it (context entry switched with one store,
-# no gap) and the old table is freed. The DMA lands, nothing faults, and a
-# second DMA after the old table is gone lands too: the new domain
-# translates. iommu_kho_dma does each stage and judges it (KTAP).
+# the same moment, a new domain is attached that takes the kept page
+# table over as it is (generic_pt adopts it; the context entry is not
+# written). The DMA lands, nothing faults, the entry still points at the
+# kept table, its pages are counted as IOMMU pages, and a second DMA
+# through the adopted domain lands too. iommu_kho_dma does each stage
+# and judges it (KTAP).
 KHO_MACHINE="edu"
 
 EDU=0000:00:05.0
