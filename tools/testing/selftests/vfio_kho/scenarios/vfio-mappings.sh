@@ -4,7 +4,8 @@
 # in a row. kho-inspect shows every mapping handed over each time, a kept
 # translation of ten 2 MiB and 3340 4 KiB IOMMU pages, and, once the
 # container adopted it and hands it over again, the same pages in the
-# fewest table pages that can hold them: adoption splits no 2 MiB page.
+# very table pages of the first handover: the kept table was taken over
+# as it is, no 2 MiB page split, no page added.
 # A hugetlb memfd in the container is refused with -EOPNOTSUPP at
 # preserve (vfio_kho_mappings, kselftest harness).
 KHO_MACHINE="igb"
