@@ -35,10 +35,13 @@
  * with -ERANGE and preserves nothing; kho_dma_preserve_ranges() is the way
  * the other parts hand memory over.
  *
- * The PCI part shows the verdict for every PCI device in sysfs
- * (kho_preservable, from kho_dma_device_verdict()) and keeps the declared
- * reach in &struct pci_dev; the pages handed over through this file are
- * counted in debugfs (kho_devices/policy/preserved_pages).
+ * The PCI part asks for a PCI function (pci_kho_dma_check()), and shows
+ * the verdict for every PCI device in sysfs (kho_preservable, from
+ * kho_dma_device_verdict()). What only it knows, the declared reach and
+ * which functions it hands over, it passes with the question (&struct
+ * kho_dma_pci_state): the policy reads nothing of a function that the PCI
+ * core does not own. The pages handed over through this file are counted
+ * in debugfs (kho_devices/policy/preserved_pages).
  *
  * This file does not preserve devices itself and keeps no per-device state.
  */
@@ -229,6 +232,7 @@ EXPORT_SYMBOL_IF_KUNIT(kho_dma_reach_from_table);
 
 struct kho_dma_group_count {
 	struct device *self;
+	bool (*preserved)(struct device *dev);
 	unsigned int others;
 	unsigned int others_preserved;
 };
@@ -240,18 +244,19 @@ static int kho_dma_count_group_member(struct device *dev, void *data)
 	if (dev == count->self)
 		return 0;
 	count->others++;
-	if (dev_is_pci(dev) && to_pci_dev(dev)->kho_preserved)
+	if (count->preserved && count->preserved(dev))
 		count->others_preserved++;
 	return 0;
 }
 
-static void kho_dma_gather_reach(struct pci_dev *pdev, struct kho_dma_facts *f)
+static void kho_dma_gather_reach(struct pci_dev *pdev, u8 declared_bits,
+				 struct kho_dma_facts *f)
 {
 	struct device_driver *drv = READ_ONCE(pdev->dev.driver);
 
-	if (pdev->kho_dma_reach_bits) {
+	if (declared_bits) {
 		f->reach_source = KHO_DMA_REACH_DECLARED;
-		f->dma_reach = DMA_BIT_MASK(pdev->kho_dma_reach_bits);
+		f->dma_reach = DMA_BIT_MASK(declared_bits);
 	} else if (drv && !to_pci_driver(drv)->driver_managed_dma &&
 		   pdev->dev.dma_mask) {
 		f->reach_source = KHO_DMA_REACH_DRIVER;
@@ -267,6 +272,7 @@ static void kho_dma_gather_reach(struct pci_dev *pdev, struct kho_dma_facts *f)
 /**
  * kho_dma_policy_gather() - collect the facts the policy needs about a device
  * @dev: the device
+ * @pci: what the PCI part knows of it, if it is a PCI function
  * @facts: filled in
  *
  * Reads the device's state once; kho_dma_policy_evaluate() judges it. The
@@ -274,9 +280,13 @@ static void kho_dma_gather_reach(struct pci_dev *pdev, struct kho_dma_facts *f)
  * device lock.
  */
 static void kho_dma_policy_gather(struct device *dev,
+				  const struct kho_dma_pci_state *pci,
 				  struct kho_dma_facts *facts)
 {
-	struct kho_dma_group_count count = { .self = dev };
+	struct kho_dma_group_count count = {
+		.self = dev,
+		.preserved = pci ? pci->preserved : NULL,
+	};
 	struct iommu_group *group;
 	struct pci_dev *pdev;
 
@@ -298,7 +308,7 @@ static void kho_dma_policy_gather(struct device *dev,
 	facts->restricted_pool = dev->dma_io_tlb_mem &&
 				 dev->dma_io_tlb_mem != &io_tlb_default_mem;
 #endif
-	kho_dma_gather_reach(pdev, facts);
+	kho_dma_gather_reach(pdev, pci ? pci->declared_reach_bits : 0, facts);
 
 	group = iommu_group_get(dev);
 	if (group) {
@@ -314,6 +324,7 @@ static void kho_dma_policy_gather(struct device *dev,
 /**
  * kho_dma_device_check() - may this device be handed over to the next kernel?
  * @dev: the device, referenced by the caller
+ * @pci: what the PCI part knows of it (pci_kho_dma_check() passes it)
  * @reason: if not NULL, set to the reason text when the answer is no
  *
  * The call the other parts make at preserve time. A refusal is logged once,
@@ -321,13 +332,15 @@ static void kho_dma_policy_gather(struct device *dev,
  *
  * Return: 0 if it may, else the errno of the first rule it breaks.
  */
-int kho_dma_device_check(struct device *dev, const char **reason)
+int kho_dma_device_check(struct device *dev,
+			 const struct kho_dma_pci_state *pci,
+			 const char **reason)
 {
 	struct kho_dma_facts facts;
 	enum kho_dma_rule rule;
 	int err;
 
-	kho_dma_policy_gather(dev, &facts);
+	kho_dma_policy_gather(dev, pci, &facts);
 	err = kho_dma_policy_evaluate(&facts, &rule);
 	if (!err)
 		return 0;
@@ -347,6 +360,7 @@ EXPORT_SYMBOL_GPL(kho_dma_device_check);
 /**
  * kho_dma_device_verdict() - the policy's answer for a device, silently
  * @dev: the device, referenced by the caller
+ * @pci: what the PCI part knows of it
  *
  * What kho_dma_device_check() answers, without its log line: for readers
  * such as sysfs, which must neither log nor take the device lock (a
@@ -355,12 +369,13 @@ EXPORT_SYMBOL_GPL(kho_dma_device_check);
  * Return: NULL if @dev may be handed over, else the reason of the first
  * rule it breaks.
  */
-const char *kho_dma_device_verdict(struct device *dev)
+const char *kho_dma_device_verdict(struct device *dev,
+				   const struct kho_dma_pci_state *pci)
 {
 	struct kho_dma_facts facts;
 	enum kho_dma_rule rule;
 
-	kho_dma_policy_gather(dev, &facts);
+	kho_dma_policy_gather(dev, pci, &facts);
 	if (!kho_dma_policy_evaluate(&facts, &rule))
 		return NULL;
 	return kho_dma_rule_reason(rule);

@@ -45,7 +45,8 @@
  * The state of both directions is in debugfs, kho_devices/pci/functions.
  * Every PCI device shows in sysfs what the policy says of it
  * (kho_preservable) and the DMA reach its owner declared
- * (kho_dma_reach_bits), which the policy reads.
+ * (kho_dma_reach_bits), which it passes to the policy with each question
+ * (pci_kho_dma_check()).
  *
  * Not preserved, to be set up again by the owner: MSI and MSI-X (the PCI
  * core disables them during enumeration), saved config state, runtime PM
@@ -333,6 +334,40 @@ static int pci_kho_outgoing_find(struct pci_dev *pdev)
 	return -ENOENT;
 }
 
+static bool pci_kho_dev_preserved(struct device *dev)
+{
+	return dev_is_pci(dev) && pci_kho_is_preserved(to_pci_dev(dev));
+}
+
+/* What only the PCI part knows of @pdev, for the policy */
+static struct kho_dma_pci_state pci_kho_dma_state(struct pci_dev *pdev)
+{
+	return (struct kho_dma_pci_state){
+		.declared_reach_bits = READ_ONCE(pdev->kho_dma_reach_bits),
+		.preserved = pci_kho_dev_preserved,
+	};
+}
+
+/**
+ * pci_kho_dma_check() - may this function be handed over, says the policy?
+ * @pdev: the function, referenced by the caller
+ *
+ * Asks kho_dma_device_check() with what only the PCI part knows of the
+ * function: the DMA reach its owner declared and which functions of its
+ * IOMMU group are handed over already. Walks the IOMMU group: not to be
+ * called with pci_kho_lock or iommu_kho_lock held.
+ *
+ * Return: 0 if the policy lets it go, else the errno of the rule it
+ * breaks, logged by the policy.
+ */
+int pci_kho_dma_check(struct pci_dev *pdev)
+{
+	struct kho_dma_pci_state state = pci_kho_dma_state(pdev);
+
+	return kho_dma_device_check(&pdev->dev, &state, NULL);
+}
+EXPORT_SYMBOL_GPL(pci_kho_dma_check);
+
 /**
  * pci_kho_preserve() - hand a PCI function over to the next kernel
  * @pdev: the function, an endpoint
@@ -363,7 +398,7 @@ int pci_kho_preserve(struct pci_dev *pdev, const char *driver)
 	 * before iommu_kho_lock and pci_kho_lock elsewhere: check it first,
 	 * without pci_kho_lock.
 	 */
-	err = kho_dma_device_check(&pdev->dev, NULL);
+	err = pci_kho_dma_check(pdev);
 	if (err)
 		return err;	/* the policy has logged the rule */
 	guard(mutex)(&pci_kho_lock);
@@ -1140,7 +1175,8 @@ late_initcall_sync(pci_kho_boot_done);
 static ssize_t kho_preservable_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
-	const char *reason = kho_dma_device_verdict(dev);
+	struct kho_dma_pci_state state = pci_kho_dma_state(to_pci_dev(dev));
+	const char *reason = kho_dma_device_verdict(dev, &state);
 
 	if (!reason)
 		return sysfs_emit(buf, "yes\n");

@@ -237,7 +237,7 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	 * Nothing partial: a container is not frozen for a device that
 	 * cannot follow it (policy, IOMMU unit and mode).
 	 */
-	err = kho_dma_device_check(&pdev->dev, NULL);
+	err = pci_kho_dma_check(pdev);
 	if (!err)
 		err = iommu_kho_check_device(&pdev->dev);
 	if (err) {

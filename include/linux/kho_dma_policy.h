@@ -113,6 +113,22 @@ struct kho_dma_range {
 	u64 size;
 };
 
+/**
+ * struct kho_dma_pci_state - what the PCI part knows of a function
+ * @declared_reach_bits: the DMA reach its owner declared in sysfs
+ *	(kho_dma_reach_bits), 0 if none
+ * @preserved: tells whether another device of its IOMMU group is handed
+ *	over already
+ *
+ * The PCI part owns these (they are not the PCI core's) and passes them to
+ * the policy with the device: the policy reads nothing of a PCI function
+ * that the PCI core does not own.
+ */
+struct kho_dma_pci_state {
+	u8 declared_reach_bits;
+	bool (*preserved)(struct device *dev);
+};
+
 /* Memory handed over for device state must start at or above this. */
 #define KHO_DMA_MIN_PHYS	((phys_addr_t)KHO_DEVICES_MIN_PHYS)
 
@@ -122,8 +138,11 @@ int kho_dma_policy_evaluate(const struct kho_dma_facts *facts,
 const char *kho_dma_rule_reason(enum kho_dma_rule rule);
 int kho_dma_rule_errno(enum kho_dma_rule rule);
 u64 kho_dma_reach_from_table(u16 vendor, u16 device);
-int kho_dma_device_check(struct device *dev, const char **reason);
-const char *kho_dma_device_verdict(struct device *dev);
+int kho_dma_device_check(struct device *dev,
+			 const struct kho_dma_pci_state *pci,
+			 const char **reason);
+const char *kho_dma_device_verdict(struct device *dev,
+				   const struct kho_dma_pci_state *pci);
 int kho_dma_check_ranges(struct device *dev, const struct kho_dma_range *ranges,
 			 unsigned int nr);
 int kho_dma_preserve_ranges(struct device *dev,
