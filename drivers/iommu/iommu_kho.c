@@ -1039,6 +1039,22 @@ static int iommu_kho_runs_leaf(u64 iova, u64 pte, u64 size, void *ctx)
 	return err;
 }
 
+/* Walk a table of at most @max pages and give its runs to @runs->fn */
+static int iommu_kho_walk_table_runs(phys_addr_t top, unsigned int levels,
+				     u32 max, struct iommu_kho_runs *runs)
+{
+	u64 *pages;
+	int err;
+
+	pages = kvmalloc_array(max, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	err = iommu_kho_walk_leaves(top, levels, iommu_kho_map_live,
+				    iommu_kho_runs_leaf, runs, pages, max);
+	kvfree(pages);
+	return err ?: iommu_kho_runs_flush(runs);
+}
+
 /**
  * iommu_kho_walk_runs() - the runs of a device's translation, live
  * @dev: a PCI device behind an IOMMU whose driver implements &struct
@@ -1062,7 +1078,6 @@ int iommu_kho_walk_runs(struct device *dev, iommu_kho_mapping_fn fn,
 	struct iommu_kho_runs runs = { .fn = fn, .ctx = ctx };
 	unsigned int levels;
 	phys_addr_t top;
-	u64 *pages;
 	int err;
 
 	if (!dev_is_pci(dev) || !ops)
@@ -1070,14 +1085,8 @@ int iommu_kho_walk_runs(struct device *dev, iommu_kho_mapping_fn fn,
 	err = ops->live_table(dev, &top, &levels);
 	if (err)
 		return err;
-	pages = kvmalloc_array(IOMMU_KHO_MAX_PAGES, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return -ENOMEM;
-	err = iommu_kho_walk_leaves(top, levels, iommu_kho_map_live,
-				    iommu_kho_runs_leaf, &runs, pages,
-				    IOMMU_KHO_MAX_PAGES);
-	kvfree(pages);
-	return err ?: iommu_kho_runs_flush(&runs);
+	return iommu_kho_walk_table_runs(top, levels, IOMMU_KHO_MAX_PAGES,
+					 &runs);
 }
 EXPORT_SYMBOL_GPL(iommu_kho_walk_runs);
 
@@ -1142,7 +1151,6 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 	const struct iommu_kho_ops *ops;
 	struct iommu_kho_in_device *d;
 	struct iommu_domain *domain;
-	u64 *pages;
 	int err;
 
 	guard(mutex)(&iommu_kho_lock);
@@ -1160,17 +1168,8 @@ struct iommu_domain *iommu_kho_adopt_domain(struct device *dev,
 		return ERR_PTR(err);
 	}
 
-	pages = kvmalloc_array(d->rec->nr_pages, sizeof(u64), GFP_KERNEL);
-	if (!pages) {
-		err = -ENOMEM;
-		goto err_free;
-	}
-	err = iommu_kho_walk_leaves(d->rec->top_table, d->rec->levels,
-				    iommu_kho_map_live, iommu_kho_runs_leaf,
-				    &runs, pages, d->rec->nr_pages);
-	kvfree(pages);
-	if (!err)
-		err = iommu_kho_runs_flush(&runs);
+	err = iommu_kho_walk_table_runs(d->rec->top_table, d->rec->levels,
+					d->rec->nr_pages, &runs);
 	if (err) {
 		dev_warn(dev, "kept translation not adopted: checking its mappings failed (%pe); it stays on the kept table\n",
 			 ERR_PTR(err));
