@@ -59,10 +59,15 @@
  * levels, page-table pages and metadata bytes handed over; in the next
  * kernel kept, blocked with the reason, or adopted).
  *
+ * The devices of one domain (several groups in one VFIO container) are
+ * recorded each, naming one run of table pages: the run is preserved,
+ * restored and adopted once, by the first device whose domain is attached;
+ * the others attach to that same domain and leave their entries as they
+ * are.
+ *
  * Not done yet: scalable mode (the ABI names the translation type so that
- * a PASID-table version can follow), AMD-Vi, several devices sharing one
- * domain (each is recorded, and adopted, on its own), and freeing the old
- * root and context table pages, which stay reserved. The kept table is
+ * a PASID-table version can follow), AMD-Vi, and freeing the old root and
+ * context table pages, which stay reserved. The kept table is
  * checked and walked by iommu_kho_format.c's walker, not generic_pt's: it
  * reads a table nothing vouches for yet and is fuzzed in userspace.
  */
@@ -118,6 +123,7 @@ struct iommu_kho_in_device {
 	const struct iommu_kho_device_ser *rec;
 	bool accepted;
 	bool kept;
+	bool restored;		/* its table's pages, by it or a sharer */
 	bool adopted;		/* its table is a domain's now */
 	bool unit_seen;
 	unsigned long mappings;
@@ -326,6 +332,36 @@ static int iommu_kho_check_high(struct device *dev, const u64 *pages, u32 nr,
 	return 0;
 }
 
+/*
+ * The record of a device already handed over whose domain @dev's is: the
+ * devices of one domain share its table, handed over once.
+ */
+static int iommu_kho_find_same_domain(struct iommu_domain *domain,
+				      const struct iommu_kho_device_ser *rec)
+{
+	const struct iommu_kho_device_ser *other;
+	u32 i;
+
+	for (i = 0; i < iommu_kho_out->nr_devices; i++) {
+		other = &iommu_kho_out->devices[i];
+		if (iommu_kho_frozen[i] == domain &&
+		    other->top_table == rec->top_table &&
+		    other->levels == rec->levels)
+			return i;
+	}
+	return -ENOENT;
+}
+
+/* How many records share the table run that starts at @first_page */
+static u32 iommu_kho_run_users(u32 first_page)
+{
+	u32 i, users = 0;
+
+	for (i = 0; i < iommu_kho_out->nr_devices; i++)
+		users += iommu_kho_out->devices[i].first_page == first_page;
+	return users;
+}
+
 /**
  * iommu_kho_check_device() - could this device's translation be kept?
  * @dev: a device about to be handed over
@@ -351,6 +387,54 @@ int iommu_kho_check_device(struct device *dev)
 }
 EXPORT_SYMBOL_GPL(iommu_kho_check_device);
 
+static void iommu_kho_add_record(struct device *dev,
+				 struct iommu_domain *domain,
+				 const struct iommu_kho_device_ser *rec)
+{
+	iommu_kho_out->devices[iommu_kho_out->nr_devices] = *rec;
+	iommu_kho_freeze(iommu_kho_out->nr_devices, domain);
+	iommu_kho_out->devs[iommu_kho_out->nr_devices++] = get_device(dev);
+	iommu_kho_outgoing_sync_fdt(iommu_kho_out);
+}
+
+/*
+ * @dev is attached to the domain of the device recorded at @shared: its
+ * record names the same run of table pages, preserved once already. Its
+ * root and context tables may be other ones (another unit or bus).
+ */
+static int iommu_kho_preserve_shared(struct device *dev,
+				     struct iommu_domain *domain,
+				     struct iommu_kho_device_ser *rec,
+				     int shared)
+{
+	int err;
+
+	err = iommu_kho_check_high(dev, NULL, 0, rec->root_table,
+				   rec->context_table);
+	if (err)
+		return err;
+	err = iommu_kho_share_page(rec->root_table);
+	if (err)
+		goto err_log;
+	err = iommu_kho_share_page(rec->context_table);
+	if (err) {
+		iommu_kho_unshare_page(rec->root_table);
+		goto err_log;
+	}
+	rec->first_page = iommu_kho_out->devices[shared].first_page;
+	rec->nr_pages = iommu_kho_out->devices[shared].nr_pages;
+	iommu_kho_add_record(dev, domain, rec);
+	dev_dbg(dev, "IOMMU translation preserved: domain %u shared with %s, %u page-table pages already kept\n",
+		rec->domain_id, dev_name(iommu_kho_out->devs[shared]),
+		rec->nr_pages);
+	return 0;
+
+err_log:
+	dev_warn(dev, "translation not preserved: KHO refused its root or context table (%pe)\n",
+		 ERR_PTR(err));
+	return err;
+}
+
 /**
  * iommu_kho_preserve_device() - keep a device's IOMMU translation across kexec
  * @dev: a PCI device behind an IOMMU whose driver implements &struct
@@ -369,9 +453,10 @@ EXPORT_SYMBOL_GPL(iommu_kho_check_device);
 int iommu_kho_preserve_device(struct device *dev)
 {
 	struct iommu_kho_device_ser rec = {};
+	struct iommu_domain *domain;
+	int err, shared;
 	u64 *pages;
 	u32 nr = 0;
-	int err;
 
 	err = iommu_kho_check_device(dev);
 	if (err)
@@ -389,6 +474,10 @@ int iommu_kho_preserve_device(struct device *dev)
 	err = iommu_kho_ops_of(dev)->read_device(dev, &rec);
 	if (err)
 		return err;
+	domain = iommu_get_domain_for_dev(dev);
+	shared = iommu_kho_find_same_domain(domain, &rec);
+	if (shared >= 0)
+		return iommu_kho_preserve_shared(dev, domain, &rec, shared);
 
 	pages = iommu_kho_out->pages + iommu_kho_out->nr_pages;
 	err = iommu_kho_collect_tables(rec.top_table, rec.levels,
@@ -416,11 +505,8 @@ int iommu_kho_preserve_device(struct device *dev)
 
 	rec.first_page = iommu_kho_out->nr_pages;
 	rec.nr_pages = nr;
-	iommu_kho_out->devices[iommu_kho_out->nr_devices] = rec;
-	iommu_kho_freeze(iommu_kho_out->nr_devices, iommu_get_domain_for_dev(dev));
-	iommu_kho_out->devs[iommu_kho_out->nr_devices++] = get_device(dev);
 	iommu_kho_out->nr_pages += nr;
-	iommu_kho_outgoing_sync_fdt(iommu_kho_out);
+	iommu_kho_add_record(dev, domain, &rec);
 	dev_dbg(dev, "IOMMU translation preserved: unit %#llx, domain %u, %u levels, %u page-table pages\n",
 		rec.unit_reg_base, rec.domain_id, rec.levels, nr);
 	return 0;
@@ -455,6 +541,9 @@ void iommu_kho_unpreserve_device(struct device *dev)
 		return;
 	out = iommu_kho_out;
 	rec = out->devices[n];
+	/* The last device of a domain takes its table run with it. */
+	if (iommu_kho_run_users(rec.first_page) > 1)
+		rec.nr_pages = 0;
 	iommu_kho_unpreserve_pages(out->pages + rec.first_page, rec.nr_pages);
 	iommu_kho_unshare_page(rec.context_table);
 	iommu_kho_unshare_page(rec.root_table);
@@ -765,6 +854,26 @@ bool iommu_kho_incoming_pending(void)
 	return iommu_kho_in && (iommu_kho_in->nr || iommu_kho_in->refused);
 }
 
+/* Does @d name the run of @r, as another device of the same domain? */
+static bool iommu_kho_in_shares_run(const struct iommu_kho_in_device *d,
+				    const struct iommu_kho_device_ser *r)
+{
+	return d->rec != r && d->accepted && d->rec->first_page == r->first_page;
+}
+
+/* The pages of @r's run, restored already for another device? */
+static bool iommu_kho_in_run_restored(const struct iommu_kho_incoming *in,
+				      const struct iommu_kho_device_ser *r)
+{
+	u32 i;
+
+	for (i = 0; i < in->nr; i++)
+		if (iommu_kho_in_shares_run(&in->devs[i], r) &&
+		    in->devs[i].restored)
+			return true;
+	return false;
+}
+
 /**
  * iommu_kho_keep_unit() - may translation stay on for this unit?
  * @unit_reg_base: physical address of the registers of a unit found with
@@ -817,9 +926,16 @@ bool iommu_kho_keep_unit(u64 unit_reg_base, u64 root_table,
 			       kho_devices_pci_name(&r->addr).str, d->reason);
 			continue;
 		}
+		/* The devices of one domain share its run: restored once. */
+		if (iommu_kho_in_run_restored(in, r)) {
+			d->restored = true;
+			kept++;
+			continue;
+		}
 		for (j = 0; j < r->nr_pages; j++)
 			if (!kho_restore_pages(in->page_list[r->first_page + j], 1))
 				break;
+		d->restored = j == r->nr_pages;
 		if (j < r->nr_pages) {
 			/* checked preserved at retrieve: should not happen */
 			d->accepted = false;
@@ -1207,6 +1323,8 @@ EXPORT_SYMBOL_GPL(iommu_kho_free_adopted_domain);
  * iommu_kho_take_kept_table() - may an attached domain take the kept table?
  * @addr: the device an adopted domain is being attached to
  * @entry: what the device's entry, kept from the previous kernel, says now
+ * @owned: the domain's table is @entry's already: it took the table over
+ *	through another device of the same domain
  *
  * Called by the IOMMU driver, under its own spinlock, when it attaches a
  * domain to a device whose entry it kept from the previous kernel, after
@@ -1219,13 +1337,18 @@ EXPORT_SYMBOL_GPL(iommu_kho_free_adopted_domain);
  * (pt_iommu_<fmt>_adopt_table()) and leaves the entry as it is: the domain
  * frees those pages as it unmaps and when it is freed.
  *
- * Return: true if the driver gives the kept table to the domain.
+ * The devices of one domain share one table: the first attach takes it
+ * over, the others (@owned) only mark their record adopted. A table that
+ * another domain took over is refused.
+ *
+ * Return: true if the driver gives the kept table to the domain (or, with
+ * @owned, leaves it there).
  */
 bool iommu_kho_take_kept_table(const struct kho_devices_pci_addr *addr,
-			       const struct iommu_kho_entry *entry)
+			       const struct iommu_kho_entry *entry, bool owned)
 {
+	struct iommu_kho_in_device *d, *sharer = NULL;
 	struct iommu_kho_incoming *in;
-	struct iommu_kho_in_device *d;
 	u32 i;
 
 	/* Under a spinlock: iommu_kho_flb_finish() waits for us to free it. */
@@ -1236,8 +1359,18 @@ bool iommu_kho_take_kept_table(const struct kho_devices_pci_addr *addr,
 	    d->rec->top_table != entry->top_table ||
 	    d->rec->levels != entry->levels)
 		return false;
-	for (i = 0; i < d->rec->nr_pages; i++)
-		iommu_pages_adopt(phys_to_virt(in->page_list[d->rec->first_page + i]));
+	for (i = 0; i < in->nr; i++)
+		if (iommu_kho_in_shares_run(&in->devs[i], d->rec) &&
+		    in->devs[i].adopted)
+			sharer = &in->devs[i];
+	if (owned != !!sharer)
+		return false;
+	if (sharer) {
+		d->mappings = sharer->mappings;
+	} else {
+		for (i = 0; i < d->rec->nr_pages; i++)
+			iommu_pages_adopt(phys_to_virt(in->page_list[d->rec->first_page + i]));
+	}
 	d->adopted = true;
 	return true;
 }
@@ -1267,15 +1400,19 @@ static bool iommu_kho_table_in_place(const struct iommu_kho_in_device *d)
 
 static int iommu_kho_devices_show(struct seq_file *m, void *unused)
 {
+	bool shared;
 	u32 i;
 
 	guard(mutex)(&iommu_kho_lock);
 	for (i = 0; iommu_kho_out && i < iommu_kho_out->nr_devices; i++) {
 		const struct iommu_kho_device_ser *r = &iommu_kho_out->devices[i];
 
-		seq_printf(m, "out %s preserved domain=%u levels=%u pages=%u metadata_bytes=%zu\n",
+		/* The devices of one domain share its run, counted once */
+		shared = iommu_kho_find_same_domain(iommu_kho_frozen[i], r) < (int)i;
+		seq_printf(m, "out %s preserved domain=%u levels=%u pages=%u run=%u metadata_bytes=%zu\n",
 			   kho_devices_pci_name(&r->addr).str, r->domain_id, r->levels,
-			   r->nr_pages, sizeof(*r) + r->nr_pages * sizeof(u64));
+			   r->nr_pages, r->first_page,
+			   sizeof(*r) + (shared ? 0 : r->nr_pages * sizeof(u64)));
 	}
 	if (!iommu_kho_in)
 		return 0;
@@ -1355,6 +1492,25 @@ static int iommu_kho_snapshot_out(void *buf, size_t size)
 	return err ?: iommu_kho_snapshot_tables(buf, out->pages, out->nr_pages);
 }
 
+/*
+ * Is record @i the first of its run (the devices of one domain share one),
+ * and is that run still the previous kernel's, not adopted by a domain?
+ */
+static bool iommu_kho_in_snapshot_run(const struct iommu_kho_incoming *in,
+				      u32 i)
+{
+	const struct iommu_kho_device_ser *r = in->devs[i].rec;
+	u32 j;
+
+	if (in->devs[i].adopted)
+		return false;
+	for (j = 0; j < in->nr; j++)
+		if (in->devs[j].rec->first_page == r->first_page &&
+		    (j < i || in->devs[j].adopted))
+			return false;
+	return true;
+}
+
 static int iommu_kho_snapshot_in(void *buf, size_t size)
 {
 	const struct iommu_kho_incoming *in = iommu_kho_in;
@@ -1380,7 +1536,7 @@ static int iommu_kho_snapshot_in(void *buf, size_t size)
 	if (in->pages)
 		bytes += folio_size(in->pages);
 	for (i = 0; i < in->nr; i++)
-		if (!in->devs[i].adopted)
+		if (iommu_kho_in_snapshot_run(in, i))
 			bytes += (u64)in->devs[i].rec->nr_pages * PAGE_SIZE;
 	for (i = 0; i < in->nr; i++) {
 		if (!in->devs[i].accepted)
@@ -1406,7 +1562,7 @@ static int iommu_kho_snapshot_in(void *buf, size_t size)
 	/* The tables of the records accepted and not given to a domain since */
 	for (i = 0; i < in->nr && !err; i++) {
 		d = &in->devs[i];
-		if (d->accepted && !d->adopted)
+		if (d->accepted && iommu_kho_in_snapshot_run(in, i))
 			err = iommu_kho_snapshot_tables(buf, in->page_list +
 							d->rec->first_page,
 							d->rec->nr_pages);

@@ -317,6 +317,26 @@ static const char *iommu_kho_check_record(const struct iommu_kho_device_ser *r,
 	}
 }
 
+/* Do two records name one domain's table (its devices share it)? */
+static bool iommu_kho_same_run(const struct iommu_kho_device_ser *a,
+			       const struct iommu_kho_device_ser *b)
+{
+	return a->first_page == b->first_page && a->nr_pages == b->nr_pages &&
+	       a->top_table == b->top_table && a->levels == b->levels;
+}
+
+/* The first sound record that names the run of record @i (maybe @i) */
+static u32 iommu_kho_run_sharer(const struct iommu_kho_device_ser *recs,
+				u32 i, const char **reasons)
+{
+	u32 j;
+
+	for (j = 0; j < i; j++)
+		if (!reasons[j] && iommu_kho_same_run(&recs[j], &recs[i]))
+			return j;
+	return i;
+}
+
 struct iommu_kho_page_owner {
 	u64 page;
 	u32 dev;
@@ -330,8 +350,11 @@ static int iommu_kho_cmp_page_owner(const void *a, const void *b)
 }
 
 /*
- * Each kept page-table page belongs to one record: it is restored once and
- * freed once. Records that claim the same page are both refused.
+ * Each kept page-table page belongs to one run of the page list: it is
+ * restored once and freed once. Records that name the same run (devices
+ * of one domain) count once; records that claim the same page through
+ * different runs are all refused, and with them those that share a
+ * refused record's run.
  */
 static void iommu_kho_refuse_overlaps(const struct iommu_kho_device_ser *recs,
 				      u32 nr, const u64 *page_list,
@@ -348,7 +371,7 @@ static void iommu_kho_refuse_overlaps(const struct iommu_kho_device_ser *recs,
 			total += recs[i].nr_pages;
 	all = kvmalloc_array(total ?: 1, sizeof(*all), GFP_KERNEL);
 	for (i = 0; i < nr; i++) {
-		if (reasons[i])
+		if (reasons[i] || iommu_kho_run_sharer(recs, i, reasons) < i)
 			continue;
 		if (!all) {
 			reasons[i] = "out of memory";
@@ -370,27 +393,35 @@ static void iommu_kho_refuse_overlaps(const struct iommu_kho_device_ser *recs,
 		reasons[all[i - 1].dev] = overlap;
 	}
 	kvfree(all);
+	for (i = 0; i < nr; i++)
+		for (j = 0; j < i && !reasons[i]; j++)
+			if (reasons[j] == overlap &&
+			    iommu_kho_same_run(&recs[j], &recs[i]))
+				reasons[i] = overlap;
 }
 
 /*
- * A domain ID names one table on its unit: records of one unit that carry
- * the same ID with different tables are all refused (the same ID and table
- * is a domain shared by several devices).
+ * On one unit, a domain ID names one table and a table has one domain ID:
+ * records of one unit that break either rule are all refused (the same ID
+ * and table is a domain shared by several devices).
  */
 static void iommu_kho_refuse_shared_ids(const struct iommu_kho_device_ser *recs,
 					u32 nr, const char **reasons)
 {
 	static const char shared[] = "its domain ID is another table's on the unit";
+	static const char other_id[] = "its table has another domain ID on the unit";
+	bool same_id, same_table;
 	u32 i, j;
 
 	for (i = 0; i < nr; i++) {
 		for (j = i + 1; j < nr; j++) {
+			same_id = recs[i].domain_id == recs[j].domain_id;
+			same_table = recs[i].top_table == recs[j].top_table;
 			if (recs[i].unit_reg_base != recs[j].unit_reg_base ||
-			    recs[i].domain_id != recs[j].domain_id ||
-			    recs[i].top_table == recs[j].top_table)
+			    same_id == same_table)
 				continue;
-			reasons[i] = shared;
-			reasons[j] = shared;
+			reasons[i] = same_id ? shared : other_id;
+			reasons[j] = reasons[i];
 		}
 	}
 }
@@ -408,8 +439,10 @@ static void iommu_kho_refuse_shared_ids(const struct iommu_kho_device_ser *recs,
  * A record is sound when its fields are in range, its page run lies inside
  * @page_list, is sorted, at or above 4 GiB and preserved, its table walks
  * within that run and uses all of it, no other sound record claims any of
- * its pages, and no other record of its unit carries its domain ID with
- * another table. No page is read before it is known to be preserved.
+ * its pages through another run (the devices of one domain name the same
+ * run), and no other record of its unit carries its domain ID with another
+ * table or its table with another domain ID. No page is read before it is
+ * known to be preserved.
  */
 void iommu_kho_check_records(const struct iommu_kho_device_ser *recs, u32 nr,
 			     const u64 *page_list, u32 nr_pages,

@@ -279,18 +279,22 @@ static void iommu_kho_test_records_overlap(struct kunit *test)
 	for (i = 0; i < NR_MODEL_PAGES; i++) {
 		m->page[i] = kunit_kzalloc(test, SZ_4K, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, m->page[i]);
-		list[i] = MODEL_PHYS(i);
+		/* the list names the first three pages twice */
+		list[i] = MODEL_PHYS(i % 3);
 	}
 	/* top -> level 2 -> level 1 with one 4 KiB leaf */
 	m->page[0][0] = MODEL_PHYS(1) | PTE_RW;
 	m->page[1][0] = MODEL_PHYS(2) | PTE_RW;
 	m->page[2][0] = SZ_8G | PTE_RW;
+	/* 0 and 2 share a domain (one run); 1 claims its pages through another */
 	for (i = 0; i < 3; i++) {
 		recs[i].top_table = MODEL_PHYS(0);
 		recs[i].levels = 3;
-		recs[i].domain_id = 5 + i;
+		recs[i].domain_id = 5;
 		recs[i].nr_pages = 3;
+		recs[i].unit_reg_base = SZ_4K * i;
 	}
+	recs[1].first_page = 3;
 
 	/* One record alone is sound */
 	iommu_kho_check_records(recs, 1, list, NR_MODEL_PAGES, &mem, reasons);
@@ -300,11 +304,75 @@ static void iommu_kho_test_records_overlap(struct kunit *test)
 	iommu_kho_check_records(recs, 1, list, NR_MODEL_PAGES, &mem, reasons);
 	KUNIT_EXPECT_STREQ(test, reasons[0] ?: "accepted", "the record is corrupt");
 	recs[0].addr.reserved = 0;
-	/* Three claiming the same pages: every one refused */
+	/* Two naming one run: one domain's devices, both sound */
+	recs[1] = recs[2];
+	iommu_kho_check_records(recs, 2, list, NR_MODEL_PAGES, &mem, reasons);
+	KUNIT_EXPECT_NULL(test, reasons[0]);
+	KUNIT_EXPECT_NULL(test, reasons[1]);
+	recs[1].first_page = 3;
+	recs[1].unit_reg_base = SZ_4K;
+	/*
+	 * One claiming the same pages through another run: every one
+	 * refused, the one that shares the first's run with it
+	 */
 	iommu_kho_check_records(recs, 3, list, NR_MODEL_PAGES, &mem, reasons);
 	for (i = 0; i < 3; i++)
 		KUNIT_EXPECT_STREQ(test, reasons[i] ?: "accepted",
 				   "its page-table pages overlap another record's");
+}
+
+/*
+ * Devices of one domain: on one unit they carry one domain ID; on two
+ * units each has its own.
+ */
+static void iommu_kho_test_records_one_domain(struct kunit *test)
+{
+	struct iommu_kho_test_model *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	const struct kho_devices_memory mem = {
+		.preserved = iommu_kho_test_model_preserved,
+		.map = iommu_kho_test_model_map,
+		.ctx = m,
+	};
+	struct iommu_kho_device_ser recs[2] = {};
+	u64 list[NR_MODEL_PAGES];
+	const char *reasons[2];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	for (i = 0; i < NR_MODEL_PAGES; i++) {
+		m->page[i] = kunit_kzalloc(test, SZ_4K, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, m->page[i]);
+		list[i] = MODEL_PHYS(i);
+	}
+	m->page[0][0] = MODEL_PHYS(1) | PTE_RW;
+	m->page[1][0] = MODEL_PHYS(2) | PTE_RW;
+	m->page[2][0] = SZ_8G | PTE_RW;
+	for (i = 0; i < 2; i++) {
+		recs[i].top_table = MODEL_PHYS(0);
+		recs[i].levels = 3;
+		recs[i].domain_id = 5;
+		recs[i].nr_pages = 3;
+		recs[i].addr.devfn = 8 * (i + 4);
+	}
+	iommu_kho_check_records(recs, 2, list, NR_MODEL_PAGES, &mem, reasons);
+	KUNIT_EXPECT_NULL(test, reasons[0]);
+	KUNIT_EXPECT_NULL(test, reasons[1]);
+	/* One unit, one table, two IDs */
+	recs[1].domain_id = 6;
+	iommu_kho_check_records(recs, 2, list, NR_MODEL_PAGES, &mem, reasons);
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_STREQ(test, reasons[i] ?: "accepted",
+				   "its table has another domain ID on the unit");
+	/* Two units: an ID each */
+	recs[1].unit_reg_base = SZ_4K;
+	iommu_kho_check_records(recs, 2, list, NR_MODEL_PAGES, &mem, reasons);
+	KUNIT_EXPECT_NULL(test, reasons[0]);
+	KUNIT_EXPECT_NULL(test, reasons[1]);
+	/* A short run is another run, refused alone */
+	recs[1].nr_pages = 2;
+	iommu_kho_check_records(recs, 2, list, NR_MODEL_PAGES, &mem, reasons);
+	KUNIT_EXPECT_NULL(test, reasons[0]);
+	KUNIT_EXPECT_NOT_NULL(test, reasons[1]);
 }
 
 /* Two tables of three pages each, 0-2 and 3-5, in the model's memory */
@@ -415,6 +483,7 @@ static struct kunit_case iommu_kho_test_cases[] = {
 	KUNIT_CASE(iommu_kho_test_walk_good),
 	KUNIT_CASE(iommu_kho_test_walk_refused),
 	KUNIT_CASE(iommu_kho_test_records_overlap),
+	KUNIT_CASE(iommu_kho_test_records_one_domain),
 	KUNIT_CASE(iommu_kho_test_records_shared_id),
 	KUNIT_CASE(iommu_kho_test_check_entry),
 	{}

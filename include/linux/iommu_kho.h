@@ -144,7 +144,7 @@ const char *iommu_kho_claim_entry(u64 unit_reg_base,
 				  const struct iommu_kho_entry *entry,
 				  u32 nr_domain_ids);
 bool iommu_kho_take_kept_table(const struct kho_devices_pci_addr *addr,
-			       const struct iommu_kho_entry *entry);
+			       const struct iommu_kho_entry *entry, bool owned);
 #else
 static inline int iommu_kho_check_device(struct device *dev)
 {

@@ -312,6 +312,9 @@ void intel_iommu_kho_adopt_contexts(struct intel_iommu *iommu)
  * device's DMA goes on being translated as it was, and no cache needs
  * invalidating.
  *
+ * When another device of the same domain was attached first, @domain owns
+ * the kept table already: the entry stays as it is too.
+ *
  * Return: true if @domain now owns the kept table and the entry stays as
  * it is; false if the caller sets the entry up as for any copied entry.
  */
@@ -322,6 +325,7 @@ bool intel_iommu_kho_attach_kept(struct intel_iommu *iommu,
 	struct kho_devices_pci_addr addr = intel_iommu_kho_addr(iommu, bus, devfn);
 	struct pt_iommu_vtdss_hw_info hw;
 	struct iommu_kho_entry e;
+	bool owned;
 	int err;
 
 	assert_spin_locked(&iommu->lock);
@@ -329,9 +333,13 @@ bool intel_iommu_kho_attach_kept(struct intel_iommu *iommu,
 		return false;
 	e = intel_iommu_kho_entry(ce);
 	pt_iommu_vtdss_hw_info(&domain->sspt, &hw);
+	/* Another device of the domain gave it the kept table already */
+	owned = hw.ssptptr == e.top_table;
 	if (e.domain_id != did || e.levels != hw.aw + 2 ||
-	    !iommu_kho_take_kept_table(&addr, &e))
+	    !iommu_kho_take_kept_table(&addr, &e, owned))
 		return false;
+	if (owned)
+		return true;
 	err = pt_iommu_vtdss_adopt_table(&domain->sspt,
 					 phys_to_virt(e.top_table),
 					 e.levels - 1);

@@ -24,8 +24,11 @@
  * - ``nr-pages``: u32, number of page-table pages, at most
  *   %IOMMU_KHO_MAX_PAGES;
  * - ``pages``: u64, physical address of an array of ``nr-pages`` u64
- *   physical addresses: the page-table pages of every device, each
- *   device's run sorted in ascending order;
+ *   physical addresses: the page-table pages of every domain, each
+ *   domain's run sorted in ascending order. The records of the devices
+ *   attached to one domain name the same run (same ``first_page``,
+ *   ``nr_pages``, ``top_table`` and ``levels``, and on one unit the same
+ *   ``domain_id``); no page belongs to two runs;
  * - ``devices-crc32c``, ``pages-crc32c``: u32, the CRC-32C (seeded with
  *   all ones) of each of the two arrays, ``nr-devices`` records and
  *   ``nr-pages`` addresses long: the next kernel refuses the whole
@@ -46,7 +49,7 @@
  */
 
 /* The compatible string of this version of the ABI. */
-#define IOMMU_KHO_COMPATIBLE		"iommu-kho-vtd-legacy-v2"
+#define IOMMU_KHO_COMPATIBLE		"iommu-kho-vtd-legacy-v3"
 
 #define IOMMU_KHO_PROP_NR_DEVICES	"nr-devices"
 #define IOMMU_KHO_PROP_DEVICE_SIZE	"device-size"
