@@ -8,20 +8,22 @@
  * DOC: VFIO live update
  *
  * Two LUO file handlers let a VMM put its VFIO container file and its
- * vfio-pci device file (group/container mode) into a LUO session, next to
- * the memfd that backs the container's mappings, and get them back after
+ * vfio-pci device files (group/container mode) into a LUO session, next to
+ * the memfds that back the container's mappings, and get them back after
  * the kexec.
  *
  * Old kernel. Preserve the memfds first, then the container, then the
  * device, all in one session:
  *
  * - the container (%VFIO_KHO_CONTAINER_COMPATIBLE) must use type1 v2 and hold
- *   exactly one group with one PCI device. Every mapping must be a shared
+ *   one to %VFIO_KHO_MAX_DEVICES groups of one PCI device each, all in one
+ *   IOMMU domain. Every mapping must be a shared
  *   mapping of a memfd preserved in the same session (-EINVAL for anything
  *   else, -ENOENT for a memfd that is not in the session). From then on
  *   the container is frozen: map, unmap and group attach fail with -EBUSY;
- * - the device (%VFIO_KHO_DEVICE_COMPATIBLE) needs its container preserved
- *   in the same session (-ENOENT otherwise). It goes through the DMA policy
+ * - each device (%VFIO_KHO_DEVICE_COMPATIBLE) needs its container preserved
+ *   in the same session (-ENOENT otherwise), and the kexec needs every
+ *   device of the container preserved. It goes through the DMA policy
  *   and is handed to pci_kho (function state, no reset, bus mastering
  *   kept) and iommu_kho (translation kept, domain frozen).
  *
@@ -32,10 +34,11 @@
  * retrieve_with_session), before userspace can get any file of it, and
  * that rebuilds both: a container file with type1 that has taken over
  * the adopted IOMMU domain (the kept page table as it is, same domain ID,
- * the context entry untouched) and every mapping with its IOVA, size and
- * permissions but no user address; the group attached through an
- * internal group file. The memfds behind the mappings are retrieved at the
- * same time (liveupdate_get_file_incoming()) and type1 pins, through them,
+ * the context entries untouched) and every mapping with its IOVA, size and
+ * permissions but no user address; the first group attached through an
+ * internal group file, the others joining the domain it adopted. The
+ * memfds behind the mappings are retrieved at the same time
+ * (liveupdate_get_file_incoming()) and type1 pins, through them,
  * every page the kept translation maps, refusing a memfd that does not
  * hold those pages: from then on the pages cannot be truncated, migrated
  * or swapped out under the device, yet nothing is charged to the VMM's
@@ -45,8 +48,8 @@
  * %VFIO_DMA_MAP_FLAG_VADDR; type1 checks that it maps the very same pages
  * and charges them to the VMM's locked memory, the pins becoming the
  * VMM's.
- * The session cannot finish (-EBUSY) before both files are retrieved and
- * every mapping has its address. Finish releases the PCI claim (resets
+ * The session cannot finish (-EBUSY) before the container and each of its
+ * devices are retrieved and every mapping has its address. Finish releases the PCI claim (resets
  * work again) and frees the handover blocks: the container and device are
  * ordinary ones from then on.
  *
@@ -73,8 +76,8 @@
  * it on its fields; ``scribble`` changes the first mapping's permissions
  * as a stray write would, leaving the checksum as it was.
  *
- * Limits of this version: one group with one device per container, type1
- * only (not iommufd), VT-d legacy mode (iommu_kho).
+ * Limits of this version: one device per group, type1 only (not iommufd),
+ * VT-d legacy mode (iommu_kho).
  */
 
 #define pr_fmt(fmt) "vfio_kho: " fmt
@@ -113,32 +116,44 @@ static DEFINE_MUTEX(vfio_kho_lock);
  * @container: the container, frozen
  * @file: its file (LUO holds a reference)
  * @ser: its handover block
- * @pdev: the device of its group, referenced
- * @device_ser: the handover block of its device, once the device's file is
- *	preserved too (same session)
+ * @pdevs: the device of each of its groups, referenced, as @ser names them
+ * @device_sers: the handover block of each device, once the device's file
+ *	is preserved too (same session)
  */
 struct vfio_kho_out_container {
 	struct list_head node;
 	struct vfio_container *container;
 	struct file *file;
 	struct vfio_kho_container_ser *ser;
-	struct pci_dev *pdev;
-	struct vfio_kho_device_ser *device_ser;
+	struct pci_dev *pdevs[VFIO_KHO_MAX_DEVICES];
+	struct vfio_kho_device_ser *device_sers[VFIO_KHO_MAX_DEVICES];
 };
 
 static LIST_HEAD(vfio_kho_out);
+
+/**
+ * struct vfio_kho_in_device - a device of a container rebuilt in this kernel
+ * @pdev: the device, referenced
+ * @group_file: the internal group file, until the device file holds it
+ * @device: the VFIO device (registration reference) until its file is open
+ * @opened: the device file was handed out
+ * @ser: the device's handover block, from its retrieve to its finish
+ */
+struct vfio_kho_in_device {
+	struct pci_dev *pdev;
+	struct file *group_file;
+	struct vfio_device *device;
+	bool opened;
+	const struct vfio_kho_device_ser *ser;
+};
 
 /**
  * struct vfio_kho_in_container - a container rebuilt in this kernel
  * @node: in vfio_kho_in
  * @phys: physical address of its handover block
  * @ser: the block
- * @pdev: its device, referenced
  * @file: the container file (a reference of ours until finish)
- * @group_file: the internal group file, until the device file holds it
- * @device: the VFIO device (registration reference) until its file is open
- * @device_opened: the device file was handed out
- * @device_ser: the device's handover block, from its retrieve to its finish
+ * @devs: its devices, as @ser names them
  * @err: the errno the handover was refused with, 0 if it was not
  * @memfds_us: time spent retrieving the memfds behind it (debugfs)
  * @rebuild_us: time spent adopting its translation and pinning (debugfs)
@@ -147,12 +162,8 @@ struct vfio_kho_in_container {
 	struct list_head node;
 	phys_addr_t phys;
 	const struct vfio_kho_container_ser *ser;
-	struct pci_dev *pdev;
 	struct file *file;
-	struct file *group_file;
-	struct vfio_device *device;
-	bool device_opened;
-	const struct vfio_kho_device_ser *device_ser;
+	struct vfio_kho_in_device devs[VFIO_KHO_MAX_DEVICES];
 	int err;
 	u64 memfds_us;
 	u64 rebuild_us;
@@ -207,44 +218,61 @@ static int vfio_kho_fill_mappings(struct liveupdate_file_op_args *args,
 	return 0;
 }
 
+/*
+ * The device of each of the container's groups, which must all be able to
+ * follow it: nothing partial, a container is not frozen for a device that
+ * cannot (policy, IOMMU unit and mode).
+ */
+static int vfio_kho_container_devices(struct vfio_group **groups, u32 nr,
+				      struct pci_dev **pdevs)
+{
+	u32 i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		pdevs[i] = vfio_kho_group_pci_dev(groups[i]);
+		if (!pdevs[i]) {
+			pr_warn("container not preserved: each of its groups must hold exactly one PCI device\n");
+			return -EOPNOTSUPP;
+		}
+		err = pci_kho_dma_check(pdevs[i]);
+		if (!err)
+			err = iommu_kho_check_device(&pdevs[i]->dev);
+		if (err) {
+			pci_warn(pdevs[i], "container not preserved: its device cannot be handed over (%pe)\n",
+				 ERR_PTR(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 {
 	struct vfio_container *container = vfio_container_from_file(args->file);
+	struct vfio_group *groups[VFIO_KHO_MAX_DEVICES];
+	struct pci_dev *pdevs[VFIO_KHO_MAX_DEVICES];
 	struct vfio_kho_container_ser *ser = NULL;
 	struct vfio_kho_out_container *out;
 	struct vfio_kho_range *ranges;
-	struct vfio_group *group;
 	struct pci_dev *pdev;
-	u32 nr, i;
+	u32 nr, nr_groups, i;
 	int err;
 
 	guard(mutex)(&vfio_kho_lock);
 	/* A refusal below logs the rule it applies; this says what it did. */
-	err = vfio_container_kho_freeze(container, &group, &ranges, &nr);
+	err = vfio_container_kho_freeze(container, groups, ARRAY_SIZE(groups),
+					&nr_groups, &ranges, &nr);
 	if (err == -EBUSY)
 		pr_warn("container not preserved: it is preserved already\n");
 	else if (err)
 		pr_warn("container not preserved (%pe)\n", ERR_PTR(err));
 	if (err)
 		return err;
-	pdev = vfio_kho_group_pci_dev(group);
-	if (!pdev) {
-		pr_warn("container not preserved: its group must hold exactly one PCI device\n");
-		err = -EOPNOTSUPP;
+	err = vfio_kho_container_devices(groups, nr_groups, pdevs);
+	if (err)
 		goto out_thaw;
-	}
-	/*
-	 * Nothing partial: a container is not frozen for a device that
-	 * cannot follow it (policy, IOMMU unit and mode).
-	 */
-	err = pci_kho_dma_check(pdev);
-	if (!err)
-		err = iommu_kho_check_device(&pdev->dev);
-	if (err) {
-		pci_warn(pdev, "container not preserved: its device cannot be handed over (%pe)\n",
-			 ERR_PTR(err));
-		goto out_thaw;
-	}
+	pdev = pdevs[0];
 	if (nr > VFIO_KHO_MAX_MAPPINGS) {
 		pci_warn(pdev, "live update refused: %u mappings, at most %u\n",
 			 nr, VFIO_KHO_MAX_MAPPINGS);
@@ -260,7 +288,9 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	ser->version = VFIO_KHO_VERSION;
 	ser->mapping_size = sizeof(ser->mappings[0]);
 	ser->nr_mappings = nr;
-	ser->device = pci_kho_addr(pdev);
+	ser->nr_devices = nr_groups;
+	for (i = 0; i < nr_groups; i++)
+		ser->devices[i] = pci_kho_addr(pdevs[i]);
 	err = vfio_kho_fill_mappings(args, pdev, ser, ranges, nr);
 	if (err)
 		goto out_thaw;
@@ -273,12 +303,13 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	out->container = container;
 	out->file = args->file;
 	out->ser = ser;
-	out->pdev = pci_dev_get(pdev);
+	for (i = 0; i < nr_groups; i++)
+		out->pdevs[i] = pci_dev_get(pdevs[i]);
 	list_add(&out->node, &vfio_kho_out);
 	args->serialized_data = virt_to_phys(ser);
 	args->private_data = out;
-	pci_dbg(pdev, "container preserved: %u mapping(s), frozen until the kexec\n",
-		nr);
+	pci_dbg(pdev, "container preserved: %u device(s), %u mapping(s), frozen until the kexec\n",
+		nr_groups, nr);
 	goto out_put;
 
 out_thaw:
@@ -295,30 +326,36 @@ out_put:
 static void vfio_kho_container_unpreserve(struct liveupdate_file_op_args *args)
 {
 	struct vfio_kho_out_container *out = args->private_data;
+	u32 i;
 
 	guard(mutex)(&vfio_kho_lock);
 	list_del(&out->node);
 	vfio_container_kho_thaw(out->container);
+	for (i = 0; i < out->ser->nr_devices; i++)
+		pci_dev_put(out->pdevs[i]);
 	kho_unpreserve_free(out->ser);
-	pci_dev_put(out->pdev);
 	kfree(out);
 }
 
 /*
- * The kexec is near. A container goes only with its device: frozen on
- * its own it would hand over mappings that nothing uses, and its device
- * would be reset by the next kernel under them. Refusing the freeze
+ * The kexec is near. A container goes only with all its devices: frozen
+ * without one it would hand over mappings that the device uses, and the
+ * next kernel would reset the device under them. Refusing the freeze
  * refuses the kexec; the VMM closes the session or preserves the device.
  */
 static int vfio_kho_container_freeze(struct liveupdate_file_op_args *args)
 {
 	struct vfio_kho_out_container *out = args->private_data;
+	u32 i;
 
 	guard(mutex)(&vfio_kho_lock);
-	if (out->device_ser)
-		return 0;
-	pci_warn(out->pdev, "live update refused: its container is preserved without the device\n");
-	return -ENOENT;
+	for (i = 0; i < out->ser->nr_devices; i++) {
+		if (out->device_sers[i])
+			continue;
+		pci_warn(out->pdevs[i], "live update refused: its container is preserved without the device\n");
+		return -ENOENT;
+	}
+	return 0;
 }
 
 /* New kernel: the container and the device are rebuilt together */
@@ -423,41 +460,91 @@ static void vfio_kho_in_ranges_put(struct vfio_kho_in_ranges *r)
 
 /*
  * Hand the mappings and their memfds to the IOMMU driver, which takes the
- * kept translation over and pins the memfd pages it maps.
+ * kept translation over with the first device's group and pins the memfd
+ * pages it maps; the other groups join the domain it adopted.
  */
 static int vfio_kho_adopt(struct vfio_kho_in_container *in,
 			  const struct vfio_kho_in_ranges *r)
 {
 	const struct vfio_kho_mapping_ser *m = &in->ser->mappings[r->failed];
-	struct vfio_group *group = in->device->group;
+	struct vfio_container *container = vfio_container_from_file(in->file);
+	struct vfio_group *group;
+	u32 i;
 	int err;
 
 	if (r->err) {
 		if (in->ser->nr_mappings)
-			pci_warn(in->pdev, "live update refused: no memfd with token %llu behind IOVA %#llx (%pe)\n",
+			pci_warn(in->devs[0].pdev, "live update refused: no memfd with token %llu behind IOVA %#llx (%pe)\n",
 				 m->memfd_token, m->iova, ERR_PTR(r->err));
 		return r->err;
 	}
-	mutex_lock(&group->group_lock);
-	err = vfio_container_kho_adopt(vfio_container_from_file(in->file),
-				       group, r->ranges, r->nr);
-	mutex_unlock(&group->group_lock);
+	for (i = 0, err = 0; i < in->ser->nr_devices && !err; i++) {
+		group = in->devs[i].device->group;
+		mutex_lock(&group->group_lock);
+		err = i ? vfio_container_kho_join(container, group) :
+			  vfio_container_kho_adopt(container, group, r->ranges,
+						   r->nr);
+		mutex_unlock(&group->group_lock);
+		if (err && i)
+			pci_warn(in->devs[i].pdev, "live update refused: the device's group cannot join the container's adopted domain (%pe)\n",
+				 ERR_PTR(err));
+	}
 	return err;
 }
 
 static void vfio_kho_in_release(struct vfio_kho_in_container *in)
 {
-	if (in->group_file)
-		fput(in->group_file);
+	struct vfio_kho_in_device *d;
+
+	/* The groups first: they hold the container */
+	for (d = in->devs; d < in->devs + ARRAY_SIZE(in->devs); d++) {
+		if (d->group_file)
+			fput(d->group_file);
+		d->group_file = NULL;
+	}
 	if (in->file)
 		fput(in->file);
-	if (in->device)
-		vfio_device_put_registration(in->device);
-	pci_dev_put(in->pdev);
-	in->group_file = NULL;
 	in->file = NULL;
-	in->device = NULL;
-	in->pdev = NULL;
+	for (d = in->devs; d < in->devs + ARRAY_SIZE(in->devs); d++) {
+		if (d->device)
+			vfio_device_put_registration(d->device);
+		pci_dev_put(d->pdev);
+		d->device = NULL;
+		d->pdev = NULL;
+	}
+}
+
+/* Quiesce every device a refused container block names. */
+static void vfio_kho_quiesce_all(const struct vfio_kho_container_ser *ser,
+				 int err, const char *why)
+{
+	u32 i;
+
+	for (i = 0; i < min(ser->nr_devices, VFIO_KHO_MAX_DEVICES); i++)
+		vfio_kho_quiesce(&ser->devices[i], err, why);
+}
+
+/* Find device @i of @in's block and open its group; NULL or why not */
+static const char *vfio_kho_in_device_get(struct vfio_kho_in_container *in,
+					  u32 i, int *err)
+{
+	struct vfio_kho_in_device *d = &in->devs[i];
+
+	*err = pci_kho_find_claimed(&in->ser->devices[i], &d->pdev);
+	if (*err)
+		return "the PCI part did not keep the device";
+	d->device = vfio_device_kho_find(&d->pdev->dev);
+	if (!d->device) {
+		*err = -ENODEV;
+		return "no VFIO driver drives the device";
+	}
+	d->group_file = vfio_group_kho_open(d->device->group);
+	if (IS_ERR(d->group_file)) {
+		*err = PTR_ERR(d->group_file);
+		d->group_file = NULL;
+		return "its group is in use";
+	}
+	return NULL;
 }
 
 static void vfio_kho_in_free(struct vfio_kho_in_container *in)
@@ -479,8 +566,9 @@ vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_container_ser *ser,
 		const struct vfio_kho_in_ranges *ranges, int invalid)
 {
 	struct vfio_kho_in_container *in;
-	const char *why;
+	const char *why = NULL;
 	int err;
+	u32 i;
 
 	lockdep_assert_held(&vfio_kho_lock);
 	in = kzalloc_obj(*in);
@@ -495,29 +583,15 @@ vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_container_ser *ser,
 		      "the container's handover block does not validate";
 		goto out_refuse;
 	}
-	err = pci_kho_find_claimed(&ser->device, &in->pdev);
-	if (err) {
-		why = "the PCI part did not keep the device";
+	for (i = 0; i < ser->nr_devices && !why; i++)
+		why = vfio_kho_in_device_get(in, i, &err);
+	if (why)
 		goto out_free;
-	}
-	in->device = vfio_device_kho_find(&in->pdev->dev);
-	if (!in->device) {
-		err = -ENODEV;
-		why = "no VFIO driver drives the device";
-		goto out_free;
-	}
 	in->file = vfio_container_kho_file();
 	if (IS_ERR(in->file)) {
 		err = PTR_ERR(in->file);
 		in->file = NULL;
 		why = "no container file";
-		goto out_free;
-	}
-	in->group_file = vfio_group_kho_open(in->device->group);
-	if (IS_ERR(in->group_file)) {
-		err = PTR_ERR(in->group_file);
-		in->group_file = NULL;
-		why = "its group is in use";
 		goto out_free;
 	}
 	err = vfio_kho_adopt(in, ranges);
@@ -526,15 +600,15 @@ vfio_kho_in_get(phys_addr_t phys, const struct vfio_kho_container_ser *ser,
 		goto out_free;
 	}
 	list_add(&in->node, &vfio_kho_in);
-	pci_dbg(in->pdev, "container rebuilt: %u mapping(s) waiting for their user address\n",
-		ser->nr_mappings);
+	pci_dbg(in->devs[0].pdev, "container rebuilt: %u device(s), %u mapping(s) waiting for their user address\n",
+		ser->nr_devices, ser->nr_mappings);
 	return in;
 
 out_free:
 	vfio_kho_in_release(in);
 out_refuse:
 	if (ser)
-		vfio_kho_quiesce(&ser->device, err, why);
+		vfio_kho_quiesce_all(ser, err, why);
 	else
 		pr_err("live update refused: a container block at %pa is not preserved memory\n",
 		       &phys);
@@ -584,6 +658,7 @@ static int vfio_kho_container_retrieve(struct liveupdate_file_op_args *args)
 static bool vfio_kho_container_can_finish(struct liveupdate_file_op_args *args)
 {
 	struct vfio_kho_in_container *in;
+	u32 i;
 
 	if (args->retrieve_status < 0)
 		return true;	/* refused: the device is quiesced */
@@ -591,13 +666,16 @@ static bool vfio_kho_container_can_finish(struct liveupdate_file_op_args *args)
 	in = vfio_kho_in_find(args->serialized_data);
 	if (in && in->err)
 		return true;	/* refused: the device is quiesced */
-	if (!in || !in->device_opened) {
-		pr_warn("session cannot finish: retrieve the container and its device first\n");
+	for (i = 0; in && i < in->ser->nr_devices; i++)
+		if (!in->devs[i].opened)
+			break;
+	if (!in || i < in->ser->nr_devices) {
+		pr_warn("session cannot finish: retrieve the container and each of its devices first\n");
 		return false;
 	}
 	if (vfio_container_kho_pending(vfio_container_from_file(in->file),
 				       NULL)) {
-		pci_warn(in->pdev, "session cannot finish: a mapping has no user address yet (VFIO_DMA_MAP_FLAG_VADDR)\n");
+		pci_warn(in->devs[0].pdev, "session cannot finish: a mapping has no user address yet (VFIO_DMA_MAP_FLAG_VADDR)\n");
 		return false;
 	}
 	return true;
@@ -678,12 +756,26 @@ vfio_kho_out_find(struct vfio_container *container)
  * @pdev: the device, referenced
  * @ser: its handover block
  * @container: its container, preserved in the same session
+ * @index: where the container's block names it
  */
 struct vfio_kho_out_device {
 	struct pci_dev *pdev;
 	struct vfio_kho_device_ser *ser;
 	struct vfio_kho_out_container *container;
+	u32 index;
 };
+
+/* Where @out's block names @pdev, or -ENOENT */
+static int vfio_kho_out_index(const struct vfio_kho_out_container *out,
+			      const struct pci_dev *pdev)
+{
+	u32 i;
+
+	for (i = 0; i < out->ser->nr_devices; i++)
+		if (out->pdevs[i] == pdev)
+			return i;
+	return -ENOENT;
+}
 
 /**
  * vfio_kho_device_removing() - a device's driver is being unbound
@@ -709,8 +801,8 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 	struct vfio_kho_out_container *out_container;
 	struct vfio_kho_out_device *out;
 	struct vfio_kho_device_ser *ser;
+	int err, index = -ENOENT;
 	u64 token;
-	int err;
 
 	guard(mutex)(&vfio_kho_lock);
 	scoped_guard(mutex, &df->group->group_lock)
@@ -718,9 +810,15 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 	err = out_container ? liveupdate_get_token_outgoing(args,
 							    out_container->file,
 							    &token) : -ENOENT;
-	if (err) {
+	if (!err)
+		index = vfio_kho_out_index(out_container, pdev);
+	if (err || index < 0) {
 		pci_warn(pdev, "live update refused: preserve the device's container first, in the same session\n");
 		return -ENOENT;
+	}
+	if (out_container->device_sers[index]) {
+		pci_warn(pdev, "live update refused: another file of the device is preserved already\n");
+		return -EBUSY;
 	}
 
 	out = kzalloc_obj(*out);
@@ -752,7 +850,8 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 	out->pdev = pci_dev_get(pdev);
 	out->ser = ser;
 	out->container = out_container;
-	out_container->device_ser = ser;
+	out->index = index;
+	out_container->device_sers[index] = ser;
 	args->serialized_data = virt_to_phys(ser);
 	args->private_data = out;
 	pci_dbg(pdev, "device preserved with its container (token %llu)\n",
@@ -770,7 +869,7 @@ static void vfio_kho_device_unpreserve(struct liveupdate_file_op_args *args)
 	struct vfio_kho_out_device *out = args->private_data;
 
 	guard(mutex)(&vfio_kho_lock);
-	out->container->device_ser = NULL;
+	out->container->device_sers[out->index] = NULL;
 	iommu_kho_unpreserve_device(&out->pdev->dev);
 	pci_kho_unpreserve(out->pdev);
 	kho_unpreserve_free(out->ser);
@@ -798,7 +897,8 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 		vfio_kho_block(args->serialized_data, sizeof(*ser));
 	struct vfio_kho_in_container *in;
 	struct file *container_file, *file;
-	int err;
+	struct vfio_kho_in_device *d;
+	int err, index = -ENOENT;
 
 	if (!ser) {
 		pr_err("live update refused: a device block at %#llx is not preserved memory\n",
@@ -835,24 +935,27 @@ static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
 	if (in && (in->err || in->file != container_file))
 		in = NULL;
 	fput(container_file);
-	if (!in || vfio_kho_device_check(ser, in->ser) || in->device_opened) {
+	if (in && !vfio_kho_device_check(ser, in->ser))
+		index = vfio_kho_container_device(in->ser, &ser->addr);
+	if (index < 0 || in->devs[index].opened) {
 		vfio_kho_quiesce(&ser->addr, -EINVAL,
 				 "the device's handover block names another container");
 		return -EINVAL;
 	}
-	file = vfio_device_kho_open_file(in->device);
+	d = &in->devs[index];
+	file = vfio_device_kho_open_file(d->device);
 	if (IS_ERR(file)) {
-		pci_warn(in->pdev, "device file not opened: %pe\n", file);
+		pci_warn(d->pdev, "device file not opened: %pe\n", file);
 		return PTR_ERR(file);
 	}
 	/* The device file holds the registration and the group file now. */
-	in->device = NULL;
-	fput(in->group_file);
-	in->group_file = NULL;
-	in->device_opened = true;
-	in->device_ser = ser;
+	d->device = NULL;
+	fput(d->group_file);
+	d->group_file = NULL;
+	d->opened = true;
+	d->ser = ser;
 	args->file = file;
-	pci_info(in->pdev, "device file retrieved, no reset\n");
+	pci_info(d->pdev, "device file retrieved, no reset\n");
 	return 0;
 }
 
@@ -869,13 +972,15 @@ static void vfio_kho_device_finish(struct liveupdate_file_op_args *args)
 		vfio_kho_block(args->serialized_data, sizeof(*ser));
 	struct vfio_kho_in_container *in;
 	struct pci_dev *pdev;
+	u32 i;
 
 	if (!ser)
 		return;
 	scoped_guard(mutex, &vfio_kho_lock)
 		list_for_each_entry(in, &vfio_kho_in, node)
-			if (in->device_ser == ser)
-				in->device_ser = NULL;
+			for (i = 0; i < ARRAY_SIZE(in->devs); i++)
+				if (in->devs[i].ser == ser)
+					in->devs[i].ser = NULL;
 	pdev = pci_get_domain_bus_and_slot(ser->addr.segment, ser->addr.bus,
 					   ser->addr.devfn);
 	if (pdev) {
@@ -908,19 +1013,20 @@ static int vfio_kho_containers_show(struct seq_file *m, void *unused)
 	struct vfio_kho_out_container *out;
 	struct vfio_kho_in_container *in;
 	const struct vfio_kho_container_ser *ser;
+	u32 i, opened;
 	u64 bytes, pins;
 	bool pending;
-	u32 i;
 
 	guard(mutex)(&vfio_kho_lock);
 	list_for_each_entry(out, &vfio_kho_out, node) {
 		ser = out->ser;
 		for (bytes = 0, i = 0; i < ser->nr_mappings; i++)
 			bytes += ser->mappings[i].size;
-		seq_printf(m, "out %s mappings=%u bytes=%llu metadata_bytes=%zu frozen\n",
-			   kho_devices_pci_name(&ser->device).str,
+		seq_printf(m, "out %s mappings=%u bytes=%llu metadata_bytes=%zu devices=%u frozen\n",
+			   kho_devices_pci_name(&ser->devices[0]).str,
 			   ser->nr_mappings, bytes,
-			   struct_size(ser, mappings, ser->nr_mappings));
+			   struct_size(ser, mappings, ser->nr_mappings),
+			   ser->nr_devices);
 	}
 	list_for_each_entry(in, &vfio_kho_in, node) {
 		ser = in->ser;
@@ -931,17 +1037,19 @@ static int vfio_kho_containers_show(struct seq_file *m, void *unused)
 		}
 		if (in->err) {
 			seq_printf(m, "refused %s %pe\n",
-				   kho_devices_pci_name(&ser->device).str,
+				   kho_devices_pci_name(&ser->devices[0]).str,
 				   ERR_PTR(in->err));
 			continue;
 		}
 		pending = vfio_container_kho_pending(vfio_container_from_file(in->file),
 						     &pins);
-		seq_printf(m, "in %s mappings=%u device=%s vaddr=%s handover_pins=%llu memfds_us=%llu rebuild_us=%llu\n",
-			   pci_name(in->pdev), ser->nr_mappings,
-			   in->device_opened ? "retrieved" : "waiting",
+		for (opened = 0, i = 0; i < ser->nr_devices; i++)
+			opened += in->devs[i].opened;
+		seq_printf(m, "in %s mappings=%u device=%s vaddr=%s handover_pins=%llu memfds_us=%llu rebuild_us=%llu devices=%u retrieved=%u\n",
+			   pci_name(in->devs[0].pdev), ser->nr_mappings,
+			   opened == ser->nr_devices ? "retrieved" : "waiting",
 			   pending ? "waiting" : "done", pins, in->memfds_us,
-			   in->rebuild_us);
+			   in->rebuild_us, ser->nr_devices, opened);
 	}
 	return 0;
 }
@@ -949,18 +1057,30 @@ DEFINE_SHOW_ATTRIBUTE(vfio_kho_containers);
 
 /* debugfs: kho_devices/vfio/outgoing and incoming */
 
+static int vfio_kho_snapshot_device(void *buf,
+				    const struct vfio_kho_device_ser *ser)
+{
+	if (!ser)
+		return 0;
+	return kho_devices_snapshot_mem(buf, "device",
+					virt_to_phys((void *)ser), ser,
+					sizeof(*ser), 0);
+}
+
 static int vfio_kho_snapshot_out(void *buf, size_t size)
 {
 	struct vfio_kho_out_container *out;
 	u64 bytes = 0;
 	size_t len;
+	u32 i;
 	int err;
 
 	list_for_each_entry(out, &vfio_kho_out, node) {
 		bytes += PAGE_ALIGN(struct_size(out->ser, mappings,
 						out->ser->nr_mappings));
-		if (out->device_ser)
-			bytes += PAGE_ALIGN(sizeof(*out->device_ser));
+		for (i = 0; i < out->ser->nr_devices; i++)
+			if (out->device_sers[i])
+				bytes += PAGE_ALIGN(sizeof(*out->device_sers[i]));
 	}
 	err = kho_devices_snapshot_begin(buf, size, "vfio", "outgoing",
 					 bytes ? "preserved" : "none");
@@ -970,12 +1090,9 @@ static int vfio_kho_snapshot_out(void *buf, size_t size)
 		err = err ?: kho_devices_snapshot_mem(buf, "container",
 						      virt_to_phys(out->ser),
 						      out->ser, len, 0);
-		if (out->device_ser)
-			err = err ?: kho_devices_snapshot_mem(buf, "device",
-							      virt_to_phys(out->device_ser),
-							      out->device_ser,
-							      sizeof(*out->device_ser),
-							      0);
+		for (i = 0; i < out->ser->nr_devices; i++)
+			err = err ?: vfio_kho_snapshot_device(buf,
+							      out->device_sers[i]);
 	}
 	return err;
 }
@@ -984,6 +1101,7 @@ static int vfio_kho_snapshot_in(void *buf, size_t size)
 {
 	const struct vfio_kho_in_container *in;
 	size_t len;
+	u32 i;
 	int err;
 
 	err = kho_devices_snapshot_begin(buf, size, "vfio", "incoming",
@@ -997,12 +1115,9 @@ static int vfio_kho_snapshot_in(void *buf, size_t size)
 		      struct_size(in->ser, mappings, in->ser->nr_mappings);
 		err = err ?: kho_devices_snapshot_mem(buf, "container", in->phys,
 						      in->ser, len, in->err);
-		if (in->device_ser)
-			err = err ?: kho_devices_snapshot_mem(buf, "device",
-							      virt_to_phys((void *)in->device_ser),
-							      in->device_ser,
-							      sizeof(*in->device_ser),
-							      0);
+		for (i = 0; i < ARRAY_SIZE(in->devs); i++)
+			err = err ?: vfio_kho_snapshot_device(buf,
+							      in->devs[i].ser);
 	}
 	return err;
 }

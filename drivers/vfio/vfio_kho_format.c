@@ -10,7 +10,8 @@
  * This file owns the checks of the container and device blocks of
  * include/linux/kho/abi/vfio.h. A container block is read only once the
  * &struct kho_devices_memory the caller passes says that its header, and
- * then its whole mapping array, are preserved memory; each mapping must be
+ * then its whole mapping array, are preserved memory; it names one to
+ * %VFIO_KHO_MAX_DEVICES different devices; each mapping must be
  * page aligned, not wrap, be sorted without overlap, and carry only the
  * permissions and the zeroed reserved fields the format allows. Each
  * block carries the checksum of kho_devices_crc_hole(): the old kernel
@@ -55,6 +56,50 @@ void vfio_kho_device_seal(struct vfio_kho_device_ser *ser)
 	ser->crc32c = kho_devices_crc_hole(ser, sizeof(*ser), VFIO_KHO_DEVICE_CRC);
 }
 
+/* 1 to VFIO_KHO_MAX_DEVICES devices, all different, the rest zero */
+static int vfio_kho_container_check_devices(const struct vfio_kho_container_ser *ser)
+{
+	static const struct kho_devices_pci_addr none;
+	u32 i, j;
+
+	if (!ser->nr_devices || ser->nr_devices > VFIO_KHO_MAX_DEVICES ||
+	    ser->reserved)
+		return -EINVAL;
+	for (i = 0; i < VFIO_KHO_MAX_DEVICES; i++) {
+		const struct kho_devices_pci_addr *a = &ser->devices[i];
+
+		if (i >= ser->nr_devices) {
+			if (!kho_devices_pci_addr_eq(a, &none) || a->reserved)
+				return -EINVAL;
+			continue;
+		}
+		if (a->reserved)
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (kho_devices_pci_addr_eq(&ser->devices[j], a))
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * vfio_kho_container_device() - which of a container's devices is this?
+ * @container: a container block checked with vfio_kho_container_check()
+ * @addr: where a device sits
+ *
+ * Return: its index in @container->devices, or -ENOENT.
+ */
+int vfio_kho_container_device(const struct vfio_kho_container_ser *container,
+			      const struct kho_devices_pci_addr *addr)
+{
+	u32 i;
+
+	for (i = 0; i < container->nr_devices; i++)
+		if (kho_devices_pci_addr_eq(&container->devices[i], addr))
+			return i;
+	return -ENOENT;
+}
+
 /**
  * vfio_kho_container_check() - check a container block of the previous kernel
  * @phys: its physical address
@@ -82,7 +127,8 @@ int vfio_kho_container_check(u64 phys, const struct kho_devices_memory *mem,
 	*serp = ser;
 	if (ser->version != VFIO_KHO_VERSION ||
 	    ser->mapping_size != sizeof(ser->mappings[0]) ||
-	    ser->nr_mappings > VFIO_KHO_MAX_MAPPINGS || ser->device.reserved)
+	    ser->nr_mappings > VFIO_KHO_MAX_MAPPINGS ||
+	    vfio_kho_container_check_devices(ser))
 		return -EINVAL;
 	size = struct_size(ser, mappings, ser->nr_mappings);
 	if (!mem->preserved(phys, size, mem->ctx))
@@ -110,8 +156,8 @@ int vfio_kho_container_check(u64 phys, const struct kho_devices_memory *mem,
  *	vfio_kho_container_check(), or NULL if it is not known yet
  *
  * Return: 0; -EBADMSG if it does not match its checksum; -EINVAL for an
- * unknown version, a reserved field not zero or a container that holds
- * another device.
+ * unknown version, a reserved field not zero or a container that does not
+ * name the device.
  */
 int vfio_kho_device_check(const struct vfio_kho_device_ser *dev,
 			  const struct vfio_kho_container_ser *container)
@@ -123,7 +169,7 @@ int vfio_kho_device_check(const struct vfio_kho_device_ser *dev,
 		return -EBADMSG;
 	if (dev->addr.reserved)
 		return -EINVAL;
-	if (container && !kho_devices_pci_addr_eq(&container->device, &dev->addr))
+	if (container && vfio_kho_container_device(container, &dev->addr) < 0)
 		return -EINVAL;
 	return 0;
 }

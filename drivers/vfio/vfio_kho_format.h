@@ -16,6 +16,8 @@ void vfio_kho_container_seal(struct vfio_kho_container_ser *ser);
 void vfio_kho_device_seal(struct vfio_kho_device_ser *ser);
 int vfio_kho_container_check(u64 phys, const struct kho_devices_memory *mem,
 			     const struct vfio_kho_container_ser **serp);
+int vfio_kho_container_device(const struct vfio_kho_container_ser *container,
+			      const struct kho_devices_pci_addr *addr);
 int vfio_kho_device_check(const struct vfio_kho_device_ser *dev,
 			  const struct vfio_kho_container_ser *container);
 

@@ -68,7 +68,8 @@ static struct vfio_kho_test_mem *vfio_kho_test_block(struct kunit *test)
 	ser->version = VFIO_KHO_VERSION;
 	ser->mapping_size = sizeof(ser->mappings[0]);
 	ser->nr_mappings = TEST_MAPPINGS;
-	ser->device.bus = 4;
+	ser->nr_devices = 1;
+	ser->devices[0].bus = 4;
 	for (i = 0; i < TEST_MAPPINGS; i++) {
 		ser->mappings[i].iova = iova[i];
 		ser->mappings[i].size = len[i];
@@ -105,16 +106,35 @@ static void vfio_kho_test_container_refused(struct kunit *test)
 	ser->mappings[2].prot ^= 2;
 	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EBADMSG);
 	ser->mappings[2].prot ^= 2;
-	ser->device.devfn ^= 1;
+	ser->devices[0].devfn ^= 1;
 	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EBADMSG);
-	ser->device.devfn ^= 1;
+	ser->devices[0].devfn ^= 1;
 	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), 0);
 
 	/* Sealed, but out of the format's rules */
-	ser->device.reserved = 1;
+	ser->devices[0].reserved = 1;
 	vfio_kho_container_seal(ser);
 	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EINVAL);
-	ser->device.reserved = 0;
+	ser->devices[0].reserved = 0;
+	/* no device, too many, one twice, one past the count */
+	ser->nr_devices = 0;
+	vfio_kho_container_seal(ser);
+	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EINVAL);
+	ser->nr_devices = VFIO_KHO_MAX_DEVICES + 1;
+	vfio_kho_container_seal(ser);
+	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EINVAL);
+	ser->nr_devices = 2;
+	ser->devices[1] = ser->devices[0];
+	vfio_kho_container_seal(ser);
+	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EINVAL);
+	ser->devices[1].devfn = 8;
+	vfio_kho_container_seal(ser);
+	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), 0);
+	ser->devices[2].devfn = 16;
+	vfio_kho_container_seal(ser);
+	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EINVAL);
+	memset(&ser->devices[1], 0, 2 * sizeof(ser->devices[0]));
+	ser->nr_devices = 1;
 	ser->mappings[1].iova = SZ_1M - SZ_4K;	/* overlaps the first */
 	vfio_kho_container_seal(ser);
 	KUNIT_EXPECT_EQ(test, vfio_kho_test_check(m), -EINVAL);

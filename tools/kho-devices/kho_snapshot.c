@@ -569,7 +569,7 @@ static void kho_snap_vfio(struct kho_snap *s, struct kho_snap_report *r)
 			kho_snap_refuse(d->verdict, "its block is not preserved memory");
 			continue;
 		}
-		kho_snap_bdf(d->bdf, &ser->device);
+		kho_snap_bdf(d->bdf, &ser->devices[0]);
 		if (m->error)
 			kho_snap_refuse(d->verdict, "refused by this kernel (%s)",
 					strerror(-m->error));
@@ -589,11 +589,22 @@ static void kho_snap_vfio(struct kho_snap *s, struct kho_snap_report *r)
 					break;
 			d->memfds += k == j;
 		}
+		/* One row per device the container hands over, same mappings */
+		for (j = 1; j < ser->nr_devices; j++) {
+			struct kho_snap_device *first = d;
+			size_t at = first - r->devices;
+
+			d = kho_snap_add_device(r);
+			first = &r->devices[at];	/* moved by the realloc */
+			*d = *first;
+			kho_snap_bdf(d->bdf, &ser->devices[j]);
+		}
 	}
 	/* Each device block names its container, which must name it back. */
 	for (i = 0; i < s->nr_mem; i++) {
 		const struct kho_snap_mem *m = &s->mem[i];
 		const struct vfio_kho_device_ser *dev;
+		char bdf[sizeof(d->bdf)];
 
 		if (strcmp(m->role, "device"))
 			continue;
@@ -604,8 +615,10 @@ static void kho_snap_vfio(struct kho_snap *s, struct kho_snap_report *r)
 			continue;
 		}
 		dev = (const void *)m->data;
+		kho_snap_bdf(bdf, &dev->addr);
 		for (j = 0; j < r->nr_devices; j++)
-			if (r->devices[j].container == dev->container)
+			if (r->devices[j].container == dev->container &&
+			    !strcmp(r->devices[j].bdf, bdf))
 				break;
 		if (j == r->nr_devices) {
 			d = kho_snap_add_device(r);

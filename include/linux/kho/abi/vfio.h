@@ -16,15 +16,18 @@
  * address of one block preserved with kho_alloc_preserve():
  *
  * - the container (LUO compatible %VFIO_KHO_CONTAINER_COMPATIBLE):
- *   &struct vfio_kho_container_ser followed by ``nr_mappings`` &struct
- *   vfio_kho_mapping_ser, sorted by IOVA, not overlapping. Each mapping
+ *   &struct vfio_kho_container_ser, which names the devices of its groups
+ *   (one per group, all attached to the container's one IOMMU domain),
+ *   followed by ``nr_mappings`` &struct vfio_kho_mapping_ser, sorted by
+ *   IOVA, not overlapping. Each mapping
  *   says which memfd of the same session backs it (by its LUO token) and
  *   where in that memfd: the next kernel retrieves that memfd and pins the
  *   pages the kept translation maps through it, or refuses the container
  *   if the memfd does not hold them there;
- * - the device (LUO compatible %VFIO_KHO_DEVICE_COMPATIBLE):
+ * - each device (LUO compatible %VFIO_KHO_DEVICE_COMPATIBLE):
  *   &struct vfio_kho_device_ser, which names its container by LUO token;
- *   the next kernel retrieves the container first.
+ *   the next kernel retrieves the container first. A container goes only
+ *   with every device it names, in the same session.
  *
  * The IOMMU translation and the PCI function themselves travel in the
  * iommu_kho and pci_kho handovers (include/linux/kho/abi/iommu.h and
@@ -33,13 +36,15 @@
  * does not know, and quiesces the device.
  */
 
-#define VFIO_KHO_CONTAINER_COMPATIBLE	"vfio-type1-container-v2"
-#define VFIO_KHO_DEVICE_COMPATIBLE	"vfio-pci-device-v2"
+#define VFIO_KHO_CONTAINER_COMPATIBLE	"vfio-type1-container-v3"
+#define VFIO_KHO_DEVICE_COMPATIBLE	"vfio-pci-device-v3"
 
 /* The version field of both blocks. */
-#define VFIO_KHO_VERSION		2
+#define VFIO_KHO_VERSION		3
 /* Most mappings one container may hand over. */
 #define VFIO_KHO_MAX_MAPPINGS		65535
+/* Most devices one container may hand over, one per group. */
+#define VFIO_KHO_MAX_DEVICES		8
 
 /**
  * struct vfio_kho_mapping_ser - one DMA mapping of the container
@@ -60,13 +65,16 @@ struct vfio_kho_mapping_ser {
 } __packed;
 
 /**
- * struct vfio_kho_container_ser - a type1 container with one device
+ * struct vfio_kho_container_ser - a type1 container and its devices
  * @version: %VFIO_KHO_VERSION
  * @mapping_size: sizeof(&struct vfio_kho_mapping_ser)
  * @nr_mappings: number of mappings that follow
  * @crc32c: CRC-32C of the whole block, mappings included, seeded with all
  *	ones, this field counted as zero
- * @device: where the device the container's group holds sits
+ * @nr_devices: number of devices, 1 to %VFIO_KHO_MAX_DEVICES
+ * @reserved: zero
+ * @devices: where each sits, in the order the container's groups joined
+ *	it, all different; the entries past @nr_devices are zero
  * @mappings: the mappings
  */
 struct vfio_kho_container_ser {
@@ -74,7 +82,9 @@ struct vfio_kho_container_ser {
 	__u32 mapping_size;
 	__u32 nr_mappings;
 	__u32 crc32c;
-	struct kho_devices_pci_addr device;
+	__u32 nr_devices;
+	__u32 reserved;
+	struct kho_devices_pci_addr devices[VFIO_KHO_MAX_DEVICES];
 	struct vfio_kho_mapping_ser mappings[];
 } __packed;
 

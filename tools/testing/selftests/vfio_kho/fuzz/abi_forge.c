@@ -348,7 +348,8 @@ static struct vfio_kho_container_ser *vfio_good_container(size_t *size)
 	c->version = VFIO_KHO_VERSION;
 	c->mapping_size = sizeof(c->mappings[0]);
 	c->nr_mappings = NR_MAPPINGS;
-	c->device.bus = 4;
+	c->nr_devices = 1;
+	c->devices[0].bus = 4;
 	for (i = 0; i < NR_MAPPINGS; i++) {
 		c->mappings[i].iova = 0x10000000000ULL + i * 0x100000ULL;
 		c->mappings[i].size = 0x100000;

@@ -242,7 +242,8 @@ static void seed_vfio(const char *dir, void *snap, const char *direction)
 	c->version = VFIO_KHO_VERSION;
 	c->mapping_size = sizeof(maps[0]);
 	c->nr_mappings = 2;
-	c->device.devfn = 0x28;
+	c->nr_devices = 1;
+	c->devices[0].devfn = 0x28;
 	memcpy(c->mappings, maps, sizeof(maps));
 	vfio_kho_container_seal(c);
 	vfio_kho_device_seal(&dev);

@@ -123,7 +123,23 @@ static void check_accepted(const struct model *m, u64 phys,
 	assert(ser->version == VFIO_KHO_VERSION);
 	assert(ser->mapping_size == sizeof(*p));
 	assert(container_crc(ser) == ser->crc32c);
-	assert(ser->nr_mappings <= VFIO_KHO_MAX_MAPPINGS && !ser->device.reserved);
+	assert(ser->nr_mappings <= VFIO_KHO_MAX_MAPPINGS && !ser->reserved);
+	assert(ser->nr_devices >= 1 && ser->nr_devices <= VFIO_KHO_MAX_DEVICES);
+	for (i = 0; i < VFIO_KHO_MAX_DEVICES; i++) {
+		const struct kho_devices_pci_addr *a = &ser->devices[i];
+		u32 j;
+
+		assert(!a->reserved);
+		if (i >= ser->nr_devices) {
+			assert(!a->segment && !a->bus && !a->devfn);
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (ser->devices[j].segment == a->segment &&
+			    ser->devices[j].bus == a->bus &&
+			    ser->devices[j].devfn == a->devfn)
+				kho_fuzz_fail("device %u named twice", i);
+	}
 	for (i = 0; i < ser->nr_mappings; i++) {
 		p = &ser->mappings[i];
 		assert(p->size && !((p->iova | p->size | p->memfd_offset) &
@@ -140,6 +156,20 @@ static void check_accepted(const struct model *m, u64 phys,
 				      (unsigned long long)q->iova,
 				      (unsigned long long)q->size);
 	}
+}
+
+/* Does the container name the device, looked up the plain way? */
+static bool named(const struct vfio_kho_container_ser *ser,
+		  const struct kho_devices_pci_addr *addr)
+{
+	u32 i;
+
+	for (i = 0; i < ser->nr_devices; i++)
+		if (ser->devices[i].segment == addr->segment &&
+		    ser->devices[i].bus == addr->bus &&
+		    ser->devices[i].devfn == addr->devfn)
+			return true;
+	return false;
 }
 
 /* The device block's checksum, computed here the plain way */
@@ -224,9 +254,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err_dev = vfio_kho_device_check(dev, ser);
 		if (verbose())
 			fprintf(stderr, "device: %d\n", err_dev);
-		assert(err_dev == (want ?: dev->addr.segment == ser->device.segment &&
-				   dev->addr.bus == ser->device.bus &&
-				   dev->addr.devfn == ser->device.devfn ? 0 : -EINVAL));
+		assert(err_dev == (want ?: named(ser, &dev->addr) ? 0 : -EINVAL));
 	}
 	free((void *)m.mem);
 	free(dev);
@@ -258,7 +286,8 @@ static const struct vfio_kho_mapping_ser seed_mappings_top[] = {
 
 /*
  * A container with @nr mappings at @offset in the memory, @cut bytes of
- * its end not preserved, and its device (bus @bus: 3 is the container's).
+ * its end not preserved, and its device (bus @bus: 3 is the container's
+ * only one, 5 the second of three).
  */
 static void write_seed(const char *dir, const char *name,
 		       const struct vfio_kho_mapping_ser *maps, u32 nr,
@@ -268,8 +297,16 @@ static void write_seed(const char *dir, const char *name,
 		.version = VFIO_KHO_VERSION,
 		.mapping_size = sizeof(struct vfio_kho_mapping_ser),
 		.nr_mappings = nr,
-		.device = { .segment = 0, .bus = 3, .devfn = 0x20 },
+		.nr_devices = 1,
+		.devices = { { .segment = 0, .bus = 3, .devfn = 0x20 } },
 	};
+
+	/* bus 5: a container of three devices, the device block's second */
+	if (bus == 5) {
+		c.nr_devices = 3;
+		c.devices[1] = (struct kho_devices_pci_addr){ .bus = 5, .devfn = 0x20 };
+		c.devices[2] = (struct kho_devices_pci_addr){ .bus = 3, .devfn = 0x30 };
+	}
 	struct vfio_kho_device_ser d = {
 		.version = VFIO_KHO_VERSION,
 		.addr = { .segment = 0, .bus = bus, .devfn = 0x20 },
@@ -297,6 +334,7 @@ int kho_fuzz_write_seeds(const char *dir)
 	write_seed(dir, "seed-after-top", seed_mappings_top, 3, 0, 0, 3);
 	write_seed(dir, "seed-0-mappings-other-device", seed_mappings, 0, 0, 0,
 		   4);
+	write_seed(dir, "seed-3-devices", seed_mappings, 2, 0, 0, 5);
 	/* the last mapping not preserved: -EFAULT with the header known */
 	write_seed(dir, "seed-cut", seed_mappings, 3, 0, 8, 3);
 	return 0;
