@@ -108,6 +108,7 @@ machine_args() {
 		edu) a+=(-device edu,addr=05.0,dma_mask=0xffffffffffffffff) ;;
 		igb2) a+=(-device igb,addr=06.0) ;;
 		edu28) a+=(-device edu,addr=07.0) ;;
+		edu2) a+=(-device edu,addr=0a.0,dma_mask=0xffffffffffffffff) ;;
 		bridged-edu)
 			a+=(-device pci-bridge,id=kho_br,chassis_nr=1,addr=08.0
 			    -device edu,bus=kho_br,addr=01.0,dma_mask=0xffffffffffffffff

@@ -38,28 +38,36 @@ static void region_info(int fd, u32 index, struct vfio_region_info *info)
 	ioctl_assert(fd, VFIO_DEVICE_GET_REGION_INFO, info);
 }
 
-/*
- * The retrieved container and device as the library's objects, filled as
- * vfio_pci_device_init() would (no group fd: the device file holds the
- * group), BAR0 mapped at @bar0. The caller takes the driver's state over
- * (msi, memcpy limits).
- */
-struct vfio_pci_device *kho_vfio_wrap_at(const char *bdf, int container_fd,
-					 int device_fd, void *bar0)
+/* A retrieved container as the library's object */
+struct iommu *kho_vfio_wrap_container(int container_fd)
 {
 	static const struct iommu_mode type1v2 = {
 		.name = MODE_VFIO_TYPE1V2_IOMMU,
 		.container_path = "/dev/vfio/vfio",
 		.iommu_type = VFIO_TYPE1v2_IOMMU,
 	};
-	struct vfio_pci_device *device;
 	struct iommu *iommu;
-	unsigned int i;
 
 	iommu = calloc_assert(1, sizeof(*iommu));
 	INIT_LIST_HEAD(&iommu->dma_regions);
 	iommu->mode = &type1v2;
 	iommu->container_fd = container_fd;
+	return iommu;
+}
+
+/*
+ * A retrieved device of the container @iommu wraps (kho_vfio_wrap_container())
+ * as the library's object, filled as vfio_pci_device_init() would (no
+ * group fd: the device file holds the group), BAR0 mapped at @bar0. The
+ * caller takes the driver's state over (msi, memcpy limits).
+ */
+struct vfio_pci_device *kho_vfio_wrap_device(const char *bdf,
+					     struct iommu *iommu,
+					     int device_fd, void *bar0)
+{
+	struct vfio_pci_device *device;
+	unsigned int i;
+
 	device = vfio_pci_device_alloc(bdf, iommu);
 	device->fd = device_fd;
 	device->info.argsz = sizeof(device->info);
@@ -73,6 +81,14 @@ struct vfio_pci_device *kho_vfio_wrap_at(const char *bdf, int container_fd,
 		device->msi_eventfds[i] = -1;
 	vfio_pci_driver_probe(device);
 	return device;
+}
+
+/* The retrieved container and its one device, BAR0 at @bar0 */
+struct vfio_pci_device *kho_vfio_wrap_at(const char *bdf, int container_fd,
+					 int device_fd, void *bar0)
+{
+	return kho_vfio_wrap_device(bdf, kho_vfio_wrap_container(container_fd),
+				    device_fd, bar0);
 }
 
 /* The same, BAR0 at KHO_VFIO_BAR0_VADDR */

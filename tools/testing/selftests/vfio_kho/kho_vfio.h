@@ -21,6 +21,10 @@ void kho_vfio_map_bar0(struct vfio_pci_device *device);
 void kho_vfio_map_bar0_at(struct vfio_pci_device *device, void *vaddr);
 struct vfio_pci_device *kho_vfio_wrap(const char *bdf, int container_fd,
 				      int device_fd);
+struct iommu *kho_vfio_wrap_container(int container_fd);
+struct vfio_pci_device *kho_vfio_wrap_device(const char *bdf,
+					     struct iommu *iommu,
+					     int device_fd, void *bar0);
 struct vfio_pci_device *kho_vfio_wrap_at(const char *bdf, int container_fd,
 					 int device_fd, void *bar0);
 int kho_vfio_update_vaddr(int container_fd, uint64_t iova, uint64_t size,

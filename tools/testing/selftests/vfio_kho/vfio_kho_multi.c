@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vfio_kho_multi - a VMM with several devices through two live updates in
- * a row: each device in a type1 container of its own, the containers in
- * two LUO sessions, every device doing DMA before and after each kexec.
+ * a row: two igbs in one type1 container (one IOMMU domain, its table
+ * handed over once), an edu in a container of its own, both containers in
+ * one LUO session, another edu in a second session; every device doing
+ * DMA before and after each kexec.
  *
- *   start	old kernel: the igb at 00:04.0 and the edu at 00:05.0 go into
- *		session kho-multi-a, the igb at 00:06.0 into kho-multi-b; each
- *		gets a container with a 4 MiB memfd mapped at an IOVA of its
- *		own, copies a page by DMA, and its memfd, container and device
- *		file are preserved. A child holds both sessions across the
+ *   start	old kernel: the igbs at 00:04.0 and 00:06.0 share a container,
+ *		the edu at 00:05.0 has one, all in session kho-multi-a; the
+ *		edu at 00:0a.0 has one in kho-multi-b. Each device gets a
+ *		4 MiB memfd mapped at an IOVA of its own in its container,
+ *		copies a page by DMA, and the memfds, containers and device
+ *		files are preserved. A child holds both sessions across the
  *		kexec.
  *   again	the next kernel: every memfd, container and device file comes
- *		back, no device reset (the igbs' ring base registers), the
- *		data each copied before intact; each mapping gets its new
- *		address and each device copies again; both sessions finish.
- *		Then everything is preserved again, in two new sessions, for
- *		the next kexec.
+ *		back, the shared container once with both igbs, whose kept
+ *		translation is one table adopted once; no device reset (the
+ *		igbs' ring base registers), the data each copied before
+ *		intact; each mapping gets its new address and each device
+ *		copies again; both sessions finish. Then everything is
+ *		preserved again, in two new sessions, for the next kexec.
  *   end	the kernel after that: the same checks, then every mapping is
  *		unmapped and every file closed: the pages pinned and the
  *		memory locked for the VMM are all given back.
@@ -52,19 +56,27 @@
 #define STATE_MAGIC	0x4b484f4d554c5449ULL	/* "KHOMULTI" */
 #define VFIO_CONTAINERS	"/sys/kernel/debug/kho_devices/vfio/containers"
 
+#define IOMMU_DEVICES	"/sys/kernel/debug/kho_devices/iommu/devices"
+
 enum { TOKEN_MEMFD, TOKEN_CONTAINER, TOKEN_DEVICE, NR_TOKENS };
 
 static const struct member {
 	const char *session;
 	const char *bdf;
 	bool igb;		/* else an edu */
+	unsigned int container;
 } members[] = {
-	{ "kho-multi-a", "0000:00:04.0", true },
-	{ "kho-multi-a", "0000:00:05.0", false },
-	{ "kho-multi-b", "0000:00:06.0", true },
+	{ "kho-multi-a", "0000:00:04.0", true, 0 },
+	{ "kho-multi-a", "0000:00:06.0", true, 0 },
+	{ "kho-multi-a", "0000:00:05.0", false, 1 },
+	{ "kho-multi-b", "0000:00:0a.0", false, 2 },
 };
 
 #define NR_MEMBERS	ARRAY_SIZE(members)
+#define NR_CONTAINERS	3
+
+/* Each container's library object, shared by its members */
+static struct iommu *containers[NR_CONTAINERS];
 
 static const char *const sessions[] = { "kho-multi-a", "kho-multi-b" };
 
@@ -100,9 +112,23 @@ static void *member_bar0(unsigned int i)
 	return (void *)(KHO_VFIO_BAR0_VADDR + (uint64_t)i * SZ_256M);
 }
 
+/* A memfd's and a device's by member, a container's by container */
 static int member_token(unsigned int i, int what)
 {
+	if (what == TOKEN_CONTAINER)
+		return 1000 + members[i].container;
 	return 1 + i * NR_TOKENS + what;
+}
+
+/* Is member @i the first of its container (which it sets up, or gets)? */
+static bool first_of_container(unsigned int i)
+{
+	unsigned int j;
+
+	for (j = 0; j < i; j++)
+		if (members[j].container == members[i].container)
+			return false;
+	return true;
 }
 
 /* Bytes of @p that hold the pattern of @seed */
@@ -193,8 +219,9 @@ static void set_up(unsigned int i)
 		      m->memfd, 0);
 	VFIO_ASSERT_NE(m->mem, MAP_FAILED);
 	m->st = (struct member_state *)(m->mem + STATE_OFFSET);
-	m->device = vfio_pci_device_init(mb->bdf,
-					 iommu_init(MODE_VFIO_TYPE1V2_IOMMU));
+	if (first_of_container(i))
+		containers[mb->container] = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
+	m->device = vfio_pci_device_init(mb->bdf, containers[mb->container]);
 	kho_vfio_map_bar0_at(m->device, member_bar0(i));
 	region = mb->igb ? &m->device->driver.region : &m->region;
 	*region = (struct dma_region){ .vaddr = m->mem, .iova = member_iova(i),
@@ -215,7 +242,13 @@ static void set_up(unsigned int i)
 	}
 }
 
-/* Every member of @name into a new session, which is returned */
+static const char *const token_name[] = { "memfd", "container", "device" };
+
+/*
+ * Every member of @name into a new session, which is returned: the memfds
+ * first (a container names those behind its mappings), then each container
+ * once, then the devices.
+ */
 static int preserve_session(const char *name)
 {
 	int luo = kho_luo_fd(), s, fd[NR_TOKENS], t;
@@ -223,21 +256,58 @@ static int preserve_session(const char *name)
 
 	s = luo_create_session(luo, name);
 	kho_expect_eq(s < 0 ? s : 0, 0, "session %s created", name);
-	for (i = 0; i < NR_MEMBERS && s >= 0; i++) {
-		if (strcmp(members[i].session, name))
-			continue;
-		fd[TOKEN_MEMFD] = rt[i].memfd;
-		fd[TOKEN_CONTAINER] = rt[i].device->iommu->container_fd;
-		fd[TOKEN_DEVICE] = rt[i].device->fd;
-		for (t = 0; t < NR_TOKENS; t++)
+	for (t = 0; t < NR_TOKENS && s >= 0; t++) {
+		for (i = 0; i < NR_MEMBERS; i++) {
+			if (strcmp(members[i].session, name) ||
+			    (t == TOKEN_CONTAINER && !first_of_container(i)))
+				continue;
+			fd[TOKEN_MEMFD] = rt[i].memfd;
+			fd[TOKEN_CONTAINER] = rt[i].device->iommu->container_fd;
+			fd[TOKEN_DEVICE] = rt[i].device->fd;
 			kho_expect_eq(luo_session_preserve_fd(s, fd[t],
 							      member_token(i, t)),
 				      0, "%s: %s preserved in %s", members[i].bdf,
-				      t == TOKEN_MEMFD ? "memfd" :
-				      t == TOKEN_CONTAINER ? "container" : "device",
-				      name);
+				      token_name[t], name);
+		}
 	}
 	return s;
+}
+
+/* The outgoing IOMMU record of @bdf: its domain, table pages and run */
+static int iommu_record(const char *bdf, unsigned int *domain,
+			unsigned int *pages, unsigned int *run)
+{
+	char line[512], want[64];
+	FILE *f = fopen(IOMMU_DEVICES, "r");
+	int found = -ENOENT;
+
+	if (!f)
+		return -errno;
+	snprintf(want, sizeof(want), "out %s preserved ", bdf);
+	while (found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)) &&
+		    sscanf(line + strlen(want), "domain=%u levels=%*u pages=%u run=%u",
+			   domain, pages, run) == 3)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
+/*
+ * The devices of one container are in one IOMMU domain: their records
+ * carry one domain ID and name one run of table pages, handed over once.
+ */
+static void check_one_run(const char *a, const char *b)
+{
+	unsigned int dom[2] = {}, pages[2] = {}, run[2] = { 1, 2 };
+
+	kho_expect_eq(iommu_record(a, &dom[0], &pages[0], &run[0]), 0,
+		      "%s: its IOMMU record is listed", a);
+	kho_expect_eq(iommu_record(b, &dom[1], &pages[1], &run[1]), 0,
+		      "%s: its IOMMU record is listed", b);
+	kho_expect_eq(dom[1], dom[0], "%s and %s: one domain ID", a, b);
+	kho_expect_eq(run[1], run[0], "%s and %s: one run of table pages", a, b);
+	kho_expect_eq(pages[1], pages[0], "%s and %s: as many table pages", a, b);
 }
 
 /* Both sessions preserved, and held by a child across the kexec */
@@ -250,8 +320,48 @@ static void preserve_all(void)
 	for (i = 0; i < NR_SESSIONS; i++)
 		preserve_session(sessions[i]);
 	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "out ", NULL),
-		      NR_MEMBERS, "debugfs lists every container as handed over");
+		      NR_CONTAINERS, "debugfs lists every container as handed over");
+	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "out ", "devices=2 "),
+		      1, "debugfs: the igbs' container hands both over");
+	kho_expect_eq(kho_debugfs_lines(IOMMU_DEVICES, "out ", NULL),
+		      NR_MEMBERS, "every device's translation is recorded");
+	check_one_run(members[0].bdf, members[1].bdf);
 	kho_expect_eq(kho_luo_hold(), 0, "a child holds the sessions across the kexec");
+}
+
+/*
+ * Misuse, in sessions closed again: the second igb's device file in
+ * another session than its container is refused; closing the sessions
+ * gives everything back (the container maps again).
+ */
+static void misuse_two_sessions(void)
+{
+	int luo = kho_luo_fd(), s, s2;
+	struct dma_region probe = {
+		.vaddr = rt[0].mem, .iova = member_iova(NR_MEMBERS),
+		.size = SZ_4K,
+	};
+
+	s = luo_create_session(luo, "kho-multi-misuse");
+	s2 = luo_create_session(luo, "kho-multi-misuse-2");
+	VFIO_ASSERT_GE(s, 0);
+	VFIO_ASSERT_GE(s2, 0);
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, rt[0].memfd, 1), 0);
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, rt[1].memfd, 2), 0);
+	kho_expect_eq(luo_session_preserve_fd(s, containers[0]->container_fd, 3),
+		      0, "misuse: the igbs' container preserved");
+	kho_expect_eq(__iommu_map(containers[0], &probe), -EBUSY,
+		      "misuse: a preserved container is frozen (map -EBUSY)");
+	kho_expect_eq(luo_session_preserve_fd(s, rt[0].device->fd, 4), 0,
+		      "misuse: the first igb preserved with it");
+	kho_expect_eq(luo_session_preserve_fd(s2, rt[1].device->fd, 5), -ENOENT,
+		      "misuse: the second igb in another session than its container: -ENOENT");
+	close(s2);
+	close(s);
+	kho_expect_eq(__iommu_map(containers[0], &probe), 0,
+		      "misuse: once the sessions are closed the container maps again");
+	kho_expect_eq(__iommu_unmap(containers[0], &probe, NULL), 0,
+		      "misuse: and unmaps");
 }
 
 static int cmd_start(void)
@@ -263,6 +373,7 @@ static int cmd_start(void)
 		set_up(i);
 		dma_copy(i, 0x1000 + i, "before the first live update");
 	}
+	misuse_two_sessions();
 	preserve_all();
 	return kho_judged();
 }
@@ -275,10 +386,13 @@ static void restore(unsigned int i, int s)
 	int fd[NR_TOKENS], t;
 
 	for (t = 0; t < NR_TOKENS; t++) {
+		if (t == TOKEN_CONTAINER && !first_of_container(i)) {
+			fd[t] = containers[mb->container]->container_fd;
+			continue;
+		}
 		fd[t] = luo_session_retrieve_fd(s, member_token(i, t));
 		kho_expect_eq(fd[t] < 0 ? fd[t] : 0, 0, "%s: %s retrieved",
-			      mb->bdf, t == TOKEN_MEMFD ? "memfd" :
-			      t == TOKEN_CONTAINER ? "container" : "device");
+			      mb->bdf, token_name[t]);
 	}
 	VFIO_ASSERT_GE(fd[TOKEN_MEMFD], 0);
 	VFIO_ASSERT_GE(fd[TOKEN_CONTAINER], 0);
@@ -299,8 +413,11 @@ static void restore(unsigned int i, int s)
 	kho_expect_eq(kho_vfio_update_vaddr(fd[TOKEN_CONTAINER], member_iova(i),
 					    MEMFD_SIZE, m->mem), 0,
 		      "%s: the mapping gets the memfd's new address", mb->bdf);
-	m->device = kho_vfio_wrap_at(mb->bdf, fd[TOKEN_CONTAINER],
-				     fd[TOKEN_DEVICE], member_bar0(i));
+	if (first_of_container(i))
+		containers[mb->container] =
+			kho_vfio_wrap_container(fd[TOKEN_CONTAINER]);
+	m->device = kho_vfio_wrap_device(mb->bdf, containers[mb->container],
+					 fd[TOKEN_DEVICE], member_bar0(i));
 	if (mb->igb) {
 		kho_vfio_resume_driver(m->device, m->mem, member_iova(i),
 				       MEMFD_SIZE, m->st->msi,
@@ -330,7 +447,7 @@ static void restore_all(long *pins, long *locked)
 		VFIO_ASSERT_GE(s[j], 0);
 	}
 	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "in ", NULL),
-		      NR_MEMBERS, "debugfs lists every container as rebuilt");
+		      NR_CONTAINERS, "debugfs lists every container as rebuilt");
 	for (i = 0; i < NR_MEMBERS; i++) {
 		for (j = 0; strcmp(sessions[j], members[i].session); j++)
 			;
@@ -341,6 +458,8 @@ static void restore_all(long *pins, long *locked)
 			 rt[i].st->updates);
 		dma_copy(i, 0x2000 + rt[i].st->updates * 0x10 + i, when);
 	}
+	kho_expect_eq(kho_debugfs_lines(IOMMU_DEVICES, "in ", "table=in-place"),
+		      NR_MEMBERS, "every device goes on with its kept table, adopted in place");
 	for (j = 0; j < NR_SESSIONS; j++) {
 		kho_expect_eq(luo_session_finish(s[j]), 0, "session %s finished",
 			      sessions[j]);
@@ -366,7 +485,6 @@ static int cmd_again(void)
 
 static int cmd_end(void)
 {
-	struct iommu *iommu;
 	long pins, locked;
 	unsigned int i;
 
@@ -384,12 +502,12 @@ static int cmd_end(void)
 			vfio_pci_driver_remove(m->device);
 		kho_expect_eq(__iommu_unmap(m->device->iommu, region, NULL), 0,
 			      "%s: its mapping unmapped", members[i].bdf);
-		iommu = m->device->iommu;
 		vfio_pci_device_cleanup(m->device);
-		iommu_cleanup(iommu);
 		munmap(m->mem, MEMFD_SIZE);
 		close(m->memfd);
 	}
+	for (i = 0; i < NR_CONTAINERS; i++)
+		iommu_cleanup(containers[i]);
 	kho_expect_eq(kho_pins_held() - pins, 0,
 		      "every page pinned for the handover is unpinned");
 	kho_expect_eq(kho_proc_value("/proc/self/status", "VmLck") - locked, 0,

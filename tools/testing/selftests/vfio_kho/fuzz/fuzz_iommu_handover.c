@@ -391,7 +391,7 @@ static void fuzz_records(struct kho_fuzz_in *in)
 		for (j = 0; j < i; j++)
 			if (!reasons[j] && !same_run(&recs[i], &recs[j]) &&
 			    share_page(&recs[i], &recs[j], list))
-				kho_fuzz_fail("records %u and %u: one page, two runs, both accepted",
+				kho_fuzz_fail("records %u and %u: a page in two runs, accepted",
 					      j, i);
 		for (j = 0; j < i; j++)
 			if (!reasons[j] &&

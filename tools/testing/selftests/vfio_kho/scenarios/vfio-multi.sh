@@ -1,21 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0
 # A VMM with several devices through two live updates in a row (#14): the
-# igb at 00:04.0 and the edu at 00:05.0 in one LUO session, the igb at
-# 00:06.0 in another, each device in a type1 container of its own with a
-# memfd mapped at an IOVA of its own. Each device copies a page by DMA
-# before the first kexec, after it and after the second; nothing is reset,
-# what each copied before a kexec is intact after it, and once the VMM
+# igbs at 00:04.0 and 00:06.0 in one type1 container (one IOMMU domain),
+# the edu at 00:05.0 in another, both in one LUO session, and the edu at
+# 00:0a.0 in a container of a second session, each device with a memfd
+# mapped at an IOVA of its own. Each device copies a page by DMA before
+# the first kexec, after it and after the second; nothing is reset, what
+# each copied before a kexec is intact after it, the shared domain's table
+# is handed over once and adopted in place for both igbs, and once the VMM
 # unmaps and closes everything the pins and locked memory it got back are
 # all given back. vfio_kho_multi does each stage and judges it (KTAP).
-KHO_MACHINE="igb edu igb2"
+KHO_MACHINE="igb edu igb2 edu2"
 IGB=0000:00:04.0
 EDU=0000:00:05.0
 IGB2=0000:00:06.0
+EDU2=0000:00:0a.0
 
 stage1() {
 	kho_check "igb bound to vfio-pci" kho_bind_vfio $IGB || return
 	kho_check "edu bound to vfio-pci" kho_bind_vfio $EDU || return
 	kho_check "second igb bound to vfio-pci" kho_bind_vfio $IGB2 || return
+	kho_check "second edu bound to vfio-pci" kho_bind_vfio $EDU2 || return
 	kho_check "next kernel loaded" kho_load_next || return
 	kho_ksft start vfio_kho_multi start
 }
