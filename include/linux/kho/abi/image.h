@@ -87,12 +87,12 @@
 #define KHO_DEVICES_FORMAT_PCI		""
 #endif
 #ifdef CONFIG_IOMMU_KHO
-#define KHO_DEVICES_FORMAT_IOMMU	"iommu-kho-vtd-legacy-v2 "
+#define KHO_DEVICES_FORMAT_IOMMU	"iommu-kho-vtd-legacy-v3 "
 #else
 #define KHO_DEVICES_FORMAT_IOMMU	""
 #endif
 #ifdef CONFIG_VFIO_KHO
-#define KHO_DEVICES_FORMAT_VFIO	"vfio-type1-container-v2 vfio-pci-device-v2 "
+#define KHO_DEVICES_FORMAT_VFIO	"vfio-type1-container-v3 vfio-pci-device-v3 "
 #else
 #define KHO_DEVICES_FORMAT_VFIO	""
 #endif
