@@ -216,7 +216,8 @@ def main():
         f.write(text + "\n")
     with open(os.path.join(out, "bench.json"), "w") as f:
         json.dump({"conditions": {"qemu": qemu, "guest_mem": mem,
-                                  "accel": "tcg"},
+                                  "accel": os.environ.get(
+                                      "KHO_QEMU_ACCEL", "tcg,thread=single")},
                    "runs": runs, "slopes_ms_per_gib": slopes,
                    "failed": [d for d, _ in failed]}, f, indent=1)
     plot(out, runs)

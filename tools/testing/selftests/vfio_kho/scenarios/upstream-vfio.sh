@@ -6,9 +6,6 @@
 # BARs, MSI/MSI-X, reset) and iommufd setup. Each judges itself (KTAP).
 KHO_MACHINE="igb"
 KHO_TIMEOUT=420
-# vfio_pci_device_test's reset sleeps in pcie_flr(): the TCG hang of
-# upstream-vfio-driver (see "Testing" in the docs) can strike here too.
-KHO_RETRY_ON_HANG=2
 # The hugetlb variants of vfio_dma_mapping_test need pages of both sizes.
 KHO_CMDLINE="hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=4"
 IGB=0000:00:04.0

@@ -17,9 +17,6 @@
 KHO_MACHINE="igb"
 # vfio_pci_driver_test as in upstream-vfio-driver.sh (420 s), plus ours.
 KHO_TIMEOUT=480
-# The upstream test can hang under TCG as in upstream-vfio-driver.sh: a
-# hang is run again, up to twice, and reported; a failure is not.
-KHO_RETRY_ON_HANG=2
 KHO_CMDLINE="transparent_hugepage_shmem=always"
 # vfio_pci_driver_test's unmapped-IOVA case makes the device fault on purpose.
 KHO_CONSOLE_ALLOW="DMAR: DRHD: handling fault|DMAR: \\[DMA (Read|Write)"
