@@ -12,7 +12,10 @@
  *		4 MiB memfd mapped at an IOVA of its own in its container,
  *		copies a page by DMA, and the memfds, containers and device
  *		files are preserved. A child holds both sessions across the
- *		kexec.
+ *		kexec. Before that, misuse: the second igb's file in another
+ *		session than its container is refused; a kexec with it left
+ *		out of its container's session is refused, and nothing
+ *		changes.
  *   again	the next kernel: every memfd, container and device file comes
  *		back, the shared container once with both igbs, whose kept
  *		translation is one table adopted once; no device reset (the
@@ -20,7 +23,11 @@
  *		intact; each mapping gets its new address and each device
  *		copies again; both sessions finish. Then everything is
  *		preserved again, in two new sessions, for the next kexec.
- *   end	the kernel after that: the same checks, then every mapping is
+ *   end	the kernel after that: the VMM holding kho-multi-a (the igbs
+ *		and the edu at 00:05.0) gets it back, each device copies
+ *		again, and the VMM is killed: its death finishes the
+ *		session, every pin goes, each device opens from scratch.
+ *		kho-multi-b comes back as in "again", then its mapping is
  *		unmapped and every file closed: the pages pinned and the
  *		memory locked for the VMM are all given back.
  *
@@ -30,12 +37,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/reboot.h>
 
 #include <linux/sizes.h>
 
@@ -57,6 +69,7 @@
 #define VFIO_CONTAINERS	"/sys/kernel/debug/kho_devices/vfio/containers"
 
 #define IOMMU_DEVICES	"/sys/kernel/debug/kho_devices/iommu/devices"
+#define LEFT_OUT_LOG	"its container is preserved without the device"
 
 enum { TOKEN_MEMFD, TOKEN_CONTAINER, TOKEN_DEVICE, NR_TOKENS };
 
@@ -364,6 +377,44 @@ static void misuse_two_sessions(void)
 		      "misuse: and unmaps");
 }
 
+/*
+ * Misuse: the igbs' container and the first igb preserved, the second igb
+ * left out. The kexec is refused with -ENOENT and a line naming the igb
+ * left out, and nothing changes: both igbs still master and copy, and
+ * closing the session thaws the container.
+ */
+static void misuse_device_left_out(void)
+{
+	int luo = kho_luo_fd(), s, logged, ret;
+	struct dma_region probe = {
+		.vaddr = rt[0].mem, .iova = member_iova(NR_MEMBERS),
+		.size = SZ_4K,
+	};
+
+	logged = kho_klog_count(LEFT_OUT_LOG, members[1].bdf);
+	s = luo_create_session(luo, "kho-multi-left-out");
+	VFIO_ASSERT_GE(s, 0);
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, rt[0].memfd, 1), 0);
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, rt[1].memfd, 2), 0);
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, containers[0]->container_fd, 3), 0);
+	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, rt[0].device->fd, 4), 0);
+	ret = syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+		      LINUX_REBOOT_CMD_KEXEC, NULL);
+	kho_expect_eq(ret ? -errno : 0, -ENOENT,
+		      "misuse: a kexec with the second igb left out of its container's session: -ENOENT");
+	kho_expect_eq(kho_klog_count(LEFT_OUT_LOG, members[1].bdf) - logged, 1,
+		      "misuse: the refusal names the igb left out");
+	kho_expect_eq(kho_bus_master(members[0].bdf) && kho_bus_master(members[1].bdf),
+		      1, "misuse: both igbs still master after the refused kexec");
+	dma_copy(0, 0x1100, "after the refused kexec");
+	dma_copy(1, 0x1101, "after the refused kexec");
+	close(s);
+	kho_expect_eq(__iommu_map(containers[0], &probe), 0,
+		      "misuse: once the session is closed the container maps again");
+	kho_expect_eq(__iommu_unmap(containers[0], &probe, NULL), 0,
+		      "misuse: and unmaps");
+}
+
 static int cmd_start(void)
 {
 	unsigned int i;
@@ -374,6 +425,7 @@ static int cmd_start(void)
 		dma_copy(i, 0x1000 + i, "before the first live update");
 	}
 	misuse_two_sessions();
+	misuse_device_left_out();
 	preserve_all();
 	return kho_judged();
 }
@@ -431,35 +483,46 @@ static void restore(unsigned int i, int s)
 	}
 }
 
-/* Both sessions back, every member checked and copying again */
-static void restore_all(long *pins, long *locked)
+/*
+ * Session @j back: each of its members checked, given its new vaddr and
+ * copying again, going on with its kept table adopted in place. Returns
+ * the session, not finished.
+ */
+static int restore_session(unsigned int j)
 {
-	int luo = kho_luo_fd(), s[NR_SESSIONS];
-	unsigned int i, j;
-	char when[64];
+	int s = luo_retrieve_session(kho_luo_fd(), sessions[j]);
+	char when[64], prefix[32];
+	unsigned int i;
 
-	*pins = kho_pins_held();
-	*locked = kho_proc_value("/proc/self/status", "VmLck");
-	for (j = 0; j < NR_SESSIONS; j++) {
-		s[j] = luo_retrieve_session(luo, sessions[j]);
-		kho_expect_eq(s[j] < 0 ? s[j] : 0, 0, "session %s retrieved",
-			      sessions[j]);
-		VFIO_ASSERT_GE(s[j], 0);
-	}
-	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "in ", NULL),
-		      NR_CONTAINERS, "debugfs lists every container as rebuilt");
+	kho_expect_eq(s < 0 ? s : 0, 0, "session %s retrieved", sessions[j]);
+	VFIO_ASSERT_GE(s, 0);
+	for (i = 0; i < NR_MEMBERS; i++)
+		if (!strcmp(members[i].session, sessions[j]))
+			restore(i, s);
 	for (i = 0; i < NR_MEMBERS; i++) {
-		for (j = 0; strcmp(sessions[j], members[i].session); j++)
-			;
-		restore(i, s[j]);
-	}
-	for (i = 0; i < NR_MEMBERS; i++) {
+		if (strcmp(members[i].session, sessions[j]))
+			continue;
 		snprintf(when, sizeof(when), "after live update %u",
 			 rt[i].st->updates);
 		dma_copy(i, 0x2000 + rt[i].st->updates * 0x10 + i, when);
+		snprintf(prefix, sizeof(prefix), "in %s ", members[i].bdf);
+		kho_expect_eq(kho_debugfs_lines(IOMMU_DEVICES, prefix, "table=in-place"),
+			      1, "%s: goes on with its kept table, adopted in place",
+			      members[i].bdf);
 	}
-	kho_expect_eq(kho_debugfs_lines(IOMMU_DEVICES, "in ", "table=in-place"),
-		      NR_MEMBERS, "every device goes on with its kept table, adopted in place");
+	return s;
+}
+
+/* Both sessions back, every member checked and copying again, finished */
+static void restore_all(void)
+{
+	int s[NR_SESSIONS];
+	unsigned int j;
+
+	for (j = 0; j < NR_SESSIONS; j++)
+		s[j] = restore_session(j);
+	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "in ", NULL),
+		      NR_CONTAINERS, "debugfs lists every container as rebuilt");
 	for (j = 0; j < NR_SESSIONS; j++) {
 		kho_expect_eq(luo_session_finish(s[j]), 0, "session %s finished",
 			      sessions[j]);
@@ -471,11 +534,10 @@ static void restore_all(long *pins, long *locked)
 
 static int cmd_again(void)
 {
-	long pins, locked;
 	unsigned int i;
 
 	ksft_print_header();
-	restore_all(&pins, &locked);
+	restore_all();
 	for (i = 0; i < NR_MEMBERS; i++)
 		if (!members[i].igb)
 			give_reach(members[i].bdf, " again");
@@ -483,35 +545,106 @@ static int cmd_again(void)
 	return kho_judged();
 }
 
+/*
+ * The VMM dies holding session @j: a child gets the session back, gives
+ * every mapping its new address, has each device copy by DMA, and is
+ * killed. Its death finishes the session: every device of it is an
+ * ordinary one again that opens from scratch, and no page pin is left.
+ */
+static void vmm_dies(unsigned int j)
+{
+	struct { int pass, fail; } *child;
+	long pins = kho_pins_held();
+	unsigned int i;
+	bool killed;
+	int status;
+	pid_t pid;
+
+	child = mmap(NULL, sizeof(*child), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	VFIO_ASSERT_NE(child, MAP_FAILED);
+	fflush(stdout);
+	pid = fork();
+	VFIO_ASSERT_GE(pid, 0);
+	if (!pid) {
+		restore_session(j);
+		child->pass = ksft_get_pass_cnt();
+		child->fail = ksft_get_fail_cnt();
+		fflush(stdout);
+		raise(SIGKILL);
+	}
+	killed = waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+		 WTERMSIG(status) == SIGKILL;
+	/* the child's checks, so that the numbering and the verdict go on */
+	while (ksft_get_pass_cnt() < child->pass)
+		ksft_inc_pass_cnt();
+	while (ksft_get_fail_cnt() < child->fail)
+		ksft_inc_fail_cnt();
+	kho_expect_eq(killed, 1, "the VMM holding %s killed before finishing it",
+		      sessions[j]);
+	kho_expect_eq(luo_retrieve_session(kho_luo_fd(), sessions[j]), -ENOENT,
+		      "its death finished %s: gone (-ENOENT)", sessions[j]);
+	kho_expect_eq(kho_pins_held() - pins, 0,
+		      "every page pin taken for the dead VMM is released");
+	for (i = 0; i < NR_MEMBERS; i++) {
+		struct iommu *iommu;
+
+		if (strcmp(members[i].session, sessions[j]))
+			continue;
+		iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
+		/* vfio_pci_device_init() exits the program if the open fails */
+		vfio_pci_device_cleanup(vfio_pci_device_init(members[i].bdf, iommu));
+		iommu_cleanup(iommu);
+		kho_expect_eq(1, 1, "%s opens again from scratch", members[i].bdf);
+	}
+	munmap(child, sizeof(*child));
+}
+
+/*
+ * The VMM of the first session (two igbs in one container, an edu) dies
+ * after its restore; the second session's is restored and then unmaps and
+ * closes everything: what it got is all given back.
+ */
 static int cmd_end(void)
 {
 	long pins, locked;
-	unsigned int i;
+	unsigned int i, n = 0;
+	int s;
 
 	ksft_print_header();
-	restore_all(&pins, &locked);
+	pins = kho_pins_held();
+	locked = kho_proc_value("/proc/self/status", "VmLck");
+	vmm_dies(0);
+	s = restore_session(1);
+	kho_expect_eq(luo_session_finish(s), 0, "session %s finished", sessions[1]);
+	close(s);
+	for (i = 0; i < NR_MEMBERS; i++)
+		n += !strcmp(members[i].session, sessions[1]);
 	kho_expect_eq(kho_proc_value("/proc/self/status", "VmLck") - locked,
-		      NR_MEMBERS * (MEMFD_SIZE >> 10),
+		      n * (MEMFD_SIZE >> 10),
 		      "the VMM is charged for every mapping it got back (VmLck, KiB)");
 	for (i = 0; i < NR_MEMBERS; i++) {
 		struct member_rt *m = &rt[i];
 		struct dma_region *region = members[i].igb ?
 			&m->device->driver.region : &m->region;
 
+		if (strcmp(members[i].session, sessions[1]))
+			continue;
 		if (members[i].igb)
 			vfio_pci_driver_remove(m->device);
 		kho_expect_eq(__iommu_unmap(m->device->iommu, region, NULL), 0,
 			      "%s: its mapping unmapped", members[i].bdf);
 		vfio_pci_device_cleanup(m->device);
+		iommu_cleanup(containers[members[i].container]);
 		munmap(m->mem, MEMFD_SIZE);
 		close(m->memfd);
 	}
-	for (i = 0; i < NR_CONTAINERS; i++)
-		iommu_cleanup(containers[i]);
 	kho_expect_eq(kho_pins_held() - pins, 0,
 		      "every page pinned for the handover is unpinned");
 	kho_expect_eq(kho_proc_value("/proc/self/status", "VmLck") - locked, 0,
 		      "no memory left locked for the VMM");
+	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "", NULL), 0,
+		      "debugfs: nothing left of either handover");
 	return kho_judged();
 }
 

@@ -6,9 +6,15 @@
 # mapped at an IOVA of its own. Each device copies a page by DMA before
 # the first kexec, after it and after the second; nothing is reset, what
 # each copied before a kexec is intact after it, the shared domain's table
-# is handed over once and adopted in place for both igbs, and once the VMM
-# unmaps and closes everything the pins and locked memory it got back are
-# all given back. vfio_kho_multi does each stage and judges it (KTAP).
+# is handed over once and adopted in place for both igbs. After the second
+# kexec the VMM holding the first session dies once its devices copied:
+# its death finishes the session, every pin goes and each device opens
+# from scratch; the second session's VMM unmaps and closes everything, and
+# the pins and locked memory it got back are all given back. Misuse before
+# the first kexec: the second igb's file in another session than its
+# container is refused, and a kexec with it left out of its container's
+# session is refused (-ENOENT, logged) and changes nothing. vfio_kho_multi
+# does each stage and judges it (KTAP).
 KHO_MACHINE="igb edu igb2 edu2"
 IGB=0000:00:04.0
 EDU=0000:00:05.0
