@@ -75,7 +75,10 @@ kvm_works() {
 #   00:08.0 conventional PCI bridge with two edus (64-bit) behind it at
 #   01:01.0 and 01:02.0, which therefore share one IOMMU group,
 #   00:09.0 PCIe root port with an igb behind it (at 01:00.0 when the
-#   bridged edus are absent).
+#   bridged edus are absent),
+#   00:0b.0 and 00:0b.1 two igbs as the functions of one multi-function
+#   device (each in an IOMMU group of its own: the PCI core's ACS quirk
+#   for the 82576).
 # stream-igb is the igb at 00:04.0 with a network: QEMU's dgram netdev on
 # loopback, fed by harness/frame-stream.py (see start_stream).
 machine_args() {
@@ -111,6 +114,9 @@ machine_args() {
 			a+=(-device pci-bridge,id=kho_br,chassis_nr=1,addr=08.0
 			    -device edu,bus=kho_br,addr=01.0,dma_mask=0xffffffffffffffff
 			    -device edu,bus=kho_br,addr=02.0,dma_mask=0xffffffffffffffff) ;;
+		mf-igb)
+			a+=(-device igb,addr=0b.0,multifunction=on
+			    -device igb,addr=0b.1) ;;
 		rooted-igb)
 			a+=(-device pcie-root-port,id=kho_rp,chassis=2,addr=09.0
 			    -device igb,bus=kho_rp,addr=00.0) ;;

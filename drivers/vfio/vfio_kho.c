@@ -232,7 +232,8 @@ static int vfio_kho_container_devices(struct vfio_group **groups, u32 nr,
 	for (i = 0; i < nr; i++) {
 		pdevs[i] = vfio_kho_group_pci_dev(groups[i]);
 		if (!pdevs[i]) {
-			pr_warn("container not preserved: each of its groups must hold exactly one PCI device\n");
+			pr_warn("container not preserved: its IOMMU group %d does not hold exactly one PCI device, and only such groups can be handed over\n",
+				iommu_group_id(groups[i]->iommu_group));
 			return -EOPNOTSUPP;
 		}
 		err = pci_kho_dma_check(pdevs[i]);
