@@ -4,7 +4,7 @@
  * a row: two igbs in one type1 container (one IOMMU domain, its table
  * handed over once), an edu in a container of its own, both containers in
  * one LUO session, another edu in a second session; every device doing
- * DMA before and after each kexec.
+ * DMA before and after each kexec, and each edu during it.
  *
  *   start	old kernel: the igbs at 00:04.0 and 00:06.0 share a container,
  *		the edu at 00:05.0 has one, all in session kho-multi-a; the
@@ -16,11 +16,16 @@
  *		session than its container is refused; a kexec with it left
  *		out of its container's session is refused, and nothing
  *		changes.
+ *   kick-kexec	after start or again: each edu is told to copy its buffer
+ *		(the page it copied last) into its memfd, and the kexec
+ *		follows at once. edu's DMA fires about 100 ms after the
+ *		kick: in the next kernel, through the kept translation.
  *   again	the next kernel: every memfd, container and device file comes
  *		back, the shared container once with both igbs, whose kept
  *		translation is one table adopted once; no device reset (the
  *		igbs' ring base registers), the data each copied before
- *		intact; each mapping gets its new address and each device
+ *		intact, each edu's copy kicked at the kexec landed; each
+ *		mapping gets its new address and each device
  *		copies again; both sessions finish. Then everything is
  *		preserved again, in two new sessions, for the next kexec.
  *   end	the kernel after that: the VMM holding kho-multi-a (the igbs
@@ -63,6 +68,7 @@
 #define MEMFD_SIZE	SZ_4M
 #define SRC_OFFSET	SZ_2M
 #define DST_OFFSET	(SZ_2M + SZ_1M)
+#define KICKED_OFFSET	(DST_OFFSET + SZ_64K)	/* edu's copy across the kexec */
 #define COPY_SIZE	4096		/* what edu's buffer holds */
 #define STATE_OFFSET	(MEMFD_SIZE - 4096)
 #define STATE_MAGIC	0x4b484f4d554c5449ULL	/* "KHOMULTI" */
@@ -340,8 +346,10 @@ static void preserve_all(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < NR_MEMBERS; i++)
+	for (i = 0; i < NR_MEMBERS; i++) {
 		rt[i].st->updates++;
+		memset(rt[i].mem + KICKED_OFFSET, 0, COPY_SIZE);
+	}
 	for (i = 0; i < NR_SESSIONS; i++)
 		preserve_session(sessions[i]);
 	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "out ", NULL),
@@ -474,6 +482,11 @@ static void restore(unsigned int i, int s)
 	if (mb->igb)
 		kho_expect_eq(tx_ring_of(mb->bdf), m->st->tx_ring,
 			      "%s: not reset (its ring base register is kept)",
+			      mb->bdf);
+	else
+		kho_expect_eq(pattern_bytes(m->mem + KICKED_OFFSET, COPY_SIZE,
+					    m->st->seed), COPY_SIZE,
+			      "%s: the copy kicked at the kexec landed in the memfd",
 			      mb->bdf);
 	kho_expect_eq(kho_vfio_update_vaddr(fd[TOKEN_CONTAINER], member_iova(i),
 					    MEMFD_SIZE, m->mem), 0,
@@ -662,6 +675,49 @@ static int cmd_end(void)
 	return kho_judged();
 }
 
+/* Start edu's copy of its buffer to @dst, through the sysfs BAR */
+static int edu_kick(const char *bdf, uint64_t dst)
+{
+	char path[128];
+	void *bar0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return -errno;
+	bar0 = mmap(NULL, SZ_1M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar0 == MAP_FAILED)
+		return -errno;
+	kho_edu_dma(bar0, EDU_BUFFER, dst, COPY_SIZE,
+		    EDU_DMA_START | EDU_DMA_TO_RAM);
+	munmap(bar0, SZ_1M);
+	return 0;
+}
+
+/* Every edu's copy started, then the kexec; returns only if it failed */
+static int cmd_kick_kexec(void)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < NR_MEMBERS; i++) {
+		if (members[i].igb)
+			continue;
+		err = edu_kick(members[i].bdf, member_iova(i) + KICKED_OFFSET);
+		if (err) {
+			fprintf(stderr, "%s: kick: %s\n", members[i].bdf,
+				strerror(-err));
+			return 1;
+		}
+	}
+	syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+		LINUX_REBOOT_CMD_KEXEC, NULL);
+	fprintf(stderr, "reboot(KEXEC): %s\n", strerror(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -671,6 +727,8 @@ int main(int argc, char **argv)
 		return cmd_again();
 	if (argc == 2 && !strcmp(argv[1], "end"))
 		return cmd_end();
+	if (argc == 2 && !strcmp(argv[1], "kick-kexec"))
+		return cmd_kick_kexec();
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
 	return 2;
 }

@@ -4,7 +4,9 @@
 # the edu at 00:05.0 in another, both in one LUO session, and the edu at
 # 00:0a.0 in a container of a second session, each device with a memfd
 # mapped at an IOVA of its own. Each device copies a page by DMA before
-# the first kexec, after it and after the second; nothing is reset, what
+# the first kexec, after it and after the second, and each edu is kicked
+# to copy a page at each kexec, which lands in the next kernel through the
+# kept translation; nothing is reset, what
 # each copied before a kexec is intact after it, the shared domain's table
 # is handed over once and adopted in place for both igbs. After the second
 # kexec the VMM holding the first session dies once its devices copied:
@@ -35,12 +37,22 @@ stage1() {
 	kho_check "second igb bound to vfio-pci" kho_bind_vfio $IGB2 || return
 	kho_check "second edu bound to vfio-pci" kho_bind_vfio $EDU2 || return
 	kho_check "next kernel loaded" kho_load_next || return
-	kho_ksft start vfio_kho_multi start
+	kho_ksft start vfio_kho_multi start || return
+	kexec_with_dma_in_flight
 }
 
 stage2() {
 	kho_check "next kernel loaded" kho_load_next || return
-	kho_ksft again vfio_kho_multi again
+	kho_ksft again vfio_kho_multi again || return
+	kexec_with_dma_in_flight
+}
+
+# Into the kernel loaded above, right after each edu is kicked to copy a
+# page: the copies land in the next kernel, which checks them.
+kexec_with_dma_in_flight() {
+	kho_say "kho-stage-done $KHO_STAGE"
+	vfio_kho_multi kick-kexec
+	kho_fail "kexec with DMA in flight" "reboot(KEXEC) returned"
 }
 
 stage3() {
