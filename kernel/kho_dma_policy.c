@@ -43,6 +43,11 @@
  * core does not own. The pages handed over through this file are counted
  * in debugfs (kho_devices/policy/preserved_pages).
  *
+ * The IOMMU driver and the IOMMU part stop a device at boot, before its
+ * translation changes, with kho_dma_quiesce(): the PCI part, which owns
+ * the one quiesce, registers it here when it starts, so that no IOMMU code
+ * calls into the PCI part.
+ *
  * This file does not preserve devices itself and keeps no per-device state.
  */
 
@@ -584,6 +589,54 @@ void kho_dma_note_scalable_capable(void)
 	WRITE_ONCE(kho_dma_scalable_capable, true);
 }
 EXPORT_SYMBOL_GPL(kho_dma_note_scalable_capable);
+
+/* Set once, by the PCI part at arch_initcall, before any device is found */
+static kho_dma_quiesce_fn kho_dma_quiesce_device;
+
+/**
+ * kho_dma_set_quiesce() - name the one way the suite stops a device's DMA
+ * @quiesce: the PCI part's quiesce, which also ends its claim on the device
+ *
+ * The IOMMU driver and the IOMMU part stop devices at boot, before their
+ * translation changes, without knowing who kept them: they call
+ * kho_dma_quiesce(), which hands the device to @quiesce.
+ */
+void kho_dma_set_quiesce(kho_dma_quiesce_fn quiesce)
+{
+	WRITE_ONCE(kho_dma_quiesce_device, quiesce);
+}
+EXPORT_SYMBOL_GPL(kho_dma_set_quiesce);
+
+/**
+ * kho_dma_quiesce() - stop a device before the translation it uses changes
+ * @dev: a device the previous kernel may have left doing DMA
+ * @err: the errno of the refusal, 0 if there is none to give
+ * @why: what it lost, for the log
+ *
+ * Synchronous: when this returns, the device no longer masters DMA. With
+ * no quiesce registered (a kernel without the PCI part), bus mastering of
+ * a PCI device is cleared here and the reason logged.
+ */
+void kho_dma_quiesce(struct device *dev, int err, const char *why)
+{
+	kho_dma_quiesce_fn quiesce = READ_ONCE(kho_dma_quiesce_device);
+	struct pci_dev *pdev;
+	u16 cmd;
+
+	if (quiesce) {
+		quiesce(dev, err, why);
+		return;
+	}
+	if (!dev_is_pci(dev))
+		return;
+	pdev = to_pci_dev(dev);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (PCI_POSSIBLE_ERROR(cmd) || !(cmd & PCI_COMMAND_MASTER))
+		return;
+	pci_write_config_word(pdev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
+	pci_err(pdev, "live update refused: %s; bus mastering turned off\n", why);
+}
+EXPORT_SYMBOL_GPL(kho_dma_quiesce);
 
 /**
  * kho_dma_judge_next_kernel() - judge a kernel loaded with kexec_file_load()

@@ -972,16 +972,23 @@ iommu_kho_in_find_kept(struct iommu_kho_incoming *in,
 /*
  * A translation is kept only for a PCI function the PCI part kept: if the
  * function was refused (another device at that address) or is missing,
- * whatever sits there now must not DMA through the old table.
+ * whatever sits there now must not DMA through the old table. The PCI
+ * part enumerates first and marks each endpoint it claims in struct
+ * pci_dev (pci_kho_is_preserved()); nothing else marks one at boot.
  */
 static bool iommu_kho_pci_kept(const struct iommu_kho_device_ser *r)
 {
 	struct pci_dev *pdev;
+	bool kept;
 
-	if (pci_kho_find_claimed(&r->addr, &pdev))
+	pdev = pci_get_domain_bus_and_slot(r->addr.segment, r->addr.bus,
+					   r->addr.devfn);
+	if (!pdev)
 		return false;
+	kept = pdev->hdr_type == PCI_HEADER_TYPE_NORMAL &&
+	       pci_kho_is_preserved(pdev);
 	pci_dev_put(pdev);
-	return true;
+	return kept;
 }
 
 /* A refused record: the function it names must stop its DMA too. */
@@ -994,7 +1001,7 @@ static void iommu_kho_quiesce_recorded(const struct iommu_kho_device_ser *r,
 					   r->addr.devfn);
 	if (!pdev)
 		return;
-	pci_kho_quiesce(pdev, 0, why);	/* its own line gave the rule */
+	kho_dma_quiesce(&pdev->dev, 0, why);	/* its own line gave the rule */
 	pci_dev_put(pdev);
 }
 
@@ -1027,9 +1034,10 @@ const char *iommu_kho_claim_entry(u64 unit_reg_base,
 
 	/*
 	 * No iommu_kho_lock: this runs from the IOMMU driver's init, before
-	 * anything else reads or frees the incoming state, and it calls
-	 * into the PCI part, whose locks nest inside LUO's, which nest
-	 * outside iommu_kho_lock (FLB finish).
+	 * anything else reads or frees the incoming state, and a refusal
+	 * quiesces through kho_dma_quiesce(), which takes the PCI part's
+	 * lock, nested inside LUO's, which nest outside iommu_kho_lock (FLB
+	 * finish).
 	 */
 	for (i = 0; iommu_kho_in && !iommu_kho_in->refused &&
 	     i < iommu_kho_in->nr; i++) {

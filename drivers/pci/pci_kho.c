@@ -1110,8 +1110,9 @@ bool pci_kho_keeps_mastering(struct pci_dev *pdev)
  * @why: what it lost, for the log
  *
  * The one way the suite stops such a function in the next kernel, used
- * when its translation is about to change (intel-iommu turning translation
- * off, a refused IOMMU record) or its owner refuses its handover (VFIO):
+ * when its translation is about to change (the IOMMU driver turning
+ * translation off, a refused IOMMU record: both through kho_dma_quiesce(),
+ * which the PCI part points here) or its owner refuses its handover (VFIO):
  * bus mastering goes off at once, and if the PCI part had claimed the
  * function, the claim is refused, so that its owner gets -ESTALE and
  * nothing treats it as kept any more. Logs one line, as every refusal of
@@ -1142,6 +1143,14 @@ void pci_kho_quiesce(struct pci_dev *pdev, int err, const char *why)
 		pci_kho_log_refused(pdev, err, why, mastering);
 }
 EXPORT_SYMBOL_GPL(pci_kho_quiesce);
+
+/* The suite's one quiesce, for the parts that only know a struct device */
+static void pci_kho_quiesce_device(struct device *dev, int err,
+				   const char *why)
+{
+	if (dev_is_pci(dev))
+		pci_kho_quiesce(to_pci_dev(dev), err, why);
+}
 
 /* End of boot: report what never showed up */
 static int __init pci_kho_boot_done(void)
@@ -1360,6 +1369,7 @@ static int __init pci_kho_init(void)
 {
 	int err;
 
+	kho_dma_set_quiesce(pci_kho_quiesce_device);
 	err = bus_register_notifier(&pci_bus_type, &pci_kho_bus_nb);
 	if (err)
 		pr_err("cannot watch PCI devices (%pe): handed-over functions are not bound\n",

@@ -191,6 +191,25 @@ void kho_devices_debugfs_snapshots(struct dentry *dir,
 int kho_dma_check_next_kernel(struct device *dev);
 void kho_dma_note_scalable_capable(void);
 
+/**
+ * typedef kho_dma_quiesce_fn - how the bus part stops a device's DMA
+ * @dev: a device the previous kernel may have left doing DMA
+ * @err: the errno of the refusal, 0 if there is none to give
+ * @why: what the device lost, for the log
+ */
+typedef void (*kho_dma_quiesce_fn)(struct device *dev, int err,
+				   const char *why);
+
+#ifdef CONFIG_KHO_DEVICES
+void kho_dma_set_quiesce(kho_dma_quiesce_fn quiesce);
+void kho_dma_quiesce(struct device *dev, int err, const char *why);
+#else
+static inline void kho_dma_quiesce(struct device *dev, int err,
+				   const char *why)
+{
+}
+#endif
+
 #ifdef CONFIG_KHO_DEVICES
 void kho_dma_judge_next_kernel(struct kimage *image);
 #else

@@ -74,6 +74,7 @@
 
 #define IOMMU_DEVICES	"/sys/kernel/debug/kho_devices/iommu/devices"
 #define IOMMU_ADOPT	"/sys/kernel/debug/kho_devices/iommu/adopt"
+#define PCI_FUNCTIONS	"/sys/kernel/debug/kho_devices/pci/functions"
 /* 1 TiB, or KHO_DMA_IOVA (hex) from the environment */
 #define DMA_IOVA_DEFAULT	0x10000000000ULL
 static uint64_t dma_iova = DMA_IOVA_DEFAULT;
@@ -320,6 +321,10 @@ static int expect_refusal(const char *how, const char *bdf)
 		snprintf(line, sizeof(line), "%s: live update refused: its page table", bdf);
 		kho_expect_eq(kho_klog_count(line, "; bus mastering turned off"), 1,
 			      "the quiesce is logged with the reason");
+		snprintf(line, sizeof(line), "in %s ", bdf);
+		kho_expect_eq(kho_debugfs_lines(PCI_FUNCTIONS, line,
+						" refused driver="), 1,
+			      "the PCI part no longer claims the function");
 		expect_quiesced(bdf, "the refused record's function quiesced");
 		return 0;
 	}
