@@ -198,22 +198,7 @@ static int setup(const char *session, const char *bdf, bool iommu,
 /* Start edu's copy of its buffer into the destination page. */
 static int kick(const char *bdf, uint64_t dst_offset)
 {
-	char path[128];
-	uint32_t *bar0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
-	fd = open(path, O_RDWR | O_SYNC);
-	if (fd < 0)
-		return -errno;
-	bar0 = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (bar0 == MAP_FAILED)
-		return -errno;
-	edu_start(bar0, EDU_BUFFER, DMA_IOVA + dst_offset,
-		  EDU_DMA_START | EDU_DMA_TO_RAM);
-	munmap(bar0, 1 << 20);
-	return 0;
+	return kho_edu_kick(bdf, DMA_IOVA + dst_offset, COPY_SIZE);
 }
 
 static int kick_kexec(const char *bdf, long delay_ms)

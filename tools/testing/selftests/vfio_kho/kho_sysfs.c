@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,4 +323,79 @@ long long kho_debugfs_value(const char *path, const char *tag,
 	}
 	fclose(f);
 	return val;
+}
+
+/* How many of the first @len bytes of @p hold the pattern of @seed */
+size_t kho_pattern_bytes(const uint8_t *p, size_t len, uint64_t seed)
+{
+	uint8_t want[4096];
+	size_t i, n = 0;
+
+	kho_fill_pattern(want, sizeof(want), seed);
+	for (i = 0; i < len && i < sizeof(want); i++)
+		n += p[i] == want[i];
+	return n;
+}
+
+/* The IOMMU group number of @bdf, or -1 */
+long kho_iommu_group_of(const char *bdf)
+{
+	char path[96], target[PATH_MAX];
+	const char *slash;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -1;
+	target[n] = '\0';
+	slash = strrchr(target, '/');
+	return slash ? strtol(slash + 1, NULL, 10) : -1;
+}
+
+/*
+ * The outgoing IOMMU record of @bdf in debugfs: its domain ID, how many
+ * table pages it names and the first of them (its run). 0 or -ENOENT.
+ */
+int kho_iommu_out_record(const char *bdf, unsigned int *domain,
+			 unsigned int *pages, unsigned int *run)
+{
+	char line[512], want[64];
+	FILE *f = fopen("/sys/kernel/debug/kho_devices/iommu/devices", "r");
+	int found = -ENOENT;
+
+	if (!f)
+		return -errno;
+	snprintf(want, sizeof(want), "out %s preserved ", bdf);
+	while (found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)) &&
+		    sscanf(line + strlen(want), "domain=%u levels=%*u pages=%u run=%u",
+			   domain, pages, run) == 3)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Start edu's copy of @count bytes of its buffer to @dst, through the
+ * sysfs BAR (no VFIO open, which would reset it). 0 or an errno.
+ */
+int kho_edu_kick(const char *bdf, uint64_t dst, uint64_t count)
+{
+	char path[128];
+	void *bar0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return -errno;
+	bar0 = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar0 == MAP_FAILED)
+		return -errno;
+	kho_edu_dma(bar0, EDU_BUFFER, dst, count,
+		    EDU_DMA_START | EDU_DMA_TO_RAM);
+	munmap(bar0, 1 << 20);
+	return 0;
 }

@@ -29,6 +29,10 @@ long kho_pins_held(void);
 int kho_debugfs_lines(const char *path, const char *prefix, const char *text);
 void kho_debugfs_line(const char *path, const char *prefix, char *line,
 		      size_t len);
+size_t kho_pattern_bytes(const uint8_t *p, size_t len, uint64_t seed);
+long kho_iommu_group_of(const char *bdf);
+int kho_iommu_out_record(const char *bdf, unsigned int *domain,
+			 unsigned int *pages, unsigned int *run);
 
 /* QEMU's edu device (docs/specs/edu.rst): its DMA engine */
 #define EDU_DMA_SRC	0x80
@@ -41,5 +45,6 @@ void kho_debugfs_line(const char *path, const char *prefix, char *line,
 
 void kho_edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count,
 		 uint32_t cmd);
+int kho_edu_kick(const char *bdf, uint64_t dst, uint64_t count);
 
 #endif /* KHO_SYSFS_H */

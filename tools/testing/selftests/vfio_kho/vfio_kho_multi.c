@@ -150,18 +150,6 @@ static bool first_of_container(unsigned int i)
 	return true;
 }
 
-/* Bytes of @p that hold the pattern of @seed */
-static size_t pattern_bytes(const uint8_t *p, size_t len, uint64_t seed)
-{
-	uint8_t want[COPY_SIZE];
-	size_t i, n = 0;
-
-	kho_fill_pattern(want, sizeof(want), seed);
-	for (i = 0; i < len && i < sizeof(want); i++)
-		n += p[i] == want[i];
-	return n;
-}
-
 static int edu_wait(uint32_t *bar0)
 {
 	int i;
@@ -196,7 +184,7 @@ static void dma_copy(unsigned int i, uint64_t seed, const char *when)
 	}
 	kho_expect_eq(ret, 0, "%s %s: the device copies a page by DMA",
 		      members[i].bdf, when);
-	kho_expect_eq(pattern_bytes(m->mem + DST_OFFSET, COPY_SIZE, seed),
+	kho_expect_eq(kho_pattern_bytes(m->mem + DST_OFFSET, COPY_SIZE, seed),
 		      COPY_SIZE, "%s %s: the copy is right", members[i].bdf,
 		      when);
 	m->st->seed = seed;
@@ -292,26 +280,6 @@ static int preserve_session(const char *name)
 	return s;
 }
 
-/* The outgoing IOMMU record of @bdf: its domain, table pages and run */
-static int iommu_record(const char *bdf, unsigned int *domain,
-			unsigned int *pages, unsigned int *run)
-{
-	char line[512], want[64];
-	FILE *f = fopen(IOMMU_DEVICES, "r");
-	int found = -ENOENT;
-
-	if (!f)
-		return -errno;
-	snprintf(want, sizeof(want), "out %s preserved ", bdf);
-	while (found && fgets(line, sizeof(line), f))
-		if (!strncmp(line, want, strlen(want)) &&
-		    sscanf(line + strlen(want), "domain=%u levels=%*u pages=%u run=%u",
-			   domain, pages, run) == 3)
-			found = 0;
-	fclose(f);
-	return found;
-}
-
 /*
  * The devices of one container are in one IOMMU domain: their records
  * carry one domain ID and name one run of table pages, handed over once.
@@ -320,9 +288,9 @@ static void check_one_run(const char *a, const char *b)
 {
 	unsigned int dom[2] = {}, pages[2] = {}, run[2] = { 1, 2 };
 
-	kho_expect_eq(iommu_record(a, &dom[0], &pages[0], &run[0]), 0,
+	kho_expect_eq(kho_iommu_out_record(a, &dom[0], &pages[0], &run[0]), 0,
 		      "%s: its IOMMU record is listed", a);
-	kho_expect_eq(iommu_record(b, &dom[1], &pages[1], &run[1]), 0,
+	kho_expect_eq(kho_iommu_out_record(b, &dom[1], &pages[1], &run[1]), 0,
 		      "%s: its IOMMU record is listed", b);
 	kho_expect_eq(dom[1], dom[0], "%s and %s: one domain ID", a, b);
 	kho_expect_eq(run[1], run[0], "%s and %s: one run of table pages", a, b);
@@ -476,7 +444,7 @@ static void restore(unsigned int i, int s)
 	VFIO_ASSERT_NE(m->mem, MAP_FAILED);
 	m->st = (struct member_state *)(m->mem + STATE_OFFSET);
 	VFIO_ASSERT_EQ(m->st->magic, STATE_MAGIC);
-	kho_expect_eq(pattern_bytes(m->mem + DST_OFFSET, COPY_SIZE, m->st->seed),
+	kho_expect_eq(kho_pattern_bytes(m->mem + DST_OFFSET, COPY_SIZE, m->st->seed),
 		      COPY_SIZE, "%s: the page it copied before the kexec is intact",
 		      mb->bdf);
 	if (mb->igb)
@@ -484,8 +452,9 @@ static void restore(unsigned int i, int s)
 			      "%s: not reset (its ring base register is kept)",
 			      mb->bdf);
 	else
-		kho_expect_eq(pattern_bytes(m->mem + KICKED_OFFSET, COPY_SIZE,
-					    m->st->seed), COPY_SIZE,
+		kho_expect_eq(kho_pattern_bytes(m->mem + KICKED_OFFSET,
+						COPY_SIZE, m->st->seed),
+			      COPY_SIZE,
 			      "%s: the copy kicked at the kexec landed in the memfd",
 			      mb->bdf);
 	kho_expect_eq(kho_vfio_update_vaddr(fd[TOKEN_CONTAINER], member_iova(i),
@@ -675,27 +644,6 @@ static int cmd_end(void)
 	return kho_judged();
 }
 
-/* Start edu's copy of its buffer to @dst, through the sysfs BAR */
-static int edu_kick(const char *bdf, uint64_t dst)
-{
-	char path[128];
-	void *bar0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
-	fd = open(path, O_RDWR | O_SYNC);
-	if (fd < 0)
-		return -errno;
-	bar0 = mmap(NULL, SZ_1M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (bar0 == MAP_FAILED)
-		return -errno;
-	kho_edu_dma(bar0, EDU_BUFFER, dst, COPY_SIZE,
-		    EDU_DMA_START | EDU_DMA_TO_RAM);
-	munmap(bar0, SZ_1M);
-	return 0;
-}
-
 /* Every edu's copy started, then the kexec; returns only if it failed */
 static int cmd_kick_kexec(void)
 {
@@ -705,7 +653,8 @@ static int cmd_kick_kexec(void)
 	for (i = 0; i < NR_MEMBERS; i++) {
 		if (members[i].igb)
 			continue;
-		err = edu_kick(members[i].bdf, member_iova(i) + KICKED_OFFSET);
+		err = kho_edu_kick(members[i].bdf, member_iova(i) + KICKED_OFFSET,
+				   COPY_SIZE);
 		if (err) {
 			fprintf(stderr, "%s: kick: %s\n", members[i].bdf,
 				strerror(-err));

@@ -365,22 +365,11 @@ static int canary_damage(uint64_t phys)
 /* Let edu copy its buffer to bus address @dst (device to RAM) and wait. */
 static int edu_copy_out(const char *bdf, uint64_t dst)
 {
-	char path[128];
-	void *bar0;
-	int fd;
+	int err = kho_edu_kick(bdf, dst, 4096);
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
-	fd = open(path, O_RDWR | O_SYNC);
-	if (fd < 0)
-		return -errno;
-	bar0 = mmap(NULL, SZ_1M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (bar0 == MAP_FAILED)
-		return -errno;
-	kho_edu_dma(bar0, EDU_BUFFER, dst, 4096, EDU_DMA_START | EDU_DMA_TO_RAM);
-	usleep(400000);	/* edu fires 100 ms after the kick */
-	munmap(bar0, SZ_1M);
-	return 0;
+	if (!err)
+		usleep(400000);	/* edu fires 100 ms after the kick */
+	return err;
 }
 
 static int check_canary(const char *bdf, uint64_t phys)
