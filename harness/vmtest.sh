@@ -78,7 +78,9 @@ kvm_works() {
 #   bridged edus are absent),
 #   00:0b.0 and 00:0b.1 two igbs as the functions of one multi-function
 #   device (each in an IOMMU group of its own: the PCI core's ACS quirk
-#   for the 82576).
+#   for the 82576),
+#   00:0c.0 and 00:0c.1 two edus (64-bit) as the functions of one
+#   multi-function device without ACS, hence in one IOMMU group.
 # stream-igb is the igb at 00:04.0 with a network: QEMU's dgram netdev on
 # loopback, fed by harness/frame-stream.py (see start_stream).
 machine_args() {
@@ -117,6 +119,9 @@ machine_args() {
 		mf-igb)
 			a+=(-device igb,addr=0b.0,multifunction=on
 			    -device igb,addr=0b.1) ;;
+		mf-edu)
+			a+=(-device edu,addr=0c.0,multifunction=on,dma_mask=0xffffffffffffffff
+			    -device edu,addr=0c.1,dma_mask=0xffffffffffffffff) ;;
 		rooted-igb)
 			a+=(-device pcie-root-port,id=kho_rp,chassis=2,addr=09.0
 			    -device igb,bus=kho_rp,addr=00.0) ;;

@@ -26,7 +26,8 @@
  *   (kho_dma_reach_bits), else the capability table below, else unknown,
  *   and unknown does not qualify;
  * - it is alone in its IOMMU group, or every other member is handed over
- *   too: a group shares one translation.
+ *   too, already or together with it by the same owner (a VFIO container
+ *   that holds the group): a group shares one translation.
  *
  * Memory rule (kho_dma_check_ranges()): every page handed over for device
  * state (page tables, DMA targets, metadata) starts at or above 4 GiB, the
@@ -237,7 +238,7 @@ EXPORT_SYMBOL_IF_KUNIT(kho_dma_reach_from_table);
 
 struct kho_dma_group_count {
 	struct device *self;
-	bool (*preserved)(struct device *dev);
+	const struct kho_dma_pci_state *pci;
 	unsigned int others;
 	unsigned int others_preserved;
 };
@@ -249,7 +250,8 @@ static int kho_dma_count_group_member(struct device *dev, void *data)
 	if (dev == count->self)
 		return 0;
 	count->others++;
-	if (count->preserved && count->preserved(dev))
+	if (count->pci && count->pci->preserved &&
+	    count->pci->preserved(dev, count->pci))
 		count->others_preserved++;
 	return 0;
 }
@@ -290,7 +292,7 @@ static void kho_dma_policy_gather(struct device *dev,
 {
 	struct kho_dma_group_count count = {
 		.self = dev,
-		.preserved = pci ? pci->preserved : NULL,
+		.pci = pci,
 	};
 	struct iommu_group *group;
 	struct pci_dev *pdev;

@@ -362,6 +362,22 @@ static u32 iommu_kho_run_users(u32 first_page)
 	return users;
 }
 
+/*
+ * pci_for_each_dma_alias() callback: stops at a requester ID other than the
+ * function's own. The handover records one translation entry per device;
+ * DMA that reaches the IOMMU under another ID (a conventional PCI bridge
+ * above, a quirk) would be translated by an entry nobody kept.
+ */
+static int iommu_kho_other_alias(struct pci_dev *pdev, u16 alias, void *data)
+{
+	u16 *id = data;
+
+	if (alias == *id)
+		return 0;
+	*id = alias;
+	return 1;
+}
+
 /**
  * iommu_kho_check_device() - could this device's translation be kept?
  * @dev: a device about to be handed over
@@ -372,16 +388,27 @@ static u32 iommu_kho_run_users(u32 first_page)
  * translation cannot follow.
  *
  * Return: 0; -ENODEV if no IOMMU whose driver implements &struct
- * iommu_kho_ops translates it; the driver's errno (VT-d: -ENODEV without a
- * unit, -EOPNOTSUPP in scalable mode). The reason is logged.
+ * iommu_kho_ops translates it; -EOPNOTSUPP if its DMA also reaches the
+ * IOMMU under another requester ID (a DMA alias); the driver's errno
+ * (VT-d: -ENODEV without a unit, -EOPNOTSUPP in scalable mode). The
+ * reason is logged.
  */
 int iommu_kho_check_device(struct device *dev)
 {
 	const struct iommu_kho_ops *ops = iommu_kho_ops_of(dev);
+	u16 alias;
 
 	if (!dev_is_pci(dev) || !ops) {
 		dev_warn(dev, "translation not preserved: no IOMMU that can hand its translation over translates it\n");
 		return -ENODEV;
+	}
+	alias = pci_dev_id(to_pci_dev(dev));
+	if (pci_for_each_dma_alias(to_pci_dev(dev), iommu_kho_other_alias,
+				   &alias)) {
+		dev_warn(dev, "translation not preserved: its DMA also reaches the IOMMU as %02x:%02x.%d (a bridge or quirk alias), and aliases are not handed over\n",
+			 PCI_BUS_NUM(alias), PCI_SLOT(alias & 0xff),
+			 PCI_FUNC(alias & 0xff));
+		return -EOPNOTSUPP;
 	}
 	return ops->check_device(dev);
 }

@@ -334,9 +334,18 @@ static int pci_kho_outgoing_find(struct pci_dev *pdev)
 	return -ENOENT;
 }
 
-static bool pci_kho_dev_preserved(struct device *dev)
+/* Is @dev handed over, already or with the function @state is about? */
+static bool pci_kho_dev_preserved(struct device *dev,
+				  const struct kho_dma_pci_state *state)
 {
-	return dev_is_pci(dev) && pci_kho_is_preserved(to_pci_dev(dev));
+	unsigned int i;
+
+	if (!dev_is_pci(dev))
+		return false;
+	for (i = 0; i < state->nr_peers; i++)
+		if (&state->peers[i]->dev == dev)
+			return true;
+	return pci_kho_is_preserved(to_pci_dev(dev));
 }
 
 /* What only the PCI part knows of @pdev, for the policy */
@@ -351,19 +360,26 @@ static struct kho_dma_pci_state pci_kho_dma_state(struct pci_dev *pdev)
 /**
  * pci_kho_dma_check() - may this function be handed over, says the policy?
  * @pdev: the function, referenced by the caller
+ * @peers: the functions handed over together with it, which go with it or
+ *	not at all (the caller refuses the kexec without one of them); NULL
+ *	if none
+ * @nr_peers: how many @peers
  *
  * Asks kho_dma_device_check() with what only the PCI part knows of the
  * function: the DMA reach its owner declared and which functions of its
- * IOMMU group are handed over already. Walks the IOMMU group: not to be
- * called with pci_kho_lock or iommu_kho_lock held.
+ * IOMMU group are handed over, already or with it. Walks the IOMMU group:
+ * not to be called with pci_kho_lock or iommu_kho_lock held.
  *
  * Return: 0 if the policy lets it go, else the errno of the rule it
  * breaks, logged by the policy.
  */
-int pci_kho_dma_check(struct pci_dev *pdev)
+int pci_kho_dma_check(struct pci_dev *pdev, struct pci_dev *const *peers,
+		      unsigned int nr_peers)
 {
 	struct kho_dma_pci_state state = pci_kho_dma_state(pdev);
 
+	state.peers = peers;
+	state.nr_peers = nr_peers;
 	return kho_dma_device_check(&pdev->dev, &state, NULL);
 }
 EXPORT_SYMBOL_GPL(pci_kho_dma_check);
@@ -373,6 +389,10 @@ EXPORT_SYMBOL_GPL(pci_kho_dma_check);
  * @pdev: the function, an endpoint
  * @driver: the driver the next kernel must bind it to; NULL for the one
  *	bound now, "" for none
+ * @peers: the functions of its IOMMU group that the caller hands over with
+ *	it and refuses the kexec without (see pci_kho_dma_check()); NULL if
+ *	none
+ * @nr_peers: how many @peers
  *
  * To be called from the preserve callback of a LUO file handler that
  * depends on the PCI FLB (pci_kho_register_flb()). Checks the device
@@ -387,7 +407,8 @@ EXPORT_SYMBOL_GPL(pci_kho_dma_check);
  * cannot be described by the handover format. On error nothing is kept
  * and the reason is logged.
  */
-int pci_kho_preserve(struct pci_dev *pdev, const char *driver)
+int pci_kho_preserve(struct pci_dev *pdev, const char *driver,
+		     struct pci_dev *const *peers, unsigned int nr_peers)
 {
 	struct pci_kho_function_ser rec;
 	const char *why = NULL;
@@ -398,7 +419,7 @@ int pci_kho_preserve(struct pci_dev *pdev, const char *driver)
 	 * before iommu_kho_lock and pci_kho_lock elsewhere: check it first,
 	 * without pci_kho_lock.
 	 */
-	err = pci_kho_dma_check(pdev);
+	err = pci_kho_dma_check(pdev, peers, nr_peers);
 	if (err)
 		return err;	/* the policy has logged the rule */
 	guard(mutex)(&pci_kho_lock);

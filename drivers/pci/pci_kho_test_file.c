@@ -218,7 +218,7 @@ static int pci_kho_test_preserve(struct liveupdate_file_op_args *args)
 	guard(mutex)(&tf->lock);
 	if (!tf->pdev)
 		return -EINVAL;
-	err = pci_kho_preserve(tf->pdev, tf->driver);
+	err = pci_kho_preserve(tf->pdev, tf->driver, NULL, 0);
 	if (err)
 		return err;
 	if (tf->iommu) {

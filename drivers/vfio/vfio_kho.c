@@ -16,8 +16,10 @@
  * device, all in one session:
  *
  * - the container (%VFIO_KHO_CONTAINER_COMPATIBLE) must use type1 v2 and hold
- *   one to %VFIO_KHO_MAX_DEVICES groups of one PCI device each, all in one
- *   IOMMU domain. Every mapping must be a shared
+ *   one to %VFIO_KHO_MAX_DEVICES PCI functions in all, in groups of one or
+ *   several functions, all in one IOMMU domain; a group goes as a whole
+ *   (the policy refuses a function whose group holds a device the
+ *   container does not). Every mapping must be a shared
  *   mapping of a memfd preserved in the same session (-EINVAL for anything
  *   else, -ENOENT for a memfd that is not in the session). From then on
  *   the container is frozen: map, unmap and group attach fail with -EBUSY;
@@ -36,7 +38,8 @@
  * the adopted IOMMU domain (the kept page table as it is, same domain ID,
  * the context entries untouched) and every mapping with its IOVA, size and
  * permissions but no user address; the first group attached through an
- * internal group file, the others joining the domain it adopted. The
+ * internal group file (one per group, however many functions it holds),
+ * the others joining the domain it adopted. The
  * memfds behind the mappings are retrieved at the same time
  * (liveupdate_get_file_incoming()) and type1 pins, through them,
  * every page the kept translation maps, refusing a memfd that does not
@@ -76,8 +79,9 @@
  * it on its fields; ``scribble`` changes the first mapping's permissions
  * as a stray write would, leaving the checksum as it was.
  *
- * Limits of this version: one device per group, type1 only (not iommufd),
- * VT-d legacy mode (iommu_kho).
+ * Limits of this version: type1 only (not iommufd), VT-d legacy mode
+ * (iommu_kho), no function whose DMA reaches the IOMMU under an alias
+ * (behind a conventional PCI bridge: iommu_kho_check_device()).
  */
 
 #define pr_fmt(fmt) "vfio_kho: " fmt
@@ -116,7 +120,7 @@ static DEFINE_MUTEX(vfio_kho_lock);
  * @container: the container, frozen
  * @file: its file (LUO holds a reference)
  * @ser: its handover block
- * @pdevs: the device of each of its groups, referenced, as @ser names them
+ * @pdevs: every function of its groups, referenced, as @ser names them
  * @device_sers: the handover block of each device, once the device's file
  *	is preserved too (same session)
  */
@@ -134,7 +138,8 @@ static LIST_HEAD(vfio_kho_out);
 /**
  * struct vfio_kho_in_device - a device of a container rebuilt in this kernel
  * @pdev: the device, referenced
- * @group_file: the internal group file, until the device file holds it
+ * @group_file: the internal group file (a reference for each function of
+ *	the group), until the device file holds the group
  * @device: the VFIO device (registration reference) until its file is open
  * @opened: the device file was handed out
  * @ser: the device's handover block, from its retrieve to its finish
@@ -171,16 +176,29 @@ struct vfio_kho_in_container {
 
 static LIST_HEAD(vfio_kho_in);
 
-static struct pci_dev *vfio_kho_group_pci_dev(struct vfio_group *group)
+/*
+ * Add the functions of @group to @pdevs, which holds *@nr of @room already
+ * (not referenced: the group is attached to a frozen container).
+ */
+static int vfio_kho_group_pci_devs(struct vfio_group *group,
+				   struct pci_dev **pdevs, u32 room, u32 *nr)
 {
 	struct vfio_device *device;
 
 	guard(mutex)(&group->device_lock);
-	if (!list_is_singular(&group->device_list))
-		return NULL;
-	device = list_first_entry(&group->device_list, struct vfio_device,
-				  group_next);
-	return dev_is_pci(device->dev) ? to_pci_dev(device->dev) : NULL;
+	list_for_each_entry(device, &group->device_list, group_next) {
+		if (!dev_is_pci(device->dev)) {
+			dev_warn(device->dev, "container not preserved: only PCI functions can be handed over\n");
+			return -EOPNOTSUPP;
+		}
+		if (*nr == room) {
+			dev_warn(device->dev, "container not preserved: its groups hold more than %u devices\n",
+				 room);
+			return -E2BIG;
+		}
+		pdevs[(*nr)++] = to_pci_dev(device->dev);
+	}
+	return 0;
 }
 
 /* Old kernel: the container */
@@ -219,26 +237,29 @@ static int vfio_kho_fill_mappings(struct liveupdate_file_op_args *args,
 }
 
 /*
- * The device of each of the container's groups, which must all be able to
+ * Every function of the container's groups, which must all be able to
  * follow it: nothing partial, a container is not frozen for a device that
- * cannot (policy, IOMMU unit and mode).
+ * cannot (IOMMU unit, mode and aliases; the policy, which judges a group
+ * with the container's functions handed over together).
  */
-static int vfio_kho_container_devices(struct vfio_group **groups, u32 nr,
-				      struct pci_dev **pdevs)
+static int vfio_kho_container_devices(struct vfio_group **groups,
+				      u32 nr_groups, struct pci_dev **pdevs,
+				      u32 *nr)
 {
 	u32 i;
 	int err;
 
-	for (i = 0; i < nr; i++) {
-		pdevs[i] = vfio_kho_group_pci_dev(groups[i]);
-		if (!pdevs[i]) {
-			pr_warn("container not preserved: its IOMMU group %d does not hold exactly one PCI device, and only such groups can be handed over\n",
-				iommu_group_id(groups[i]->iommu_group));
-			return -EOPNOTSUPP;
-		}
-		err = pci_kho_dma_check(pdevs[i]);
+	*nr = 0;
+	for (i = 0; i < nr_groups; i++) {
+		err = vfio_kho_group_pci_devs(groups[i], pdevs,
+					      VFIO_KHO_MAX_DEVICES, nr);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < *nr; i++) {
+		err = iommu_kho_check_device(&pdevs[i]->dev);
 		if (!err)
-			err = iommu_kho_check_device(&pdevs[i]->dev);
+			err = pci_kho_dma_check(pdevs[i], pdevs, *nr);
 		if (err) {
 			pci_warn(pdevs[i], "container not preserved: its device cannot be handed over (%pe)\n",
 				 ERR_PTR(err));
@@ -256,8 +277,8 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	struct vfio_kho_container_ser *ser = NULL;
 	struct vfio_kho_out_container *out;
 	struct vfio_kho_range *ranges;
+	u32 nr, nr_groups, nr_devs, i;
 	struct pci_dev *pdev;
-	u32 nr, nr_groups, i;
 	int err;
 
 	guard(mutex)(&vfio_kho_lock);
@@ -270,7 +291,7 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 		pr_warn("container not preserved (%pe)\n", ERR_PTR(err));
 	if (err)
 		return err;
-	err = vfio_kho_container_devices(groups, nr_groups, pdevs);
+	err = vfio_kho_container_devices(groups, nr_groups, pdevs, &nr_devs);
 	if (err)
 		goto out_thaw;
 	pdev = pdevs[0];
@@ -289,8 +310,8 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	ser->version = VFIO_KHO_VERSION;
 	ser->mapping_size = sizeof(ser->mappings[0]);
 	ser->nr_mappings = nr;
-	ser->nr_devices = nr_groups;
-	for (i = 0; i < nr_groups; i++)
+	ser->nr_devices = nr_devs;
+	for (i = 0; i < nr_devs; i++)
 		ser->devices[i] = pci_kho_addr(pdevs[i]);
 	err = vfio_kho_fill_mappings(args, pdev, ser, ranges, nr);
 	if (err)
@@ -304,13 +325,13 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	out->container = container;
 	out->file = args->file;
 	out->ser = ser;
-	for (i = 0; i < nr_groups; i++)
+	for (i = 0; i < nr_devs; i++)
 		out->pdevs[i] = pci_dev_get(pdevs[i]);
 	list_add(&out->node, &vfio_kho_out);
 	args->serialized_data = virt_to_phys(ser);
 	args->private_data = out;
-	pci_dbg(pdev, "container preserved: %u device(s), %u mapping(s), frozen until the kexec\n",
-		nr_groups, nr);
+	pci_dbg(pdev, "container preserved: %u device(s) in %u group(s), %u mapping(s), frozen until the kexec\n",
+		nr_devs, nr_groups, nr);
 	goto out_put;
 
 out_thaw:
@@ -459,10 +480,22 @@ static void vfio_kho_in_ranges_put(struct vfio_kho_in_ranges *r)
 	kvfree(r->ranges);
 }
 
+/* Does a device before @i in @in's block sit in the group of device @i? */
+static struct vfio_kho_in_device *
+vfio_kho_in_group_seen(struct vfio_kho_in_container *in, u32 i)
+{
+	u32 j;
+
+	for (j = 0; j < i; j++)
+		if (in->devs[j].device->group == in->devs[i].device->group)
+			return &in->devs[j];
+	return NULL;
+}
+
 /*
  * Hand the mappings and their memfds to the IOMMU driver, which takes the
  * kept translation over with the first device's group and pins the memfd
- * pages it maps; the other groups join the domain it adopted.
+ * pages it maps; the other groups join the domain it adopted, each once.
  */
 static int vfio_kho_adopt(struct vfio_kho_in_container *in,
 			  const struct vfio_kho_in_ranges *r)
@@ -480,6 +513,8 @@ static int vfio_kho_adopt(struct vfio_kho_in_container *in,
 		return r->err;
 	}
 	for (i = 0, err = 0; i < in->ser->nr_devices && !err; i++) {
+		if (vfio_kho_in_group_seen(in, i))
+			continue;	/* attached with its whole group */
 		group = in->devs[i].device->group;
 		mutex_lock(&group->group_lock);
 		err = i ? vfio_container_kho_join(container, group) :
@@ -525,11 +560,35 @@ static void vfio_kho_quiesce_all(const struct vfio_kho_container_ser *ser,
 		vfio_kho_quiesce(&ser->devices[i], err, why);
 }
 
-/* Find device @i of @in's block and open its group; NULL or why not */
+/*
+ * A group goes as a whole: the block must name every function VFIO has in
+ * @group, else the adoption would attach one that nobody handed over.
+ */
+static bool vfio_kho_in_names_group(const struct vfio_kho_container_ser *ser,
+				    struct vfio_group *group)
+{
+	struct vfio_device *device;
+	struct kho_devices_pci_addr addr;
+
+	guard(mutex)(&group->device_lock);
+	list_for_each_entry(device, &group->device_list, group_next) {
+		if (!dev_is_pci(device->dev))
+			return false;
+		addr = pci_kho_addr(to_pci_dev(device->dev));
+		if (vfio_kho_container_device(ser, &addr) < 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Find device @i of @in's block and open its group, once for all the
+ * functions of a group; NULL or why not
+ */
 static const char *vfio_kho_in_device_get(struct vfio_kho_in_container *in,
 					  u32 i, int *err)
 {
-	struct vfio_kho_in_device *d = &in->devs[i];
+	struct vfio_kho_in_device *d = &in->devs[i], *seen;
 
 	*err = pci_kho_find_claimed(&in->ser->devices[i], &d->pdev);
 	if (*err)
@@ -538,6 +597,15 @@ static const char *vfio_kho_in_device_get(struct vfio_kho_in_container *in,
 	if (!d->device) {
 		*err = -ENODEV;
 		return "no VFIO driver drives the device";
+	}
+	seen = vfio_kho_in_group_seen(in, i);
+	if (seen) {
+		d->group_file = get_file(seen->group_file);
+		return NULL;
+	}
+	if (!vfio_kho_in_names_group(in->ser, d->device->group)) {
+		*err = -EINVAL;
+		return "the container's block does not name every function of the device's group";
 	}
 	d->group_file = vfio_group_kho_open(d->device->group);
 	if (IS_ERR(d->group_file)) {
@@ -834,7 +902,9 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 	 * The driver bound now is the one the next kernel binds the function
 	 * to; the PCI part refuses a driver it cannot bind that way.
 	 */
-	err = pci_kho_preserve(pdev, dev_driver_string(&pdev->dev));
+	err = pci_kho_preserve(pdev, dev_driver_string(&pdev->dev),
+			       out_container->pdevs,
+			       out_container->ser->nr_devices);
 	if (err)
 		goto out_free;
 	err = iommu_kho_preserve_device(&pdev->dev);

@@ -15,6 +15,7 @@ struct dentry;
 struct device;
 struct kimage;
 struct mutex;
+struct pci_dev;
 
 /**
  * enum kho_dma_rule - the rules a device must meet to be handed over
@@ -118,7 +119,11 @@ struct kho_dma_range {
  * @declared_reach_bits: the DMA reach its owner declared in sysfs
  *	(kho_dma_reach_bits), 0 if none
  * @preserved: tells whether another device of its IOMMU group is handed
- *	over already
+ *	over, already or together with the function (@peers)
+ * @peers: the functions its owner hands over together with it, which go
+ *	with it or not at all (the owner refuses the kexec without one of
+ *	them), NULL if none
+ * @nr_peers: how many @peers
  *
  * The PCI part owns these (they are not the PCI core's) and passes them to
  * the policy with the device: the policy reads nothing of a PCI function
@@ -126,7 +131,10 @@ struct kho_dma_range {
  */
 struct kho_dma_pci_state {
 	u8 declared_reach_bits;
-	bool (*preserved)(struct device *dev);
+	bool (*preserved)(struct device *dev,
+			  const struct kho_dma_pci_state *state);
+	struct pci_dev *const *peers;
+	unsigned int nr_peers;
 };
 
 /* Memory handed over for device state must start at or above this. */

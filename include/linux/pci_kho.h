@@ -51,9 +51,11 @@ static inline bool pci_kho_is_preserved(const struct pci_dev *pdev)
 extern const struct attribute_group pci_kho_attr_group;
 
 int pci_kho_register_flb(struct liveupdate_file_handler *fh);
-int pci_kho_preserve(struct pci_dev *pdev, const char *driver);
+int pci_kho_preserve(struct pci_dev *pdev, const char *driver,
+		     struct pci_dev *const *peers, unsigned int nr_peers);
 void pci_kho_unpreserve(struct pci_dev *pdev);
-int pci_kho_dma_check(struct pci_dev *pdev);
+int pci_kho_dma_check(struct pci_dev *pdev, struct pci_dev *const *peers,
+		      unsigned int nr_peers);
 void pci_kho_set_translated(struct pci_dev *pdev);
 void pci_kho_removing(struct pci_dev *pdev);
 int pci_kho_check_staying(struct pci_dev *pdev);

@@ -92,7 +92,7 @@
 #define KHO_DEVICES_FORMAT_IOMMU	""
 #endif
 #ifdef CONFIG_VFIO_KHO
-#define KHO_DEVICES_FORMAT_VFIO	"vfio-type1-container-v3 vfio-pci-device-v3 "
+#define KHO_DEVICES_FORMAT_VFIO	"vfio-type1-container-v4 vfio-pci-device-v4 "
 #else
 #define KHO_DEVICES_FORMAT_VFIO	""
 #endif

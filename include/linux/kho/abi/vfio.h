@@ -16,8 +16,9 @@
  * address of one block preserved with kho_alloc_preserve():
  *
  * - the container (LUO compatible %VFIO_KHO_CONTAINER_COMPATIBLE):
- *   &struct vfio_kho_container_ser, which names the devices of its groups
- *   (one per group, all attached to the container's one IOMMU domain),
+ *   &struct vfio_kho_container_ser, which names every device of its groups
+ *   (all attached to the container's one IOMMU domain; a group may hold
+ *   several functions, which go together),
  *   followed by ``nr_mappings`` &struct vfio_kho_mapping_ser, sorted by
  *   IOVA, not overlapping. Each mapping
  *   says which memfd of the same session backs it (by its LUO token) and
@@ -36,14 +37,14 @@
  * does not know, and quiesces the device.
  */
 
-#define VFIO_KHO_CONTAINER_COMPATIBLE	"vfio-type1-container-v3"
-#define VFIO_KHO_DEVICE_COMPATIBLE	"vfio-pci-device-v3"
+#define VFIO_KHO_CONTAINER_COMPATIBLE	"vfio-type1-container-v4"
+#define VFIO_KHO_DEVICE_COMPATIBLE	"vfio-pci-device-v4"
 
 /* The version field of both blocks. */
-#define VFIO_KHO_VERSION		3
+#define VFIO_KHO_VERSION		4
 /* Most mappings one container may hand over. */
 #define VFIO_KHO_MAX_MAPPINGS		65535
-/* Most devices one container may hand over, one per group. */
+/* Most devices one container may hand over, its groups' functions in all. */
 #define VFIO_KHO_MAX_DEVICES		8
 
 /**
@@ -73,8 +74,9 @@ struct vfio_kho_mapping_ser {
  *	ones, this field counted as zero
  * @nr_devices: number of devices, 1 to %VFIO_KHO_MAX_DEVICES
  * @reserved: zero
- * @devices: where each sits, in the order the container's groups joined
- *	it, all different; the entries past @nr_devices are zero
+ * @devices: where each sits, all different: the functions of the group
+ *	that joined the container first, then those of the next group, and
+ *	so on; the entries past @nr_devices are zero
  * @mappings: the mappings
  */
 struct vfio_kho_container_ser {

@@ -12,11 +12,8 @@
  * puts each function in an IOMMU group of its own, so a VMM can own them
  * apart.
  *
- * before: first, a group of several functions, the two edus behind the
- * conventional PCI bridge at 00:08.0, is refused: its container's preserve
- * fails with -EOPNOTSUPP and a line naming the group, and the container
- * still maps (nothing frozen). Then each igb function gets a type1
- * container of its own, mapping a 4 MiB memfd, and copies a page by DMA.
+ * before: each igb function gets a type1 container of its own, mapping a
+ * 4 MiB memfd, and copies a page by DMA.
  * Only 00:0b.0's memfd, container and device file go into a LUO session,
  * which a child holds across the kexec. While it is preserved, the sibling
  * may be reset (its ring base register is cleared) and 00:0b.0 may not
@@ -57,8 +54,6 @@
 
 #define KEPT		"0000:00:0b.0"
 #define SIBLING		"0000:00:0b.1"
-#define BRIDGED_EDU	"0000:01:01.0"	/* shares a group with 01:02.0 */
-#define GROUP_REFUSED	"does not hold exactly one PCI device"
 #define SESSION		"kho-multifunction"
 #define MEMFD_SIZE	SZ_4M
 #define SRC_OFFSET	SZ_2M
@@ -109,18 +104,6 @@ static uint64_t tx_ring_of(const char *bdf)
 	return (uint64_t)hi << 32 | lo;
 }
 
-/* Bytes of @p that hold the pattern of @seed */
-static size_t pattern_bytes(const uint8_t *p, size_t len, uint64_t seed)
-{
-	uint8_t want[COPY_SIZE];
-	size_t i, n = 0;
-
-	kho_fill_pattern(want, sizeof(want), seed);
-	for (i = 0; i < len && i < sizeof(want); i++)
-		n += p[i] == want[i];
-	return n;
-}
-
 /* @f copies a page of the pattern of @seed from SRC to DST by DMA. */
 static void dma_copy(struct function *f, uint64_t seed, const char *when)
 {
@@ -129,7 +112,7 @@ static void dma_copy(struct function *f, uint64_t seed, const char *when)
 	kho_expect_eq(vfio_pci_driver_memcpy(f->device, f->iova + SRC_OFFSET,
 					     f->iova + DST_OFFSET, COPY_SIZE),
 		      0, "%s %s: copies a page by DMA", f->bdf, when);
-	kho_expect_eq(pattern_bytes(f->mem + DST_OFFSET, COPY_SIZE, seed),
+	kho_expect_eq(kho_pattern_bytes(f->mem + DST_OFFSET, COPY_SIZE, seed),
 		      COPY_SIZE, "%s %s: the copy is right", f->bdf, when);
 }
 
@@ -169,22 +152,6 @@ static void tear_down(struct function *f)
 	close(f->memfd);
 }
 
-/* The IOMMU group number of @bdf, or -1 */
-static long iommu_group_of(const char *bdf)
-{
-	char path[96], target[PATH_MAX];
-	const char *slash;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -1;
-	target[n] = '\0';
-	slash = strrchr(target, '/');
-	return slash ? strtol(slash + 1, NULL, 10) : -1;
-}
-
 /* The sysfs reset of @bdf: 0 or the errno the write failed with */
 static int reset_function(const char *bdf)
 {
@@ -200,46 +167,6 @@ static int dmar_faults(void)
 	       kho_klog_count("DMAR: DRHD: handling fault", NULL);
 }
 
-/*
- * A container whose group holds two functions is refused as a whole:
- * -EOPNOTSUPP, one line naming the group, and it is not left frozen.
- */
-static void group_of_two_refused(int luo)
-{
-	struct iommu *iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
-	struct vfio_pci_device *device = vfio_pci_device_init(BRIDGED_EDU, iommu);
-	struct dma_region region = { .iova = KEPT_IOVA, .size = SZ_2M };
-	struct dma_region probe = { .iova = SIBLING_IOVA, .size = SZ_4K };
-	int memfd, s, logged;
-
-	memfd = memfd_create("kho-mf-group", 0);
-	VFIO_ASSERT_GE(memfd, 0);
-	VFIO_ASSERT_EQ(ftruncate(memfd, SZ_2M), 0);
-	region.vaddr = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED,
-			    memfd, 0);
-	VFIO_ASSERT_NE(region.vaddr, MAP_FAILED);
-	probe.vaddr = region.vaddr;
-	iommu_map(iommu, &region);
-	s = luo_create_session(luo, "kho-mf-group");
-	VFIO_ASSERT_GE(s, 0);
-	VFIO_ASSERT_EQ(luo_session_preserve_fd(s, memfd, TOKEN_MEMFD), 0);
-	logged = kho_klog_count(GROUP_REFUSED, NULL);
-	kho_expect_eq(luo_session_preserve_fd(s, iommu->container_fd,
-					      TOKEN_CONTAINER), -EOPNOTSUPP,
-		      "a container whose IOMMU group holds two functions: -EOPNOTSUPP");
-	kho_expect_eq(kho_klog_count(GROUP_REFUSED, NULL) - logged, 1,
-		      "the refusal is logged, naming the group");
-	kho_expect_eq(__iommu_map(iommu, &probe), 0,
-		      "that container is not left frozen: it maps");
-	kho_expect_eq(__iommu_unmap(iommu, &probe, NULL), 0, "and unmaps");
-	close(s);
-	VFIO_ASSERT_EQ(__iommu_unmap(iommu, &region, NULL), 0);
-	vfio_pci_device_cleanup(device);
-	iommu_cleanup(iommu);
-	munmap(region.vaddr, SZ_2M);
-	close(memfd);
-}
-
 static int cmd_before(void)
 {
 	struct function kept = { KEPT, KEPT_IOVA, KEPT_BAR0 };
@@ -250,9 +177,8 @@ static int cmd_before(void)
 
 	ksft_print_header();
 	VFIO_ASSERT_GE(luo, 0);
-	group_of_two_refused(luo);
-	kho_expect_eq(iommu_group_of(KEPT) != iommu_group_of(SIBLING) &&
-		      iommu_group_of(KEPT) >= 0 && iommu_group_of(SIBLING) >= 0,
+	kho_expect_eq(kho_iommu_group_of(KEPT) != kho_iommu_group_of(SIBLING) &&
+		      kho_iommu_group_of(KEPT) >= 0 && kho_iommu_group_of(SIBLING) >= 0,
 		      1, "the two functions are in IOMMU groups of their own");
 	set_up(&kept);
 	set_up(&sibling);
@@ -344,7 +270,7 @@ static int cmd_after(void)
 	VFIO_ASSERT_EQ(st->magic, STATE_MAGIC);
 	kho_expect_eq(tx_ring_of(KEPT), st->tx_ring,
 		      "%s: not reset (its ring base register is kept)", KEPT);
-	kho_expect_eq(pattern_bytes(kept.mem + DST_OFFSET, COPY_SIZE, st->seed),
+	kho_expect_eq(kho_pattern_bytes(kept.mem + DST_OFFSET, COPY_SIZE, st->seed),
 		      COPY_SIZE, "%s: the page it copied before the kexec is intact",
 		      KEPT);
 	kho_expect_eq(kho_vfio_update_vaddr(kept.iommu->container_fd, KEPT_IOVA,
