@@ -22,7 +22,9 @@
  * "iommu-kho-v1" (iommu_kho_register_flb()); its preserve callback calls
  * iommu_kho_preserve_device() after pci_kho_preserve(). The driver reads
  * the device's live translation (@read_device: unit, root and context
- * tables, domain ID, top table, levels); this file walks the page table,
+ * tables, domain ID, top table, levels, and the entry of its one DMA alias
+ * if its DMA also carries another requester ID, as behind a conventional
+ * PCI bridge: iommu_kho_dma_alias()); this file walks the page table,
  * checks that every page sits at or above 4 GiB, preserves them all with
  * KHO and records them. At kexec the driver asks
  * iommu_kho_outgoing_on_unit() before turning a unit's translation off,
@@ -362,21 +364,46 @@ static u32 iommu_kho_run_users(u32 first_page)
 	return users;
 }
 
-/*
- * pci_for_each_dma_alias() callback: stops at a requester ID other than the
- * function's own. The handover records one translation entry per device;
- * DMA that reaches the IOMMU under another ID (a conventional PCI bridge
- * above, a quirk) would be translated by an entry nobody kept.
- */
-static int iommu_kho_other_alias(struct pci_dev *pdev, u16 alias, void *data)
-{
-	u16 *id = data;
+struct iommu_kho_alias_walk {
+	u16 self;
+	u16 alias;
+	unsigned int nr;
+};
 
-	if (alias == *id)
+/* pci_for_each_dma_alias() callback: counts the IDs other than its own */
+static int iommu_kho_count_alias(struct pci_dev *pdev, u16 alias, void *data)
+{
+	struct iommu_kho_alias_walk *w = data;
+
+	if (alias == w->self || (w->nr && alias == w->alias))
 		return 0;
-	*id = alias;
-	return 1;
+	w->alias = alias;
+	return ++w->nr > 1;
 }
+
+/**
+ * iommu_kho_dma_alias() - the other requester ID a function's DMA carries
+ * @pdev: a PCI function
+ * @alias: set to that ID when there is exactly one
+ *
+ * Behind a conventional PCI bridge a function's DMA reaches the IOMMU with
+ * the bridge's requester ID, and quirks add others
+ * (pci_for_each_dma_alias()). The handover keeps the entry of one alias
+ * next to the function's own.
+ *
+ * Return: how many requester IDs other than its own: 0, 1, or 2 for two or
+ * more.
+ */
+unsigned int iommu_kho_dma_alias(struct pci_dev *pdev, u16 *alias)
+{
+	struct iommu_kho_alias_walk w = { .self = pci_dev_id(pdev) };
+
+	pci_for_each_dma_alias(pdev, iommu_kho_count_alias, &w);
+	if (w.nr == 1)
+		*alias = w.alias;
+	return min(w.nr, 2U);
+}
+EXPORT_SYMBOL_GPL(iommu_kho_dma_alias);
 
 /**
  * iommu_kho_check_device() - could this device's translation be kept?
@@ -388,8 +415,8 @@ static int iommu_kho_other_alias(struct pci_dev *pdev, u16 alias, void *data)
  * translation cannot follow.
  *
  * Return: 0; -ENODEV if no IOMMU whose driver implements &struct
- * iommu_kho_ops translates it; -EOPNOTSUPP if its DMA also reaches the
- * IOMMU under another requester ID (a DMA alias); the driver's errno
+ * iommu_kho_ops translates it; -EOPNOTSUPP if its DMA reaches the IOMMU
+ * under two or more other requester IDs (DMA aliases); the driver's errno
  * (VT-d: -ENODEV without a unit, -EOPNOTSUPP in scalable mode). The
  * reason is logged.
  */
@@ -402,12 +429,8 @@ int iommu_kho_check_device(struct device *dev)
 		dev_warn(dev, "translation not preserved: no IOMMU that can hand its translation over translates it\n");
 		return -ENODEV;
 	}
-	alias = pci_dev_id(to_pci_dev(dev));
-	if (pci_for_each_dma_alias(to_pci_dev(dev), iommu_kho_other_alias,
-				   &alias)) {
-		dev_warn(dev, "translation not preserved: its DMA also reaches the IOMMU as %02x:%02x.%d (a bridge or quirk alias), and aliases are not handed over\n",
-			 PCI_BUS_NUM(alias), PCI_SLOT(alias & 0xff),
-			 PCI_FUNC(alias & 0xff));
+	if (iommu_kho_dma_alias(to_pci_dev(dev), &alias) > 1) {
+		dev_warn(dev, "translation not preserved: its DMA reaches the IOMMU under more than one other requester ID, and one alias is handed over at most\n");
 		return -EOPNOTSUPP;
 	}
 	return ops->check_device(dev);
@@ -422,6 +445,46 @@ static void iommu_kho_add_record(struct device *dev,
 	iommu_kho_freeze(iommu_kho_out->nr_devices, domain);
 	iommu_kho_out->devs[iommu_kho_out->nr_devices++] = get_device(dev);
 	iommu_kho_outgoing_sync_fdt(iommu_kho_out);
+}
+
+/* The unit's root table and the context tables of @rec, kept with it */
+static void iommu_kho_unshare_tables(const struct iommu_kho_device_ser *rec)
+{
+	if (rec->alias_context_table)
+		iommu_kho_unshare_page(rec->alias_context_table);
+	iommu_kho_unshare_page(rec->context_table);
+	iommu_kho_unshare_page(rec->root_table);
+}
+
+static int iommu_kho_share_tables(struct device *dev,
+				  const struct iommu_kho_device_ser *rec)
+{
+	int err;
+
+	if (rec->alias_context_table) {
+		err = iommu_kho_check_high(dev, NULL, 0, rec->root_table,
+					   rec->alias_context_table);
+		if (err)
+			return err;
+	}
+	err = iommu_kho_share_page(rec->root_table);
+	if (err)
+		return err;
+	err = iommu_kho_share_page(rec->context_table);
+	if (err)
+		goto err_root;
+	if (rec->alias_context_table) {
+		err = iommu_kho_share_page(rec->alias_context_table);
+		if (err)
+			goto err_context;
+	}
+	return 0;
+
+err_context:
+	iommu_kho_unshare_page(rec->context_table);
+err_root:
+	iommu_kho_unshare_page(rec->root_table);
+	return err;
 }
 
 /*
@@ -440,14 +503,9 @@ static int iommu_kho_preserve_shared(struct device *dev,
 				   rec->context_table);
 	if (err)
 		return err;
-	err = iommu_kho_share_page(rec->root_table);
+	err = iommu_kho_share_tables(dev, rec);
 	if (err)
 		goto err_log;
-	err = iommu_kho_share_page(rec->context_table);
-	if (err) {
-		iommu_kho_unshare_page(rec->root_table);
-		goto err_log;
-	}
 	rec->first_page = iommu_kho_out->devices[shared].first_page;
 	rec->nr_pages = iommu_kho_out->devices[shared].nr_pages;
 	iommu_kho_add_record(dev, domain, rec);
@@ -523,12 +581,9 @@ int iommu_kho_preserve_device(struct device *dev)
 	err = iommu_kho_preserve_pages(pages, nr);
 	if (err)
 		goto err_log;
-	err = iommu_kho_share_page(rec.root_table);
+	err = iommu_kho_share_tables(dev, &rec);
 	if (err)
 		goto err_pages;
-	err = iommu_kho_share_page(rec.context_table);
-	if (err)
-		goto err_root;
 
 	rec.first_page = iommu_kho_out->nr_pages;
 	rec.nr_pages = nr;
@@ -538,8 +593,6 @@ int iommu_kho_preserve_device(struct device *dev)
 		rec.unit_reg_base, rec.domain_id, rec.levels, nr);
 	return 0;
 
-err_root:
-	iommu_kho_unshare_page(rec.root_table);
 err_pages:
 	iommu_kho_unpreserve_pages(pages, nr);
 err_log:
@@ -572,8 +625,7 @@ void iommu_kho_unpreserve_device(struct device *dev)
 	if (iommu_kho_run_users(rec.first_page) > 1)
 		rec.nr_pages = 0;
 	iommu_kho_unpreserve_pages(out->pages + rec.first_page, rec.nr_pages);
-	iommu_kho_unshare_page(rec.context_table);
-	iommu_kho_unshare_page(rec.root_table);
+	iommu_kho_unshare_tables(&rec);
 	memmove(out->pages + rec.first_page,
 		out->pages + rec.first_page + rec.nr_pages,
 		(out->nr_pages - rec.first_page - rec.nr_pages) * sizeof(u64));
@@ -623,7 +675,8 @@ unsigned int iommu_kho_outgoing_on_unit(u64 unit_reg_base)
  * For the IOMMU driver's shutdown at kexec, with the other CPUs stopped: it
  * blocks every other device of a unit that keeps translation on.
  *
- * Return: true if a record names @addr on that unit.
+ * Return: true if a record names @addr on that unit, as its device or as
+ * its device's DMA alias.
  */
 bool iommu_kho_outgoing_has(u64 unit_reg_base,
 			    const struct kho_devices_pci_addr *addr)
@@ -634,7 +687,9 @@ bool iommu_kho_outgoing_has(u64 unit_reg_base,
 		const struct iommu_kho_device_ser *r = &iommu_kho_out->devices[i];
 
 		if (r->unit_reg_base == unit_reg_base &&
-		    kho_devices_pci_addr_eq(&r->addr, addr))
+		    (kho_devices_pci_addr_eq(&r->addr, addr) ||
+		     (r->alias_context_table &&
+		      kho_devices_pci_addr_eq(&r->alias, addr))))
 			return true;
 	}
 	return false;
@@ -980,20 +1035,37 @@ bool iommu_kho_keep_unit(u64 unit_reg_base, u64 root_table,
 }
 EXPORT_SYMBOL_GPL(iommu_kho_keep_unit);
 
-/* The incoming record of the device at @addr, if its translation was kept */
+/* Does @r name @addr as its device's DMA alias? */
+static bool iommu_kho_rec_alias_is(const struct iommu_kho_device_ser *r,
+				   const struct kho_devices_pci_addr *addr)
+{
+	return r->alias_context_table && kho_devices_pci_addr_eq(&r->alias, addr);
+}
+
+/*
+ * The incoming record of the device at @addr, if its translation was kept;
+ * else a kept record that names @addr as its DMA alias (a bridge's entry),
+ * one adopted already if there is one.
+ */
 static struct iommu_kho_in_device *
 iommu_kho_in_find_kept(struct iommu_kho_incoming *in,
 		       const struct kho_devices_pci_addr *addr)
 {
+	struct iommu_kho_in_device *alias = NULL;
 	u32 i;
 
 	for (i = 0; in && i < in->nr; i++) {
 		struct iommu_kho_in_device *d = &in->devs[i];
 
-		if (d->kept && kho_devices_pci_addr_eq(&d->rec->addr, addr))
+		if (!d->kept)
+			continue;
+		if (kho_devices_pci_addr_eq(&d->rec->addr, addr))
 			return d;
+		if (iommu_kho_rec_alias_is(d->rec, addr) &&
+		    (!alias || (d->adopted && !alias->adopted)))
+			alias = d;
 	}
-	return NULL;
+	return alias;
 }
 
 /*
@@ -1033,6 +1105,73 @@ static void iommu_kho_quiesce_recorded(const struct iommu_kho_device_ser *r,
 }
 
 /**
+ * iommu_kho_is_alias_entry() - is this entry a kept device's DMA alias only?
+ * @unit_reg_base: physical address of the registers of a unit for which
+ *	iommu_kho_keep_unit() returned true
+ * @addr: a requester ID with an entry present in the unit's kept tables
+ *
+ * The IOMMU driver gives such entries to iommu_kho_claim_entry() after all
+ * the others: whether one stays depends on the devices' own entries.
+ *
+ * Return: true if a record of the unit names @addr as its device's alias
+ * and none as its device.
+ */
+bool iommu_kho_is_alias_entry(u64 unit_reg_base,
+			      const struct kho_devices_pci_addr *addr)
+{
+	bool alias = false;
+	u32 i;
+
+	for (i = 0; iommu_kho_in && !iommu_kho_in->refused &&
+	     i < iommu_kho_in->nr; i++) {
+		const struct iommu_kho_device_ser *r = iommu_kho_in->devs[i].rec;
+
+		if (r->unit_reg_base != unit_reg_base)
+			continue;
+		if (kho_devices_pci_addr_eq(&r->addr, addr))
+			return false;
+		alias |= iommu_kho_rec_alias_is(r, addr);
+	}
+	return alias;
+}
+EXPORT_SYMBOL_GPL(iommu_kho_is_alias_entry);
+
+/*
+ * The entry of a DMA alias (a bridge above kept devices) stays only if
+ * every device whose record names it kept its own entry and the alias's
+ * matches their records: it translates their DMA with their table.
+ */
+static const char *iommu_kho_claim_alias(u64 unit_reg_base,
+					 const struct kho_devices_pci_addr *addr,
+					 const struct kho_devices_pci_name_buf *name,
+					 const struct iommu_kho_entry *entry,
+					 u32 nr_domain_ids)
+{
+	const char *why = NULL;
+	u32 i, users = 0;
+
+	for (i = 0; i < iommu_kho_in->nr && !why; i++) {
+		const struct iommu_kho_in_device *d = &iommu_kho_in->devs[i];
+
+		if (d->rec->unit_reg_base != unit_reg_base ||
+		    !iommu_kho_rec_alias_is(d->rec, addr))
+			continue;
+		users++;
+		why = d->kept ? iommu_kho_check_entry(entry, nr_domain_ids,
+						      d->rec) :
+				"a device whose DMA it carries was not kept";
+	}
+	if (!why) {
+		pr_debug("%s: IOMMU translation kept as the DMA alias of %u kept device(s)\n",
+			 name->str, users);
+		return NULL;
+	}
+	pr_warn("%s: context entry left by the previous kernel blocked: DMA alias of kept devices: %s\n",
+		name->str, why);
+	return why;
+}
+
+/**
  * iommu_kho_claim_entry() - may a translation entry left on at boot stay?
  * @unit_reg_base: physical address of the registers of a unit for which
  *	iommu_kho_keep_unit() returned true
@@ -1041,8 +1180,11 @@ static void iommu_kho_quiesce_recorded(const struct iommu_kho_device_ser *r,
  * @nr_domain_ids: number of domain IDs the unit has
  *
  * Called by the IOMMU driver at boot for every entry present in the
- * tables it kept. The entry stays if it is a kept device's, matches its
- * record, and the PCI part kept the function. Otherwise the reason is
+ * tables it kept, the entries iommu_kho_is_alias_entry() names last. The
+ * entry stays if it is a kept device's, matches its record, and the PCI
+ * part kept the function; a DMA alias's entry stays if every device whose
+ * record names it was kept that way and it matches their records.
+ * Otherwise the reason is
  * logged, the function a refused record names is quiesced (its bus
  * mastering cleared while the entry still translates), and the driver
  * clears the entry: that device's DMA is blocked until a domain is
@@ -1074,6 +1216,9 @@ const char *iommu_kho_claim_entry(u64 unit_reg_base,
 		    kho_devices_pci_addr_eq(&r->addr, addr))
 			d = &iommu_kho_in->devs[i];
 	}
+	if (!d && iommu_kho_is_alias_entry(unit_reg_base, addr))
+		return iommu_kho_claim_alias(unit_reg_base, addr, &name, entry,
+					     nr_domain_ids);
 	if (d && d->accepted && !iommu_kho_pci_kept(d->rec)) {
 		d->accepted = false;
 		d->reason = "its PCI function was not kept (refused or missing)";
@@ -1374,7 +1519,9 @@ EXPORT_SYMBOL_GPL(iommu_kho_free_adopted_domain);
  *
  * The devices of one domain share one table: the first attach takes it
  * over, the others (@owned) only mark their record adopted. A table that
- * another domain took over is refused.
+ * another domain took over is refused. @addr may be a kept device's DMA
+ * alias (a bridge above it, attached with its group): its entry is the
+ * device's, as the record says.
  *
  * Return: true if the driver gives the kept table to the domain (or, with
  * @owned, leaves it there).
@@ -1390,10 +1537,13 @@ bool iommu_kho_take_kept_table(const struct kho_devices_pci_addr *addr,
 	guard(rcu)();
 	in = READ_ONCE(iommu_kho_in);
 	d = iommu_kho_in_find_kept(in, addr);
-	if (!d || d->adopted || d->rec->domain_id != entry->domain_id ||
+	if (!d || d->rec->domain_id != entry->domain_id ||
 	    d->rec->top_table != entry->top_table ||
 	    d->rec->levels != entry->levels)
 		return false;
+	/* Its own entry or its alias's was attached first: same table */
+	if (d->adopted)
+		return owned;
 	for (i = 0; i < in->nr; i++)
 		if (iommu_kho_in_shares_run(&in->devs[i], d->rec) &&
 		    in->devs[i].adopted)
@@ -1444,10 +1594,14 @@ static int iommu_kho_devices_show(struct seq_file *m, void *unused)
 
 		/* The devices of one domain share its run, counted once */
 		shared = iommu_kho_find_same_domain(iommu_kho_frozen[i], r) < (int)i;
-		seq_printf(m, "out %s preserved domain=%u levels=%u pages=%u run=%u metadata_bytes=%zu\n",
+		seq_printf(m, "out %s preserved domain=%u levels=%u pages=%u run=%u metadata_bytes=%zu",
 			   kho_devices_pci_name(&r->addr).str, r->domain_id, r->levels,
 			   r->nr_pages, r->first_page,
 			   sizeof(*r) + (shared ? 0 : r->nr_pages * sizeof(u64)));
+		if (r->alias_context_table)
+			seq_printf(m, " alias=%s",
+				   kho_devices_pci_name(&r->alias).str);
+		seq_putc(m, '\n');
 	}
 	if (!iommu_kho_in)
 		return 0;
@@ -1466,6 +1620,9 @@ static int iommu_kho_devices_show(struct seq_file *m, void *unused)
 			seq_printf(m, " mappings=%lu table=%s", d->mappings,
 				   iommu_kho_table_in_place(d) ? "in-place" :
 				   "replaced");
+		if (r->alias_context_table)
+			seq_printf(m, " alias=%s",
+				   kho_devices_pci_name(&r->alias).str);
 		if (d->reason)
 			seq_printf(m, " reason=\"%s\"", d->reason);
 		seq_putc(m, '\n');

@@ -280,9 +280,15 @@ static const char *iommu_kho_check_record(const struct iommu_kho_device_ser *r,
 		return "the record is corrupt";
 	if (r->domain_id < IOMMU_KHO_MIN_DOMAIN_ID)
 		return "its domain ID is one intel-iommu reserves";
-	if ((r->unit_reg_base | r->root_table | r->context_table) &
-	    (KHO_DEVICES_PAGE_SIZE - 1))
+	if ((r->unit_reg_base | r->root_table | r->context_table |
+	     r->alias_context_table) & (KHO_DEVICES_PAGE_SIZE - 1))
 		return "a unit or table address is not page aligned";
+	if (r->alias_context_table ?
+	    r->alias.reserved || r->alias.segment != r->addr.segment ||
+	    kho_devices_pci_addr_eq(&r->alias, &r->addr) :
+	    r->alias.segment || r->alias.bus || r->alias.devfn ||
+	    r->alias.reserved)
+		return "its DMA alias is corrupt";
 	m.run = page_list + r->first_page;
 	m.nr = r->nr_pages;
 	for (i = 1; i < m.nr; i++)
@@ -436,7 +442,8 @@ static void iommu_kho_refuse_shared_ids(const struct iommu_kho_device_ser *recs,
  * @mem: what is preserved memory of the previous kernel, and its mapping
  * @reasons: set for each record: NULL if it is sound, else why not
  *
- * A record is sound when its fields are in range, its page run lies inside
+ * A record is sound when its fields are in range (a DMA alias, if it has
+ * one, another function of its segment), its page run lies inside
  * @page_list, is sorted, at or above 4 GiB and preserved, its table walks
  * within that run and uses all of it, no other sound record claims any of
  * its pages through another run (the devices of one domain name the same

@@ -334,18 +334,38 @@ static int pci_kho_outgoing_find(struct pci_dev *pdev)
 	return -ENOENT;
 }
 
-/* Is @dev handed over, already or with the function @state is about? */
+/* Is @bridge above @pdev? */
+static bool pci_kho_bridge_above(const struct pci_dev *bridge,
+				 struct pci_dev *pdev)
+{
+	struct pci_dev *up;
+
+	for (up = pci_upstream_bridge(pdev); up; up = pci_upstream_bridge(up))
+		if (up == bridge)
+			return true;
+	return false;
+}
+
+/*
+ * Is @dev handed over, already or with the function @state is about? A
+ * bridge is, as the path to a function handed over below it: it shares
+ * the functions' IOMMU group when their DMA carries its requester ID (a
+ * conventional PCI bridge), and it is kept with them.
+ */
 static bool pci_kho_dev_preserved(struct device *dev,
 				  const struct kho_dma_pci_state *state)
 {
+	struct pci_dev *pdev;
 	unsigned int i;
 
 	if (!dev_is_pci(dev))
 		return false;
+	pdev = to_pci_dev(dev);
 	for (i = 0; i < state->nr_peers; i++)
-		if (&state->peers[i]->dev == dev)
+		if (state->peers[i] == pdev ||
+		    pci_kho_bridge_above(pdev, state->peers[i]))
 			return true;
-	return pci_kho_is_preserved(to_pci_dev(dev));
+	return pci_kho_is_preserved(pdev);
 }
 
 /* What only the PCI part knows of @pdev, for the policy */

@@ -80,8 +80,7 @@
  * as a stray write would, leaving the checksum as it was.
  *
  * Limits of this version: type1 only (not iommufd), VT-d legacy mode
- * (iommu_kho), no function whose DMA reaches the IOMMU under an alias
- * (behind a conventional PCI bridge: iommu_kho_check_device()).
+ * (iommu_kho), at most one DMA alias per function (iommu_kho_check_device()).
  */
 
 #define pr_fmt(fmt) "vfio_kho: " fmt

@@ -13,6 +13,7 @@ struct device;
 struct iommu_domain;
 struct kho_devices_pci_addr;
 struct liveupdate_file_handler;
+struct pci_dev;
 
 /**
  * struct iommu_kho_layout - where the handover's arrays are
@@ -131,6 +132,7 @@ int iommu_kho_walk_runs(struct device *dev, iommu_kho_mapping_fn fn,
 			void *ctx);
 bool iommu_kho_translation_kept(struct device *dev);
 int iommu_kho_check_device(struct device *dev);
+unsigned int iommu_kho_dma_alias(struct pci_dev *pdev, u16 *alias);
 void iommu_kho_free_adopted_domain(struct iommu_domain *domain);
 
 /* For the IOMMU drivers that implement &struct iommu_kho_ops */
@@ -143,6 +145,8 @@ const char *iommu_kho_claim_entry(u64 unit_reg_base,
 				  const struct kho_devices_pci_addr *addr,
 				  const struct iommu_kho_entry *entry,
 				  u32 nr_domain_ids);
+bool iommu_kho_is_alias_entry(u64 unit_reg_base,
+			      const struct kho_devices_pci_addr *addr);
 bool iommu_kho_take_kept_table(const struct kho_devices_pci_addr *addr,
 			       const struct iommu_kho_entry *entry, bool owned);
 #else

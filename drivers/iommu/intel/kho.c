@@ -15,7 +15,9 @@
  *
  * - Preserve: @read_device reads the device's live context entry (domain
  *   ID, translation type, top table, levels) and names the unit's root
- *   table and the bus's context table, which are preserved with it.
+ *   table and the bus's context table, which are preserved with it; for a
+ *   device whose DMA carries a bridge's requester ID, the bridge's entry
+ *   too, which must translate the same way, and its bus's context table.
  * - Kexec: intel_iommu_kho_shutdown_unit() keeps translation on for a unit
  *   that serves a handed-over device; every other present context entry
  *   is cleared and the caches are invalidated.
@@ -75,18 +77,61 @@ static int intel_iommu_kho_check_device(struct device *dev)
 	return 0;
 }
 
-/* The device's live context entry; false if it has none */
-static bool intel_iommu_kho_live_entry(struct device_domain_info *info,
-				       struct iommu_kho_entry *entry)
+/* The live context entry of @bus, @devfn on @iommu; false if it has none */
+static bool intel_iommu_kho_entry_at(struct intel_iommu *iommu, u8 bus,
+				     u8 devfn, struct iommu_kho_entry *entry)
 {
 	struct context_entry *ce;
 
-	guard(spinlock_irqsave)(&info->iommu->lock);
-	ce = iommu_context_addr(info->iommu, info->bus, info->devfn, 0);
+	guard(spinlock_irqsave)(&iommu->lock);
+	ce = iommu_context_addr(iommu, bus, devfn, 0);
 	if (!ce || !context_present(ce))
 		return false;
 	*entry = intel_iommu_kho_entry(ce);
 	return true;
+}
+
+/* The device's live context entry; false if it has none */
+static bool intel_iommu_kho_live_entry(struct device_domain_info *info,
+				       struct iommu_kho_entry *entry)
+{
+	return intel_iommu_kho_entry_at(info->iommu, info->bus, info->devfn,
+					entry);
+}
+
+/*
+ * The entry of the device's DMA alias (a conventional bridge above it), if
+ * it has one: it must translate as the device's own, since that is the one
+ * its DMA uses.
+ */
+static int intel_iommu_kho_read_alias(struct device *dev,
+				      const struct iommu_kho_entry *own,
+				      struct iommu_kho_device_ser *rec)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	struct iommu_kho_entry e;
+	u16 alias;
+
+	if (!iommu_kho_dma_alias(to_pci_dev(dev), &alias))
+		return 0;
+	if (!intel_iommu_kho_entry_at(info->iommu, PCI_BUS_NUM(alias),
+				      alias & 0xff, &e) ||
+	    e.top_table != own->top_table || e.domain_id != own->domain_id ||
+	    e.levels != own->levels ||
+	    e.translation_type != own->translation_type) {
+		dev_warn(dev, "translation not preserved: the entry of its DMA alias %02x:%02x.%d does not translate as its own\n",
+			 PCI_BUS_NUM(alias), PCI_SLOT(alias & 0xff),
+			 PCI_FUNC(alias & 0xff));
+		return -ENXIO;
+	}
+	rec->alias = (struct kho_devices_pci_addr){
+		.segment = info->segment,
+		.bus = PCI_BUS_NUM(alias),
+		.devfn = alias & 0xff,
+	};
+	rec->alias_context_table =
+		info->iommu->root_entry[PCI_BUS_NUM(alias)].lo & VTD_PAGE_MASK;
+	return 0;
 }
 
 static int intel_iommu_kho_read_device(struct device *dev,
@@ -119,7 +164,7 @@ static int intel_iommu_kho_read_device(struct device *dev,
 		.bus = info->bus,
 		.devfn = info->devfn,
 	};
-	return 0;
+	return intel_iommu_kho_read_alias(dev, &e, rec);
 }
 
 static int intel_iommu_kho_live_table(struct device *dev, phys_addr_t *top,
@@ -259,17 +304,9 @@ bool intel_iommu_kho_keep_translation(struct intel_iommu *iommu)
 	return iommu_kho_keep_unit(iommu->reg_phys, rtaddr, iommu->name);
 }
 
-/**
- * intel_iommu_kho_adopt_contexts() - keep only the recorded copied context entries
- * @iommu: a unit for which intel_iommu_kho_keep_translation() returned
- *	true, after its tables were copied
- *
- * Every copied context entry that iommu_kho_claim_entry() does not keep
- * (not a kept device, or not its recorded table and domain ID) is cleared:
- * that device's DMA is blocked until a domain is attached to it. The new
- * root table is programmed, and the caches invalidated, by the caller.
- */
-void intel_iommu_kho_adopt_contexts(struct intel_iommu *iommu)
+/* Clear each copied entry of @iommu iommu_kho_claim_entry() does not keep */
+static void intel_iommu_kho_claim_contexts(struct intel_iommu *iommu,
+					   bool aliases)
 {
 	unsigned int bus, devfn;
 
@@ -284,6 +321,9 @@ void intel_iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 			if (!context_present(ce))
 				continue;
 			addr = intel_iommu_kho_addr(iommu, bus, devfn);
+			if (iommu_kho_is_alias_entry(iommu->reg_phys, &addr) !=
+			    aliases)
+				continue;
 			e = intel_iommu_kho_entry(ce);
 			if (!iommu_kho_claim_entry(iommu->reg_phys, &addr, &e,
 						   iommu->max_domain_id))
@@ -292,6 +332,25 @@ void intel_iommu_kho_adopt_contexts(struct intel_iommu *iommu)
 			__iommu_flush_cache(iommu, ce, sizeof(*ce));
 		}
 	}
+}
+
+/**
+ * intel_iommu_kho_adopt_contexts() - keep only the recorded copied context entries
+ * @iommu: a unit for which intel_iommu_kho_keep_translation() returned
+ *	true, after its tables were copied
+ *
+ * Every copied context entry that iommu_kho_claim_entry() does not keep
+ * (not a kept device, or not its recorded table and domain ID) is cleared:
+ * that device's DMA is blocked until a domain is attached to it. The
+ * entries of kept devices' DMA aliases are judged last, once the devices'
+ * own are. The new root table is programmed, and the caches invalidated,
+ * by the caller.
+ */
+void intel_iommu_kho_adopt_contexts(struct intel_iommu *iommu)
+{
+	/* A kept device's DMA alias last: it stays only if the device did */
+	intel_iommu_kho_claim_contexts(iommu, false);
+	intel_iommu_kho_claim_contexts(iommu, true);
 }
 
 /**

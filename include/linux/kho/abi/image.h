@@ -87,7 +87,7 @@
 #define KHO_DEVICES_FORMAT_PCI		""
 #endif
 #ifdef CONFIG_IOMMU_KHO
-#define KHO_DEVICES_FORMAT_IOMMU	"iommu-kho-vtd-legacy-v3 "
+#define KHO_DEVICES_FORMAT_IOMMU	"iommu-kho-vtd-legacy-v4 "
 #else
 #define KHO_DEVICES_FORMAT_IOMMU	""
 #endif

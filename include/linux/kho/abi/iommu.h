@@ -49,7 +49,7 @@
  */
 
 /* The compatible string of this version of the ABI. */
-#define IOMMU_KHO_COMPATIBLE		"iommu-kho-vtd-legacy-v3"
+#define IOMMU_KHO_COMPATIBLE		"iommu-kho-vtd-legacy-v4"
 
 #define IOMMU_KHO_PROP_NR_DEVICES	"nr-devices"
 #define IOMMU_KHO_PROP_DEVICE_SIZE	"device-size"
@@ -85,6 +85,12 @@
  *	%IOMMU_KHO_TT_MULTI_LEVEL or %IOMMU_KHO_TT_DEV_IOTLB
  * @first_page: index of its first page-table page in the ``pages`` array
  * @nr_pages: number of its page-table pages, the top one included
+ * @alias: the other requester ID its DMA reaches the unit with (behind a
+ *	conventional PCI bridge: the bridge's), on the same segment; all
+ *	zero if it has none
+ * @alias_context_table: physical address of the context table of
+ *	@alias's bus, whose entry for @alias translates as the device's own
+ *	(same table, levels and domain ID); 0 if the device has no alias
  */
 struct iommu_kho_device_ser {
 	u64 unit_reg_base;
@@ -97,6 +103,8 @@ struct iommu_kho_device_ser {
 	u8 translation_type;
 	u32 first_page;
 	u32 nr_pages;
+	struct kho_devices_pci_addr alias;
+	u64 alias_context_table;
 } __packed;
 
 #endif /* _LINUX_KHO_ABI_IOMMU_H */

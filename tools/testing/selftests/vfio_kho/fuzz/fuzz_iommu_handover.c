@@ -15,7 +15,8 @@
  *		levels (1), translation_type (1), domain_id (2), addr.reserved (2),
  *		first_page and nr_pages (a byte, or after a byte >= 0xf0 the
  *		next 4), unit_reg_base, root_table and context_table
- *		(addresses)
+ *		(addresses), alias_context_table (an address), alias.segment,
+ *		alias.bus, alias.devfn and alias.reserved (1 byte each)
  * An address is a byte: bits 0-4 a page index, bits 5-7 its use: 0-3 the
  * page, 4 the page misaligned, 5 the page with a bit above the VT-d
  * address field, 6 the index times 4 KiB (below 4 GiB), 7 the next 8 bytes
@@ -291,8 +292,16 @@ static void check_accepted(const struct iommu_kho_device_ser *r,
 	assert(r->translation_type == IOMMU_KHO_TT_MULTI_LEVEL ||
 	       r->translation_type == IOMMU_KHO_TT_DEV_IOTLB);
 	assert(!r->addr.reserved && r->domain_id >= IOMMU_KHO_MIN_DOMAIN_ID);
-	assert(!((r->unit_reg_base | r->root_table | r->context_table) &
-		 (PAGE - 1)));
+	assert(!((r->unit_reg_base | r->root_table | r->context_table |
+		  r->alias_context_table) & (PAGE - 1)));
+	if (r->alias_context_table)
+		assert(!r->alias.reserved &&
+		       r->alias.segment == r->addr.segment &&
+		       (r->alias.bus != r->addr.bus ||
+			r->alias.devfn != r->addr.devfn));
+	else
+		assert(!r->alias.segment && !r->alias.bus && !r->alias.devfn &&
+		       !r->alias.reserved);
 	assert(r->nr_pages >= 1);
 	assert((u64)r->first_page + r->nr_pages <= nr_list);
 	run = list + r->first_page;
@@ -373,6 +382,11 @@ static void fuzz_records(struct kho_fuzz_in *in)
 		r->unit_reg_base = get_addr(in);
 		r->root_table = get_addr(in);
 		r->context_table = get_addr(in);
+		r->alias_context_table = get_addr(in);
+		r->alias.segment = kho_fuzz_get(in, 1);
+		r->alias.bus = kho_fuzz_get(in, 1);
+		r->alias.devfn = kho_fuzz_get(in, 1);
+		r->alias.reserved = kho_fuzz_get(in, 1);
 		reasons[i] = unset;
 		again[i] = unset;
 	}

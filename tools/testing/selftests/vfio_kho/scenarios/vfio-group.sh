@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
-# An IOMMU group of two functions through a live update as a whole (#14):
-# two edus in one slot, 00:0c.0 and 00:0c.1, without ACS, so one group,
-# owned by a VMM through one type1 container. Refused first, nothing left
-# frozen: the group with one function not owned by the VMM (-EBUSY, the
-# group rule), a kexec with one function left out of the session
-# (-ENOENT), the group of the edus behind the conventional bridge, whose
-# DMA reaches the IOMMU under the bridge's ID (-EOPNOTSUPP). Then both
-# functions go, each kicked to copy by DMA right before the kexec; after
-# it both are kept and not reset, their copies landed, the one table is
-# adopted in place for both, both copy again, and everything given back
-# at the end. vfio_kho_group does each stage and judges it (KTAP).
+# IOMMU groups of two functions through a live update as a whole (#14):
+# two edus in one slot without ACS (00:0c.0, 00:0c.1: one group), and the
+# two edus behind the conventional bridge at 00:08.0 (01:01.0, 01:02.0:
+# one group with the bridge, their DMA carrying its requester ID), each
+# group owned by a VMM through a type1 container of its own. Refused
+# first, nothing left frozen: the multi-function group with one function
+# not owned by the VMM (-EBUSY, the group rule), a kexec with one function
+# left out of the session (-ENOENT). Then both groups go, each function
+# kicked to copy by DMA right before the kexec; after it every function
+# is kept and not reset, its copies landed, each group's one table (with
+# the bridge's alias entry) adopted in place, each copies again, and
+# everything is given back at the end. vfio_kho_group does each stage and
+# judges it (KTAP).
 KHO_MACHINE="mf-edu bridged-edu"
 FN0=0000:00:0c.0
 FN1=0000:00:0c.1
