@@ -16,6 +16,7 @@
 #include <linux/compiler.h>
 #include <linux/pci_regs.h>
 
+#include "../vfio/lib/drivers/igb/e1000_regs.h"
 #include "kho_sysfs.h"
 
 #define BAR0_MAP_SIZE	0x10000
@@ -398,4 +399,18 @@ int kho_edu_kick(const char *bdf, uint64_t dst, uint64_t count)
 		    EDU_DMA_START | EDU_DMA_TO_RAM);
 	munmap(bar0, 1 << 20);
 	return 0;
+}
+
+/*
+ * The base of an igb's first transmit ring, read through the sysfs BAR
+ * (no VFIO open): the igb test driver sets it, a function reset clears it.
+ * 0 if unreadable.
+ */
+uint64_t kho_igb_tx_ring(const char *bdf)
+{
+	uint32_t lo = 0, hi = 0;
+
+	kho_bar0_read32(bdf, E1000_TDBAL(0), &lo);
+	kho_bar0_read32(bdf, E1000_TDBAH(0), &hi);
+	return (uint64_t)hi << 32 | lo;
 }

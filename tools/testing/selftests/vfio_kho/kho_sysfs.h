@@ -31,6 +31,7 @@ void kho_debugfs_line(const char *path, const char *prefix, char *line,
 		      size_t len);
 size_t kho_pattern_bytes(const uint8_t *p, size_t len, uint64_t seed);
 long kho_iommu_group_of(const char *bdf);
+uint64_t kho_igb_tx_ring(const char *bdf);
 int kho_iommu_out_record(const char *bdf, unsigned int *domain,
 			 unsigned int *pages, unsigned int *run);
 

@@ -59,7 +59,6 @@
 #include <libliveupdate.h>
 #include <libvfio.h>
 
-#include "../vfio/lib/drivers/igb/e1000_regs.h"
 #include "kho_ktap.h"
 #include "kho_luo.h"
 #include "kho_sysfs.h"
@@ -190,15 +189,6 @@ static void dma_copy(unsigned int i, uint64_t seed, const char *when)
 	m->st->seed = seed;
 }
 
-static uint64_t tx_ring_of(const char *bdf)
-{
-	uint32_t lo = 0, hi = 0;
-
-	kho_bar0_read32(bdf, E1000_TDBAL(0), &lo);
-	kho_bar0_read32(bdf, E1000_TDBAH(0), &hi);
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* edu has no DMA reach the policy knows: it is given one, in each kernel */
 static void give_reach(const char *bdf, const char *when)
 {
@@ -240,7 +230,7 @@ static void set_up(unsigned int i)
 		m->st->msi = m->device->driver.msi;
 		m->st->max_memcpy_size = m->device->driver.max_memcpy_size;
 		m->st->max_memcpy_count = m->device->driver.max_memcpy_count;
-		m->st->tx_ring = tx_ring_of(mb->bdf);
+		m->st->tx_ring = kho_igb_tx_ring(mb->bdf);
 		kho_expect_eq(!!m->st->tx_ring, 1,
 			      "%s: its ring base register is set (a reset clears it)",
 			      mb->bdf);
@@ -448,7 +438,7 @@ static void restore(unsigned int i, int s)
 		      COPY_SIZE, "%s: the page it copied before the kexec is intact",
 		      mb->bdf);
 	if (mb->igb)
-		kho_expect_eq(tx_ring_of(mb->bdf), m->st->tx_ring,
+		kho_expect_eq(kho_igb_tx_ring(mb->bdf), m->st->tx_ring,
 			      "%s: not reset (its ring base register is kept)",
 			      mb->bdf);
 	else

@@ -46,7 +46,6 @@
 #include <libliveupdate.h>
 #include <libvfio.h>
 
-#include "../vfio/lib/drivers/igb/e1000_regs.h"
 #include "kho_ktap.h"
 #include "kho_luo.h"
 #include "kho_sysfs.h"
@@ -95,15 +94,6 @@ struct function {
 	struct vfio_pci_device *device;
 };
 
-static uint64_t tx_ring_of(const char *bdf)
-{
-	uint32_t lo = 0, hi = 0;
-
-	kho_bar0_read32(bdf, E1000_TDBAL(0), &lo);
-	kho_bar0_read32(bdf, E1000_TDBAH(0), &hi);
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* @f copies a page of the pattern of @seed from SRC to DST by DMA. */
 static void dma_copy(struct function *f, uint64_t seed, const char *when)
 {
@@ -130,7 +120,7 @@ static void set_up(struct function *f)
 	f->iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
 	f->device = vfio_pci_device_init(f->bdf, f->iommu);
 	kho_vfio_map_bar0_at(f->device, f->bar0);
-	kho_expect_eq(tx_ring_of(f->bdf), 0,
+	kho_expect_eq(kho_igb_tx_ring(f->bdf), 0,
 		      "%s: opened from scratch (ring base register 0)",
 		      f->bdf);
 	region = &f->device->driver.region;
@@ -188,7 +178,7 @@ static int cmd_before(void)
 	st = (struct kept_state *)(kept.mem + STATE_OFFSET);
 	*st = (struct kept_state){
 		.magic = STATE_MAGIC, .seed = 0x3000,
-		.tx_ring = tx_ring_of(KEPT), .msi = kept.device->driver.msi,
+		.tx_ring = kho_igb_tx_ring(KEPT), .msi = kept.device->driver.msi,
 		.max_memcpy_size = kept.device->driver.max_memcpy_size,
 		.max_memcpy_count = kept.device->driver.max_memcpy_count,
 	};
@@ -210,15 +200,15 @@ static int cmd_before(void)
 		      "%s: its translation recorded", KEPT);
 
 	/* The sibling is an ordinary function: a reset is upstream's */
-	ring = tx_ring_of(SIBLING);
+	ring = kho_igb_tx_ring(SIBLING);
 	kho_expect_eq(!!ring, 1, "%s: its ring base register is set", SIBLING);
 	kho_expect_eq(reset_function(SIBLING), 0,
 		      "%s: reset while its sibling is preserved", SIBLING);
-	kho_expect_eq(tx_ring_of(SIBLING), 0,
+	kho_expect_eq(kho_igb_tx_ring(SIBLING), 0,
 		      "%s: the reset cleared its ring base register", SIBLING);
 	kho_expect_eq(reset_function(KEPT), -EBUSY,
 		      "%s: a reset of the preserved function is -EBUSY", KEPT);
-	kho_expect_eq(tx_ring_of(KEPT), st->tx_ring,
+	kho_expect_eq(kho_igb_tx_ring(KEPT), st->tx_ring,
 		      "%s: still has its ring base register", KEPT);
 	kho_expect_eq(kho_bus_master(KEPT), 1, "%s: still masters DMA", KEPT);
 	kho_expect_eq(dmar_faults(), 0, "no DMAR fault logged by this kernel");
@@ -268,7 +258,7 @@ static int cmd_after(void)
 	VFIO_ASSERT_NE(kept.mem, MAP_FAILED);
 	st = (struct kept_state *)(kept.mem + STATE_OFFSET);
 	VFIO_ASSERT_EQ(st->magic, STATE_MAGIC);
-	kho_expect_eq(tx_ring_of(KEPT), st->tx_ring,
+	kho_expect_eq(kho_igb_tx_ring(KEPT), st->tx_ring,
 		      "%s: not reset (its ring base register is kept)", KEPT);
 	kho_expect_eq(kho_pattern_bytes(kept.mem + DST_OFFSET, COPY_SIZE, st->seed),
 		      COPY_SIZE, "%s: the page it copied before the kexec is intact",
@@ -287,7 +277,7 @@ static int cmd_after(void)
 	/* The sibling, as upstream: opened with a reset, a new container */
 	set_up(&sibling);
 	dma_copy(&sibling, 0x3101, "after the live update");
-	kho_expect_eq(tx_ring_of(KEPT), st->tx_ring,
+	kho_expect_eq(kho_igb_tx_ring(KEPT), st->tx_ring,
 		      "%s: still not reset once its sibling was", KEPT);
 
 	kho_expect_eq(luo_session_finish(s), 0, "session finished");
