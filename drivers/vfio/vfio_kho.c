@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vfio_kho - VFIO type1 containers and vfio-pci device files carried
+ * vfio_kho - VFIO type1 containers and their device files carried
  * through a kexec-based live update while the device keeps doing DMA.
  */
 
@@ -8,7 +8,7 @@
  * DOC: VFIO live update
  *
  * Two LUO file handlers let a VMM put its VFIO container file and its
- * vfio-pci device files (group/container mode) into a LUO session, next to
+ * device files (group/container mode) into a LUO session, next to
  * the memfds that back the container's mappings, and get them back after
  * the kexec.
  *
@@ -25,9 +25,12 @@
  *   the container is frozen: map, unmap and group attach fail with -EBUSY;
  * - each device (%VFIO_KHO_DEVICE_COMPATIBLE) needs its container preserved
  *   in the same session (-ENOENT otherwise), and the kexec needs every
- *   device of the container preserved. It goes through the DMA policy
- *   and is handed to pci_kho (function state, no reset, bus mastering
- *   kept) and iommu_kho (translation kept, domain frozen).
+ *   device of the container preserved. Its driver hands the device's own
+ *   state over (struct vfio_device_kho_ops; for a PCI function, through
+ *   pci_kho: function state, no reset, bus mastering kept) and iommu_kho
+ *   its translation (kept, domain frozen). A device whose driver sets no
+ *   kho_ops, or that is not a PCI function (the handover names functions
+ *   by PCI address), is refused with -EOPNOTSUPP.
  *
  * Closing the session before the kexec (or the VMM dying) unpreserves
  * both: the container thaws and the device is an ordinary one again.
@@ -52,12 +55,13 @@
  * and charges them to the VMM's locked memory, the pins becoming the
  * VMM's.
  * The session cannot finish (-EBUSY) before the container and each of its
- * devices are retrieved and every mapping has its address. Finish releases the PCI claim (resets
- * work again) and frees the handover blocks: the container and device are
- * ordinary ones from then on.
+ * devices are retrieved and every mapping has its address. Finish tells
+ * each device's driver (the PCI claim ends: resets work again) and frees
+ * the handover blocks: the container and device are ordinary ones from
+ * then on.
  *
  * A handover block that does not validate, a device that pci_kho did not
- * keep or that vfio-pci does not drive, or an adoption that fails is
+ * keep or whose VFIO driver cannot take it over, or an adoption that fails is
  * refused with a log line naming the device: the retrieve fails with the
  * errno and the device's bus mastering is turned off.
  *
@@ -119,7 +123,7 @@ static DEFINE_MUTEX(vfio_kho_lock);
  * @container: the container, frozen
  * @file: its file (LUO holds a reference)
  * @ser: its handover block
- * @pdevs: every function of its groups, referenced, as @ser names them
+ * @devs: every device of its groups, referenced, as @ser names them
  * @device_sers: the handover block of each device, once the device's file
  *	is preserved too (same session)
  */
@@ -128,7 +132,7 @@ struct vfio_kho_out_container {
 	struct vfio_container *container;
 	struct file *file;
 	struct vfio_kho_container_ser *ser;
-	struct pci_dev *pdevs[VFIO_KHO_MAX_DEVICES];
+	struct device *devs[VFIO_KHO_MAX_DEVICES];
 	struct vfio_kho_device_ser *device_sers[VFIO_KHO_MAX_DEVICES];
 };
 
@@ -175,19 +179,27 @@ struct vfio_kho_in_container {
 
 static LIST_HEAD(vfio_kho_in);
 
+/* How the handover names a device: by its PCI address */
+static struct kho_devices_pci_addr vfio_kho_addr(struct device *dev)
+{
+	return pci_kho_addr(to_pci_dev(dev));
+}
+
 /*
- * Add the functions of @group to @pdevs, which holds *@nr of @room already
- * (not referenced: the group is attached to a frozen container).
+ * Add the devices of @group to @vdevs, which holds *@nr of @room already,
+ * each with a registration reference: only devices whose driver can hand
+ * them over (kho_ops) and that the handover can name (PCI functions).
  */
-static int vfio_kho_group_pci_devs(struct vfio_group *group,
-				   struct pci_dev **pdevs, u32 room, u32 *nr)
+static int vfio_kho_group_devices(struct vfio_group *group,
+				  struct vfio_device **vdevs, u32 room, u32 *nr)
 {
 	struct vfio_device *device;
 
 	guard(mutex)(&group->device_lock);
 	list_for_each_entry(device, &group->device_list, group_next) {
-		if (!dev_is_pci(device->dev)) {
-			dev_warn(device->dev, "container not preserved: only PCI functions can be handed over\n");
+		if (!device->ops->kho_ops || !dev_is_pci(device->dev)) {
+			dev_warn(device->dev, "container not preserved: the device's VFIO driver (%s) cannot hand it over\n",
+				 device->ops->name ?: dev_driver_string(device->dev));
 			return -EOPNOTSUPP;
 		}
 		if (*nr == room) {
@@ -195,7 +207,11 @@ static int vfio_kho_group_pci_devs(struct vfio_group *group,
 				 room);
 			return -E2BIG;
 		}
-		pdevs[(*nr)++] = to_pci_dev(device->dev);
+		if (!vfio_device_try_get_registration(device)) {
+			dev_warn(device->dev, "container not preserved: the device is being removed\n");
+			return -ENODEV;
+		}
+		vdevs[(*nr)++] = device;
 	}
 	return 0;
 }
@@ -209,7 +225,7 @@ static bool vfio_kho_container_can_preserve(struct liveupdate_file_handler *fh,
 }
 
 static int vfio_kho_fill_mappings(struct liveupdate_file_op_args *args,
-				  struct pci_dev *pdev,
+				  struct device *dev,
 				  struct vfio_kho_container_ser *ser,
 				  const struct vfio_kho_range *ranges, u32 nr)
 {
@@ -222,7 +238,7 @@ static int vfio_kho_fill_mappings(struct liveupdate_file_op_args *args,
 		err = liveupdate_get_token_outgoing(args, ranges[i].file,
 						    &m->memfd_token);
 		if (err) {
-			pci_warn(pdev, "live update refused: the memfd mapped at IOVA %#llx is not preserved in the container's session\n",
+			dev_warn(dev, "live update refused: the memfd mapped at IOVA %#llx is not preserved in the container's session\n",
 				 ranges[i].iova);
 			return err;
 		}
@@ -236,31 +252,33 @@ static int vfio_kho_fill_mappings(struct liveupdate_file_op_args *args,
 }
 
 /*
- * Every function of the container's groups, which must all be able to
- * follow it: nothing partial, a container is not frozen for a device that
- * cannot (IOMMU unit, mode and aliases; the policy, which judges a group
- * with the container's functions handed over together).
+ * Every device of the container's groups (@vdevs, with a registration
+ * reference each, and @devs), which must all be able to follow it:
+ * nothing partial, a container is not frozen for a device that cannot
+ * (IOMMU unit, mode and aliases; its driver, which judges it with the
+ * container's devices handed over together).
  */
 static int vfio_kho_container_devices(struct vfio_group **groups,
-				      u32 nr_groups, struct pci_dev **pdevs,
-				      u32 *nr)
+				      u32 nr_groups, struct vfio_device **vdevs,
+				      struct device **devs, u32 *nr)
 {
 	u32 i;
-	int err;
+	int err = 0;
 
 	*nr = 0;
-	for (i = 0; i < nr_groups; i++) {
-		err = vfio_kho_group_pci_devs(groups[i], pdevs,
-					      VFIO_KHO_MAX_DEVICES, nr);
-		if (err)
-			return err;
-	}
+	for (i = 0; i < nr_groups && !err; i++)
+		err = vfio_kho_group_devices(groups[i], vdevs,
+					     VFIO_KHO_MAX_DEVICES, nr);
+	if (err)
+		return err;
+	for (i = 0; i < *nr; i++)
+		devs[i] = vdevs[i]->dev;
 	for (i = 0; i < *nr; i++) {
-		err = iommu_kho_check_device(&pdevs[i]->dev);
+		err = iommu_kho_check_device(devs[i]);
 		if (!err)
-			err = pci_kho_dma_check(pdevs[i], pdevs, *nr);
+			err = vdevs[i]->ops->kho_ops->check(vdevs[i], devs, *nr);
 		if (err) {
-			pci_warn(pdevs[i], "container not preserved: its device cannot be handed over (%pe)\n",
+			dev_warn(devs[i], "container not preserved: its device cannot be handed over (%pe)\n",
 				 ERR_PTR(err));
 			return err;
 		}
@@ -272,12 +290,13 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 {
 	struct vfio_container *container = vfio_container_from_file(args->file);
 	struct vfio_group *groups[VFIO_KHO_MAX_DEVICES];
-	struct pci_dev *pdevs[VFIO_KHO_MAX_DEVICES];
+	struct vfio_device *vdevs[VFIO_KHO_MAX_DEVICES];
+	struct device *devs[VFIO_KHO_MAX_DEVICES];
 	struct vfio_kho_container_ser *ser = NULL;
 	struct vfio_kho_out_container *out;
 	struct vfio_kho_range *ranges;
-	u32 nr, nr_groups, nr_devs, i;
-	struct pci_dev *pdev;
+	u32 nr, nr_groups, nr_devs = 0, i;
+	struct device *dev;
 	int err;
 
 	guard(mutex)(&vfio_kho_lock);
@@ -290,12 +309,13 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 		pr_warn("container not preserved (%pe)\n", ERR_PTR(err));
 	if (err)
 		return err;
-	err = vfio_kho_container_devices(groups, nr_groups, pdevs, &nr_devs);
+	err = vfio_kho_container_devices(groups, nr_groups, vdevs, devs,
+					 &nr_devs);
 	if (err)
 		goto out_thaw;
-	pdev = pdevs[0];
+	dev = devs[0];
 	if (nr > VFIO_KHO_MAX_MAPPINGS) {
-		pci_warn(pdev, "live update refused: %u mappings, at most %u\n",
+		dev_warn(dev, "live update refused: %u mappings, at most %u\n",
 			 nr, VFIO_KHO_MAX_MAPPINGS);
 		err = -E2BIG;
 		goto out_thaw;
@@ -311,8 +331,8 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	ser->nr_mappings = nr;
 	ser->nr_devices = nr_devs;
 	for (i = 0; i < nr_devs; i++)
-		ser->devices[i] = pci_kho_addr(pdevs[i]);
-	err = vfio_kho_fill_mappings(args, pdev, ser, ranges, nr);
+		ser->devices[i] = vfio_kho_addr(devs[i]);
+	err = vfio_kho_fill_mappings(args, dev, ser, ranges, nr);
 	if (err)
 		goto out_thaw;
 	vfio_kho_container_seal(ser);
@@ -325,11 +345,11 @@ static int vfio_kho_container_preserve(struct liveupdate_file_op_args *args)
 	out->file = args->file;
 	out->ser = ser;
 	for (i = 0; i < nr_devs; i++)
-		out->pdevs[i] = pci_dev_get(pdevs[i]);
+		out->devs[i] = get_device(devs[i]);
 	list_add(&out->node, &vfio_kho_out);
 	args->serialized_data = virt_to_phys(ser);
 	args->private_data = out;
-	pci_dbg(pdev, "container preserved: %u device(s) in %u group(s), %u mapping(s), frozen until the kexec\n",
+	dev_dbg(dev, "container preserved: %u device(s) in %u group(s), %u mapping(s), frozen until the kexec\n",
 		nr_devs, nr_groups, nr);
 	goto out_put;
 
@@ -338,6 +358,8 @@ out_thaw:
 	if (ser)
 		kho_unpreserve_free(ser);
 out_put:
+	for (i = 0; i < nr_devs; i++)
+		vfio_device_put_registration(vdevs[i]);
 	for (i = 0; i < nr; i++)
 		fput(ranges[i].file);
 	kvfree(ranges);
@@ -353,7 +375,7 @@ static void vfio_kho_container_unpreserve(struct liveupdate_file_op_args *args)
 	list_del(&out->node);
 	vfio_container_kho_thaw(out->container);
 	for (i = 0; i < out->ser->nr_devices; i++)
-		pci_dev_put(out->pdevs[i]);
+		put_device(out->devs[i]);
 	kho_unpreserve_free(out->ser);
 	kfree(out);
 }
@@ -373,7 +395,7 @@ static int vfio_kho_container_freeze(struct liveupdate_file_op_args *args)
 	for (i = 0; i < out->ser->nr_devices; i++) {
 		if (out->device_sers[i])
 			continue;
-		pci_warn(out->pdevs[i], "live update refused: its container is preserved without the device\n");
+		dev_warn(out->devs[i], "live update refused: its container is preserved without the device\n");
 		return -ENOENT;
 	}
 	return 0;
@@ -573,7 +595,7 @@ static bool vfio_kho_in_names_group(const struct vfio_kho_container_ser *ser,
 	list_for_each_entry(device, &group->device_list, group_next) {
 		if (!dev_is_pci(device->dev))
 			return false;
-		addr = pci_kho_addr(to_pci_dev(device->dev));
+		addr = vfio_kho_addr(device->dev);
 		if (vfio_kho_container_device(ser, &addr) < 0)
 			return false;
 	}
@@ -596,6 +618,10 @@ static const char *vfio_kho_in_device_get(struct vfio_kho_in_container *in,
 	if (!d->device) {
 		*err = -ENODEV;
 		return "no VFIO driver drives the device";
+	}
+	if (!d->device->ops->kho_ops) {
+		*err = -EOPNOTSUPP;
+		return "the device's VFIO driver cannot take it over";
 	}
 	seen = vfio_kho_in_group_seen(in, i);
 	if (seen) {
@@ -799,7 +825,10 @@ static struct vfio_device_file *vfio_kho_device_file(struct file *file)
 	/* Group/container mode only, and only once the file is usable */
 	if (!df->group || df->iommufd || !smp_load_acquire(&df->access_granted))
 		return NULL;
-	return dev_is_pci(df->device->dev) ? df : NULL;
+	/* A driver that can hand the device over, which the handover names */
+	if (!df->device->ops->kho_ops || !dev_is_pci(df->device->dev))
+		return NULL;
+	return df;
 }
 
 static bool vfio_kho_device_can_preserve(struct liveupdate_file_handler *fh,
@@ -821,26 +850,26 @@ vfio_kho_out_find(struct vfio_container *container)
 
 /**
  * struct vfio_kho_out_device - a device file preserved in this kernel
- * @pdev: the device, referenced
+ * @vdev: the device (the preserved file, which LUO holds, holds it)
  * @ser: its handover block
  * @container: its container, preserved in the same session
  * @index: where the container's block names it
  */
 struct vfio_kho_out_device {
-	struct pci_dev *pdev;
+	struct vfio_device *vdev;
 	struct vfio_kho_device_ser *ser;
 	struct vfio_kho_out_container *container;
 	u32 index;
 };
 
-/* Where @out's block names @pdev, or -ENOENT */
+/* Where @out's block names @dev, or -ENOENT */
 static int vfio_kho_out_index(const struct vfio_kho_out_container *out,
-			      const struct pci_dev *pdev)
+			      const struct device *dev)
 {
 	u32 i;
 
 	for (i = 0; i < out->ser->nr_devices; i++)
-		if (out->pdevs[i] == pdev)
+		if (out->devs[i] == dev)
 			return i;
 	return -ENOENT;
 }
@@ -852,20 +881,21 @@ static int vfio_kho_out_index(const struct vfio_kho_out_container *out,
  * vfio_unregister_group_dev() calls this before it waits for the files
  * open on @device to be closed. When a live update preserved the device,
  * one of them is held by a LUO session until the VMM closes it, so the
- * removal waits for that, with the device lock held; the PCI part then
- * refuses the kexec (pci_kho_removing()) rather than let it wait for the
+ * removal waits for that, with the device lock held; its driver then
+ * refuses the kexec (kho_ops->removing) rather than let it wait for the
  * same lock at shutdown.
  */
 void vfio_kho_device_removing(struct vfio_device *device)
 {
-	if (dev_is_pci(device->dev))
-		pci_kho_removing(to_pci_dev(device->dev));
+	if (device->ops->kho_ops)
+		device->ops->kho_ops->removing(device);
 }
 
 static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 {
 	struct vfio_device_file *df = vfio_kho_device_file(args->file);
-	struct pci_dev *pdev = to_pci_dev(df->device->dev);
+	struct vfio_device *vdev = df->device;
+	const struct vfio_device_kho_ops *ops = vdev->ops->kho_ops;
 	struct vfio_kho_out_container *out_container;
 	struct vfio_kho_out_device *out;
 	struct vfio_kho_device_ser *ser;
@@ -879,13 +909,13 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 							    out_container->file,
 							    &token) : -ENOENT;
 	if (!err)
-		index = vfio_kho_out_index(out_container, pdev);
+		index = vfio_kho_out_index(out_container, vdev->dev);
 	if (err || index < 0) {
-		pci_warn(pdev, "live update refused: preserve the device's container first, in the same session\n");
+		dev_warn(vdev->dev, "live update refused: preserve the device's container first, in the same session\n");
 		return -ENOENT;
 	}
 	if (out_container->device_sers[index]) {
-		pci_warn(pdev, "live update refused: another file of the device is preserved already\n");
+		dev_warn(vdev->dev, "live update refused: another file of the device is preserved already\n");
 		return -EBUSY;
 	}
 
@@ -897,34 +927,30 @@ static int vfio_kho_device_preserve(struct liveupdate_file_op_args *args)
 		kfree(out);
 		return PTR_ERR(ser);
 	}
-	/*
-	 * The driver bound now is the one the next kernel binds the function
-	 * to; the PCI part refuses a driver it cannot bind that way.
-	 */
-	err = pci_kho_preserve(pdev, dev_driver_string(&pdev->dev),
-			       out_container->pdevs,
-			       out_container->ser->nr_devices);
+	/* The device's own state first, then its translation */
+	err = ops->preserve(vdev, out_container->devs,
+			    out_container->ser->nr_devices);
 	if (err)
 		goto out_free;
-	err = iommu_kho_preserve_device(&pdev->dev);
+	err = iommu_kho_preserve_device(vdev->dev);
 	if (err) {
-		pci_kho_unpreserve(pdev);
+		ops->unpreserve(vdev);
 		goto out_free;
 	}
-	pci_kho_set_translated(pdev);
+	ops->translated(vdev);
 	ser->version = VFIO_KHO_VERSION;
-	ser->addr = pci_kho_addr(pdev);
+	ser->addr = vfio_kho_addr(vdev->dev);
 	ser->container = virt_to_phys(out_container->ser);
 	ser->container_token = token;
 	vfio_kho_device_seal(ser);
-	out->pdev = pci_dev_get(pdev);
+	out->vdev = vdev;
 	out->ser = ser;
 	out->container = out_container;
 	out->index = index;
 	out_container->device_sers[index] = ser;
 	args->serialized_data = virt_to_phys(ser);
 	args->private_data = out;
-	pci_dbg(pdev, "device preserved with its container (token %llu)\n",
+	dev_dbg(vdev->dev, "device preserved with its container (token %llu)\n",
 		token);
 	return 0;
 
@@ -940,10 +966,9 @@ static void vfio_kho_device_unpreserve(struct liveupdate_file_op_args *args)
 
 	guard(mutex)(&vfio_kho_lock);
 	out->container->device_sers[out->index] = NULL;
-	iommu_kho_unpreserve_device(&out->pdev->dev);
-	pci_kho_unpreserve(out->pdev);
+	iommu_kho_unpreserve_device(out->vdev->dev);
+	out->vdev->ops->kho_ops->unpreserve(out->vdev);
 	kho_unpreserve_free(out->ser);
-	pci_dev_put(out->pdev);
 	kfree(out);
 }
 
@@ -955,10 +980,9 @@ static void vfio_kho_device_unpreserve(struct liveupdate_file_op_args *args)
 static int vfio_kho_device_freeze(struct liveupdate_file_op_args *args)
 {
 	struct vfio_kho_out_device *out = args->private_data;
+	int err = out->vdev->ops->kho_ops->freeze(out->vdev);
 
-	int err = pci_kho_check_staying(out->pdev);
-
-	return err ?: kho_dma_check_next_kernel(&out->pdev->dev);
+	return err ?: kho_dma_check_next_kernel(out->vdev->dev);
 }
 
 static int vfio_kho_device_retrieve(struct liveupdate_file_op_args *args)
@@ -1041,7 +1065,7 @@ static void vfio_kho_device_finish(struct liveupdate_file_op_args *args)
 	const struct vfio_kho_device_ser *ser =
 		vfio_kho_block(args->serialized_data, sizeof(*ser));
 	struct vfio_kho_in_container *in;
-	struct pci_dev *pdev;
+	struct vfio_device *vdev;
 	u32 i;
 
 	if (!ser)
@@ -1051,11 +1075,14 @@ static void vfio_kho_device_finish(struct liveupdate_file_op_args *args)
 			for (i = 0; i < ARRAY_SIZE(in->devs); i++)
 				if (in->devs[i].ser == ser)
 					in->devs[i].ser = NULL;
-	pdev = pci_get_domain_bus_and_slot(ser->addr.segment, ser->addr.bus,
-					   ser->addr.devfn);
-	if (pdev) {
-		pci_kho_release(pdev);
-		pci_dev_put(pdev);
+	/*
+	 * A device whose file was retrieved goes back to its driver; one
+	 * that was refused is quiesced, and what the PCI part still claims
+	 * ends with its own finish.
+	 */
+	if (args->retrieve_status > 0 && args->file) {
+		vdev = ((struct vfio_device_file *)args->file->private_data)->device;
+		vdev->ops->kho_ops->finish(vdev);
 	}
 	kho_restore_free((void *)ser);
 }

@@ -97,13 +97,6 @@ static void edu_start(uint32_t *bar0, uint64_t src, uint64_t dst, uint32_t cmd)
 	kho_edu_dma(bar0, src, dst, COPY_SIZE, cmd);
 }
 
-/* DMAR faults logged for @bdf (NULL: for any device) */
-static int dmar_faults(const char *bdf)
-{
-	return kho_klog_count("DMAR: [DMA ", bdf) +
-	       (bdf ? 0 : kho_klog_count("DMAR: DRHD: handling fault", NULL));
-}
-
 /* "in BDF STATE" lines of the IOMMU part's debugfs file, holding @text */
 static int iommu_lines(const char *bdf, const char *state, const char *text)
 {
@@ -268,7 +261,7 @@ static int check(const char *session, const char *bdf, bool first,
 	kho_bar0_read32(bdf, EDU_DMA_CMD, &cmd);
 	kho_expect_eq(!(cmd & EDU_DMA_START), 1, "edu completed the transfer");
 	kho_expect_eq(luo_session_finish(session_fd), 0, "session finished");
-	kho_expect_eq(dmar_faults(NULL), 0, "no DMAR fault logged by this kernel");
+	kho_expect_eq(kho_dmar_faults(NULL), 0, "no DMAR fault logged by this kernel");
 	return kho_judged();
 }
 
@@ -348,10 +341,10 @@ static int check_refused(const char *how, const char *session, const char *bdf)
 	ksft_print_header();
 	if (expect_refusal(how, bdf))
 		return 2;
-	before = dmar_faults(bdf);
+	before = kho_dmar_faults(bdf);
 	kho_expect_eq(kick(bdf, DST_OFFSET), 0, "edu's DMA kicked after boot");
 	usleep(500000);
-	kho_expect_eq(dmar_faults(bdf) > before, 1, "the DMA faults: edu is blocked");
+	kho_expect_eq(kho_dmar_faults(bdf) > before, 1, "the DMA faults: edu is blocked");
 	session_fd = retrieve_session(session);
 	if (session_fd < 0)
 		return 1;
@@ -420,7 +413,7 @@ static int adopt(const char *session, const char *bdf)
 		      "the DMA landed in the memfd");
 	kho_expect_eq(landed(session_fd, DST2_OFFSET), COPY_SIZE,
 		      "the second DMA landed in the memfd");
-	kho_expect_eq(dmar_faults(NULL), 0, "no DMAR fault");
+	kho_expect_eq(kho_dmar_faults(NULL), 0, "no DMAR fault");
 	return kho_judged();
 }
 

@@ -162,6 +162,18 @@ int kho_klog_count(const char *a, const char *b)
 }
 
 /*
+ * DMA faults the VT-d driver logged for @bdf, or for any device (NULL,
+ * which also counts faults it could not attribute); -1 if unreadable.
+ */
+int kho_dmar_faults(const char *bdf)
+{
+	int attributed = kho_klog_count("DMAR: [DMA ", bdf);
+	int any = bdf ? 0 : kho_klog_count("DMAR: DRHD: handling fault", NULL);
+
+	return attributed < 0 || any < 0 ? -1 : attributed + any;
+}
+
+/*
  * Start edu's DMA engine: @count bytes from @src to @dst, @cmd being
  * EDU_DMA_START with EDU_DMA_TO_RAM or not. Its registers take 8-byte
  * writes only: a 4-byte write to the upper half is ignored.
@@ -175,6 +187,20 @@ void kho_edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count,
 	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_DST), dst);
 	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_COUNT), count);
 	WRITE_ONCE(*(uint64_t *)(r + EDU_DMA_CMD), (uint64_t)cmd);
+}
+
+/*
+ * Wait for edu's DMA engine to be done with the transfer started last
+ * (EDU_DMA_START clears): 0, or -ETIMEDOUT after about two seconds.
+ */
+int kho_edu_wait(void *bar0)
+{
+	uint32_t *cmd = (uint32_t *)((char *)bar0 + EDU_DMA_CMD);
+	int i;
+
+	for (i = 0; i < 2000 && (READ_ONCE(*cmd) & EDU_DMA_START); i++)
+		usleep(1000);
+	return READ_ONCE(*cmd) & EDU_DMA_START ? -ETIMEDOUT : 0;
 }
 
 /*

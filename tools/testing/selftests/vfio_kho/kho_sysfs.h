@@ -20,6 +20,7 @@ int kho_write_file(const char *path, const char *text);
 void kho_driver_of(const char *bdf, char *name, size_t len);
 int kho_bind_vfio(const char *bdf);
 int kho_klog_count(const char *a, const char *b);
+int kho_dmar_faults(const char *bdf);
 long long kho_debugfs_value(const char *path, const char *tag,
 			    const char *key);
 void kho_fill_pattern(uint8_t *p, size_t len, uint64_t seed);
@@ -47,5 +48,6 @@ int kho_iommu_out_record(const char *bdf, unsigned int *domain,
 void kho_edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count,
 		 uint32_t cmd);
 int kho_edu_kick(const char *bdf, uint64_t dst, uint64_t count);
+int kho_edu_wait(void *bar0);
 
 #endif /* KHO_SYSFS_H */

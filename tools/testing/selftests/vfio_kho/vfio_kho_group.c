@@ -125,15 +125,6 @@ static void *bar0_at(unsigned int g, unsigned int i)
 			(uint64_t)(g * NR_FUNCS + i) * SZ_256M);
 }
 
-static int edu_wait(uint32_t *bar0)
-{
-	int i;
-
-	for (i = 0; i < 2000 && (READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START); i++)
-		usleep(1000);
-	return READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START ? -ETIMEDOUT : 0;
-}
-
 /* Function @i of group @g copies a page of a new pattern by DMA. */
 static void dma_copy(unsigned int g, unsigned int i, uint64_t seed,
 		     const char *when)
@@ -146,11 +137,11 @@ static void dma_copy(unsigned int g, unsigned int i, uint64_t seed,
 	kho_fill_pattern(v->mem + SRC(i), COPY_SIZE, seed);
 	memset(v->mem + DST(i), 0, COPY_SIZE);
 	kho_edu_dma(bar0, iova + SRC(i), EDU_BUFFER, COPY_SIZE, EDU_DMA_START);
-	ret = edu_wait(bar0);
+	ret = kho_edu_wait(bar0);
 	if (!ret) {
 		kho_edu_dma(bar0, EDU_BUFFER, iova + DST(i), COPY_SIZE,
 			    EDU_DMA_START | EDU_DMA_TO_RAM);
-		ret = edu_wait(bar0);
+		ret = kho_edu_wait(bar0);
 	}
 	kho_expect_eq(ret, 0, "%s %s: copies a page by DMA",
 		      groups[g].bdf[i], when);
@@ -366,12 +357,6 @@ static void preserve(int s, unsigned int g)
 		      gd->name);
 }
 
-static int dmar_faults(void)
-{
-	return kho_klog_count("DMAR: [DMA ", NULL) +
-	       kho_klog_count("DMAR: DRHD: handling fault", NULL);
-}
-
 static int cmd_before(void)
 {
 	int luo = kho_luo_fd(), s;
@@ -404,7 +389,7 @@ static int cmd_before(void)
 		preserve(s, g);
 	kho_expect_eq(kho_debugfs_lines(VFIO_CONTAINERS, "out ", "devices=2 "),
 		      NR_GROUPS, "debugfs: each container hands its two functions over");
-	kho_expect_eq(dmar_faults(), 0, "no DMAR fault logged by this kernel");
+	kho_expect_eq(kho_dmar_faults(NULL), 0, "no DMAR fault logged by this kernel");
 	kho_expect_eq(kho_luo_hold(), 0, "a child holds the session across the kexec");
 	return kho_judged();
 }
@@ -557,7 +542,7 @@ static int cmd_after(void)
 		if (group_fd >= 0)
 			close(group_fd);
 	}
-	kho_expect_eq(dmar_faults(), 0, "no DMAR fault logged by this kernel");
+	kho_expect_eq(kho_dmar_faults(NULL), 0, "no DMAR fault logged by this kernel");
 	return kho_judged();
 }
 

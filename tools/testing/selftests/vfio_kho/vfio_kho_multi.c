@@ -149,15 +149,6 @@ static bool first_of_container(unsigned int i)
 	return true;
 }
 
-static int edu_wait(uint32_t *bar0)
-{
-	int i;
-
-	for (i = 0; i < 2000 && (READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START); i++)
-		usleep(1000);
-	return READ_ONCE(bar0[EDU_DMA_CMD / 4]) & EDU_DMA_START ? -ETIMEDOUT : 0;
-}
-
 /* The member copies a page of a new pattern from SRC to DST by DMA. */
 static void dma_copy(unsigned int i, uint64_t seed, const char *when)
 {
@@ -174,11 +165,11 @@ static void dma_copy(unsigned int i, uint64_t seed, const char *when)
 	} else {
 		kho_edu_dma(bar0, iova + SRC_OFFSET, EDU_BUFFER, COPY_SIZE,
 			    EDU_DMA_START);
-		ret = edu_wait(bar0);
+		ret = kho_edu_wait(bar0);
 		if (!ret) {
 			kho_edu_dma(bar0, EDU_BUFFER, iova + DST_OFFSET,
 				    COPY_SIZE, EDU_DMA_START | EDU_DMA_TO_RAM);
-			ret = edu_wait(bar0);
+			ret = kho_edu_wait(bar0);
 		}
 	}
 	kho_expect_eq(ret, 0, "%s %s: the device copies a page by DMA",

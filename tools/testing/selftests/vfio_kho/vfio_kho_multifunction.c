@@ -151,12 +151,6 @@ static int reset_function(const char *bdf)
 	return kho_write_file(path, "1");
 }
 
-static int dmar_faults(void)
-{
-	return kho_klog_count("DMAR: [DMA ", NULL) +
-	       kho_klog_count("DMAR: DRHD: handling fault", NULL);
-}
-
 static int cmd_before(void)
 {
 	struct function kept = { KEPT, KEPT_IOVA, KEPT_BAR0 };
@@ -211,7 +205,7 @@ static int cmd_before(void)
 	kho_expect_eq(kho_igb_tx_ring(KEPT), st->tx_ring,
 		      "%s: still has its ring base register", KEPT);
 	kho_expect_eq(kho_bus_master(KEPT), 1, "%s: still masters DMA", KEPT);
-	kho_expect_eq(dmar_faults(), 0, "no DMAR fault logged by this kernel");
+	kho_expect_eq(kho_dmar_faults(NULL), 0, "no DMAR fault logged by this kernel");
 
 	kho_expect_eq(kho_luo_hold(), 0, "a child holds the session across the kexec");
 	/* The sibling's files close when this VMM exits, as upstream. */
@@ -286,7 +280,7 @@ static int cmd_after(void)
 	tear_down(&kept);
 	kho_expect_eq(kho_pins_held() - pins, 0,
 		      "every page pinned for either function is unpinned");
-	kho_expect_eq(dmar_faults(), 0, "no DMAR fault logged by this kernel");
+	kho_expect_eq(kho_dmar_faults(NULL), 0, "no DMAR fault logged by this kernel");
 	return kho_judged();
 }
 

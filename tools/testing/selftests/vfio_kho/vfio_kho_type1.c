@@ -232,13 +232,6 @@ static void expect_out_lines(const char *bdf, int want, const char *what)
 	kho_expect_eq(iommu, want, "%s: IOMMU part", what);
 }
 
-/* DMAR faults the kernel logged */
-static int dmar_faults(void)
-{
-	return kho_klog_count("DMAR: [DMA ", NULL) +
-	       kho_klog_count("DMAR: DRHD: handling fault", NULL);
-}
-
 /* The "WHAT BDF ..." line of kho_devices/vfio/containers, "" if none */
 static void container_line(const char *what, const char *bdf, char *line,
 			   size_t len)
@@ -361,7 +354,7 @@ static void expect_handed_over(const char *bdf, const char *prefix)
 		      "%sdebugfs lists the bytes they map", prefix);
 	kho_expect_eq(!!strstr(line, " frozen"), 1,
 		      "%sdebugfs shows the container frozen", prefix);
-	kho_expect_eq(dmar_faults(), 0, "%sno DMAR fault logged", prefix);
+	kho_expect_eq(kho_dmar_faults(NULL), 0, "%sno DMAR fault logged", prefix);
 }
 
 /* The rules a refused container's log line names */
@@ -808,7 +801,7 @@ static int cmd_restore(const char *name, const char *bdf, const char *next)
 	iommu = device->iommu;
 	vfio_pci_device_cleanup(device);
 	iommu_cleanup(iommu);
-	kho_expect_eq(dmar_faults(), 0, "no DMAR fault logged");
+	kho_expect_eq(kho_dmar_faults(NULL), 0, "no DMAR fault logged");
 	kho_driver_of(bdf, drv, sizeof(drv));
 	kho_expect_eq(!strcmp(drv, "vfio-pci"), 1, "igb still bound to vfio-pci");
 	return kho_judged();
