@@ -179,6 +179,15 @@ struct vfio_kho_in_container {
 
 static LIST_HEAD(vfio_kho_in);
 
+/*
+ * Can @device go through a live update? Its driver must take part
+ * (kho_ops), and the handover names devices by PCI address.
+ */
+static bool vfio_kho_supported(const struct vfio_device *device)
+{
+	return device->ops->kho_ops && dev_is_pci(device->dev);
+}
+
 /* How the handover names a device: by its PCI address */
 static struct kho_devices_pci_addr vfio_kho_addr(struct device *dev)
 {
@@ -197,7 +206,7 @@ static int vfio_kho_group_devices(struct vfio_group *group,
 
 	guard(mutex)(&group->device_lock);
 	list_for_each_entry(device, &group->device_list, group_next) {
-		if (!device->ops->kho_ops || !dev_is_pci(device->dev)) {
+		if (!vfio_kho_supported(device)) {
 			dev_warn(device->dev, "container not preserved: the device's VFIO driver (%s) cannot hand it over\n",
 				 device->ops->name ?: dev_driver_string(device->dev));
 			return -EOPNOTSUPP;
@@ -825,10 +834,7 @@ static struct vfio_device_file *vfio_kho_device_file(struct file *file)
 	/* Group/container mode only, and only once the file is usable */
 	if (!df->group || df->iommufd || !smp_load_acquire(&df->access_granted))
 		return NULL;
-	/* A driver that can hand the device over, which the handover names */
-	if (!df->device->ops->kho_ops || !dev_is_pci(df->device->dev))
-		return NULL;
-	return df;
+	return vfio_kho_supported(df->device) ? df : NULL;
 }
 
 static bool vfio_kho_device_can_preserve(struct liveupdate_file_handler *fh,
