@@ -73,15 +73,16 @@
  * adopting the translation and pinning).
  *
  * With CONFIG_KHO_DEVICES_TEST_HOOKS (vfio_kho_test.c), writing
- * ``version``, ``mapping``, ``short-mapping``, ``memfd-offset`` or
- * ``memfd-token`` to
+ * ``version``, ``mapping``, ``short-mapping``, ``memfd-offset``,
+ * ``memfd-token`` or ``read-only`` to
  * ``kho_devices/vfio/forge`` damages every outgoing container block
  * (unknown version; first mapping one page longer, or shorter, than what
  * the IOMMU maps; second mapping one page further into its memfd; first
- * mapping's memfd token one no file has),
- * each with a checksum that matches, so that the next kernel must refuse
- * it on its fields; ``scribble`` changes the first mapping's permissions
- * as a stray write would, leaving the checksum as it was.
+ * mapping's memfd token one no file has; first mapping read-only where
+ * the IOMMU lets the device write), each with a checksum that matches,
+ * so that the next kernel must refuse it on its fields; ``scribble``
+ * changes the first mapping's permissions as a stray write would,
+ * leaving the checksum as it was.
  *
  * Limits of this version: type1 only (not iommufd), VT-d legacy mode
  * (iommu_kho), at most one DMA alias per function (iommu_kho_check_device()).

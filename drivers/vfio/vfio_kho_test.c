@@ -41,6 +41,9 @@ static int vfio_kho_forge(const char *what, struct device *dev)
 			out->ser->mappings[1].memfd_offset += PAGE_SIZE;
 		else if (!strcmp(what, "memfd-token") && out->ser->nr_mappings)
 			out->ser->mappings[0].memfd_token = U64_MAX;
+		else if (!strcmp(what, "read-only") && out->ser->nr_mappings &&
+			 out->ser->mappings[0].prot == 3)
+			out->ser->mappings[0].prot = 1;
 		else
 			return -EINVAL;
 		/* as a kernel that wrote it so would: the checksum matches */

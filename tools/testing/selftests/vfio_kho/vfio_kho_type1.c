@@ -24,7 +24,7 @@
  *	its own (token TOKEN_STATE).
  *	With DAMAGE, the container's handover block is then damaged through
  *	the test hook (debugfs kho_devices/vfio/forge: version, mapping,
- *	memfd-offset, memfd-token, scribble, short-mapping).
+ *	memfd-offset, memfd-token, scribble, short-mapping, read-only).
  *   restore SESSION BDF
  *	new kernel: the container comes back with its session (every mapped
  *	page pinned before any file is retrieved), all is retrieved (the

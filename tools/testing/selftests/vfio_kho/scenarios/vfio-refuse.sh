@@ -10,15 +10,17 @@
 # is changed after it was sealed, as a stray write would, and no longer
 # matches its checksum (-EBADMSG); in stage 7 the first mapping is one
 # page shorter than what the kept table maps (the table maps a page no
-# mapping names).
+# mapping names); in stage 8 the first mapping says read-only where the
+# kept table lets the device write.
 # The next kernel refuses the device and the container, whichever is
-# retrieved first, with -EINVAL (-ENOENT for the token), turns the igb's
+# retrieved first, with -EINVAL (-ENOENT for the token, -EACCES for the
+# permissions), turns the igb's
 # bus mastering off, rebuilds nothing, leaves no page pinned, and the
 # session still finishes. vfio_kho_type1 does each stage and judges it
 # (KTAP, one line per check).
 KHO_MACHINE="igb"
-# Seven kernels; on the sanitised kernel about 45 s each.
-KHO_TIMEOUT=540
+# Eight kernels; on the sanitised kernel about 45 s each.
+KHO_TIMEOUT=620
 KHO_CMDLINE="transparent_hugepage_shmem=always"
 
 IGB=0000:00:04.0
@@ -71,4 +73,10 @@ stage6() {
 stage7() {
 	check_refused vfio-short-mapping -22 "$TAKEOVER" \
 		"the kept translation maps * bytes, not the container's mappings"
+	preserve_and_damage vfio-read-only read-only
+}
+
+stage8() {
+	check_refused vfio-read-only -13 "$TAKEOVER" \
+		"the kept translation at IOVA 0x10000000000 is read-write, the container's mapping read-only"
 }
