@@ -44,7 +44,9 @@
  *
  * The state of both directions is in debugfs, kho_devices/pci/functions.
  * Every PCI device shows in sysfs what the policy says of it
- * (kho_preservable) and the DMA reach its owner declared
+ * (kho_preservable; for a function that shares its IOMMU group, what it
+ * says of the group handed over as a whole) and the DMA reach its owner
+ * declared
  * (kho_dma_reach_bits), which it passes to the policy with each question
  * (pci_kho_dma_check()).
  *
@@ -58,6 +60,7 @@
 #define pr_fmt(fmt) "pci_kho: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/iommu.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/pci.h>
 #include <linux/kho_devices.h>
@@ -1222,14 +1225,99 @@ late_initcall_sync(pci_kho_boot_done);
 
 /* sysfs: /sys/bus/pci/devices/.../kho_preservable and kho_dma_reach_bits */
 
+/* Most functions of one IOMMU group that kho_preservable judges as a whole */
+#define PCI_KHO_GROUP_MAX	16
+
+struct pci_kho_group_members {
+	struct pci_dev *fns[PCI_KHO_GROUP_MAX];	/* referenced */
+	unsigned int nr;
+	struct pci_dev *peers[PCI_KHO_GROUP_MAX];	/* fns but bridges */
+	unsigned int nr_peers;
+	bool other;	/* a member that is not a PCI function, or too many */
+};
+
+static int pci_kho_add_group_member(struct device *dev, void *data)
+{
+	struct pci_kho_group_members *m = data;
+	struct pci_dev *pdev;
+
+	if (!dev_is_pci(dev) || m->nr == PCI_KHO_GROUP_MAX) {
+		m->other = true;
+		return 0;
+	}
+	pdev = pci_dev_get(to_pci_dev(dev));
+	m->fns[m->nr++] = pdev;
+	if (!pci_is_bridge(pdev))
+		m->peers[m->nr_peers++] = pdev;
+	return 0;
+}
+
+/*
+ * kho_preservable of a function that breaks the group rule on its own: may
+ * its IOMMU group go as a whole? Its functions other than bridges are
+ * judged each with all of them as peers, as when a VMM that owns the group
+ * hands it over (a bridge goes as the path to the functions below it).
+ */
+static ssize_t pci_kho_group_verdict(struct pci_dev *pdev, char *buf,
+				     const char *group_reason)
+{
+	struct pci_kho_group_members *m;
+	struct kho_dma_pci_state state;
+	struct iommu_group *group;
+	const char *reason = NULL;
+	unsigned int i;
+	ssize_t len;
+
+	m = kzalloc_obj(*m);
+	if (!m)
+		return -ENOMEM;
+	group = iommu_group_get(&pdev->dev);
+	if (group) {
+		iommu_group_for_each_dev(group, m, pci_kho_add_group_member);
+		iommu_group_put(group);
+	}
+	if (m->other || !m->nr_peers) {
+		len = sysfs_emit(buf, "no: %s\n", group_reason);
+		goto out;
+	}
+	for (i = 0; i < m->nr_peers; i++) {
+		state = pci_kho_dma_state(m->peers[i]);
+		state.peers = m->peers;
+		state.nr_peers = m->nr_peers;
+		reason = kho_dma_device_verdict(&m->peers[i]->dev, &state);
+		if (reason)
+			break;
+	}
+	if (reason) {
+		len = sysfs_emit(buf, "no: %s of its IOMMU group: %s\n",
+				 pci_name(m->peers[i]), reason);
+		goto out;
+	}
+	len = sysfs_emit(buf, "yes, with its IOMMU group:");
+	for (i = 0; i < m->nr; i++)
+		if (m->fns[i] != pdev)
+			len += sysfs_emit_at(buf, len, " %s",
+					     pci_name(m->fns[i]));
+	len += sysfs_emit_at(buf, len, "\n");
+out:
+	for (i = 0; i < m->nr; i++)
+		pci_dev_put(m->fns[i]);
+	kfree(m);
+	return len;
+}
+
 static ssize_t kho_preservable_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
-	struct kho_dma_pci_state state = pci_kho_dma_state(to_pci_dev(dev));
+	struct pci_dev *pdev = to_pci_dev(dev);
+	struct kho_dma_pci_state state = pci_kho_dma_state(pdev);
 	const char *reason = kho_dma_device_verdict(dev, &state);
 
 	if (!reason)
 		return sysfs_emit(buf, "yes\n");
+	if (reason == kho_dma_rule_reason(KHO_DMA_RULE_GROUP) &&
+	    !pci_is_bridge(pdev))
+		return pci_kho_group_verdict(pdev, buf, reason);
 	return sysfs_emit(buf, "no: %s\n", reason);
 }
 static DEVICE_ATTR_RO(kho_preservable);

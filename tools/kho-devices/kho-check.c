@@ -10,8 +10,9 @@
  *   kho-check [--json] [BDF]
  *
  * With BDF, only that function; the exit status then says whether it
- * qualifies: 0 yes, 1 no, 2 error (no such device, or a kernel without
- * KHO_DEVICES, which gives no verdict).
+ * qualifies: 0 yes (alone, or with the other functions of its IOMMU
+ * group, which the verdict then lists), 1 no, 2 error (no such device,
+ * or a kernel without KHO_DEVICES, which gives no verdict).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +31,9 @@
 
 #define DEVCAP_FLR		0x10000000	/* PCIe Device Capabilities */
 
+/* The verdict of a function that goes only with the rest of its group */
+#define VERDICT_YES_GROUP	"yes, with its IOMMU group:"
+
 struct kho_device_facts {
 	char bdf[16];
 	unsigned int vendor, device, class;
@@ -37,7 +41,9 @@ struct kho_device_facts {
 	bool pcie, flr, acs, ats, bus_master;
 	const char *iommu_group;
 	const char *driver;
-	char verdict[256];	/* "yes", "no: reason", or "" if none */
+	char verdict[256];	/* "yes", VERDICT_YES_GROUP and the others,
+				 * "no: reason", or "" if none
+				 */
 };
 
 static const char *sysfs_root = "/sys/bus/pci/devices";
@@ -92,6 +98,32 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
+static bool qualifies(const struct kho_device_facts *f)
+{
+	return !strcmp(f->verdict, "yes") ||
+	       !strncmp(f->verdict, VERDICT_YES_GROUP, strlen(VERDICT_YES_GROUP));
+}
+
+/* "with": the functions it goes with, from the verdict ([] if alone) */
+static void print_json_with(const struct kho_device_facts *f)
+{
+	char others[sizeof(f->verdict)], *bdf, *save;
+	bool first = true;
+
+	printf(", \"with\": [");
+	if (!strncmp(f->verdict, VERDICT_YES_GROUP, strlen(VERDICT_YES_GROUP))) {
+		snprintf(others, sizeof(others), "%s",
+			 f->verdict + strlen(VERDICT_YES_GROUP));
+		for (bdf = strtok_r(others, " ", &save); bdf;
+		     bdf = strtok_r(NULL, " ", &save)) {
+			printf("%s", first ? "" : ", ");
+			kho_json_string(bdf);
+			first = false;
+		}
+	}
+	printf("]");
+}
+
 static void print_json(const struct kho_device_facts *f, bool first)
 {
 	printf("%s\n  {\"bdf\": ", first ? "" : ",");
@@ -101,7 +133,7 @@ static void print_json(const struct kho_device_facts *f, bool first)
 	kho_json_string(f->name);
 	printf(", \"qualifies\": %s, \"reason\": ",
 	       !f->verdict[0] ? "null" :
-	       !strcmp(f->verdict, "yes") ? "true" : "false");
+	       qualifies(f) ? "true" : "false");
 	if (!f->verdict[0])
 		kho_json_string("kernel gives no verdict (no KHO_DEVICES)");
 	else if (!strncmp(f->verdict, "no: ", 4))
@@ -122,6 +154,7 @@ static void print_json(const struct kho_device_facts *f, bool first)
 		kho_json_string(f->driver);
 	else
 		printf("null");
+	print_json_with(f);
 	printf("}");
 }
 
@@ -215,8 +248,8 @@ int main(int argc, char **argv)
 			print_table_row(f);
 		first = false;
 		if (want && f->verdict[0])
-			status = strcmp(f->verdict, "yes") ? EXIT_DOES_NOT_QUALIFY :
-							    EXIT_QUALIFIES;
+			status = qualifies(f) ? EXIT_QUALIFIES :
+						EXIT_DOES_NOT_QUALIFY;
 	}
 	free(all);
 	if (json)

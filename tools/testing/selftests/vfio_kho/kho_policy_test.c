@@ -31,7 +31,8 @@
 #define YES		"yes"
 #define NO_REACH	"no: DMA reach does not cover all of RAM"
 #define NO_BRIDGE	"no: not an endpoint: bridges are not handed over on their own"
-#define NO_GROUP	"no: shares its IOMMU group with devices that are not handed over"
+#define YES_GROUP	"yes, with its IOMMU group:"
+#define NO_BEDU2_REACH	"no: " BEDU2 " of its IOMMU group: DMA reach does not cover all of RAM"
 
 /* kho-check --json: igb's identity, and the verdict of a 28-bit edu */
 #define JSON_IGB	"\"bdf\": \"" IGB "\", \"vendor\": \"8086\", \"device\": \"10c9\""
@@ -163,11 +164,48 @@ TEST(nor_is_the_host_bridge)
 	ASSERT_STREQ(verdict(HOST_BRIDGE), NO_BRIDGE);
 }
 
-TEST(edus_behind_a_pci_bridge_share_a_group_refused)
+TEST(a_bridged_edu_goes_only_with_its_group_where_the_other_edu_fails)
 {
 	ASSERT_EQ(declare_reach(BEDU1, "64"), 0);
+	ASSERT_EQ(declare_reach(BEDU2, "0"), 0);
+	ASSERT_STREQ(verdict(BEDU1), NO_BEDU2_REACH);
+}
+
+TEST(bridged_edus_qualify_with_their_group_bridge_included)
+{
+	const char *v;
+
+	ASSERT_EQ(declare_reach(BEDU1, "64"), 0);
 	ASSERT_EQ(declare_reach(BEDU2, "64"), 0);
-	ASSERT_STREQ(verdict(BEDU1), NO_GROUP);
+	v = verdict(BEDU1);
+	ASSERT_EQ(strncmp(v, YES_GROUP, strlen(YES_GROUP)), 0) TH_LOG("%s", v);
+	EXPECT_NE(strstr(v, " " BRIDGE), NULL) TH_LOG("%s", v);
+	EXPECT_NE(strstr(v, " " BEDU2), NULL) TH_LOG("%s", v);
+	EXPECT_EQ(strstr(v, BEDU1), NULL) TH_LOG("%s", v);
+}
+
+TEST(kho_check_exits_0_for_a_bridged_edu_with_its_group)
+{
+	static char json[1 << 16];
+	char out[4096];
+
+	ASSERT_EQ(declare_reach(BEDU1, "64"), 0);
+	ASSERT_EQ(declare_reach(BEDU2, "64"), 0);
+	ASSERT_EQ(kho_check(BEDU1, out, sizeof(out)), 0) TH_LOG("%s", out);
+	ASSERT_EQ(kho_check("--json", json, sizeof(json)), 0);
+	EXPECT_TRUE(json_object_has(json, "\"bdf\": \"" BEDU1 "\"",
+				    "\"with\": [\"" BRIDGE "\", \"" BEDU2 "\"]"))
+		TH_LOG("%s", json);
+}
+
+TEST(kho_check_exits_1_for_a_bridged_edu_whose_group_fails)
+{
+	char out[4096];
+
+	ASSERT_EQ(declare_reach(BEDU1, "64"), 0);
+	ASSERT_EQ(declare_reach(BEDU2, "0"), 0);
+	ASSERT_EQ(kho_check(BEDU1, out, sizeof(out)), 1) TH_LOG("%s", out);
+	ASSERT_NE(strstr(out, NO_BEDU2_REACH), NULL) TH_LOG("%s", out);
 }
 
 TEST(kho_check_exits_0_for_igb_which_qualifies)
