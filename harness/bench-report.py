@@ -18,6 +18,12 @@ before "kexec -e" ("kho-info kexec_tsc N"). Derived figures:
   start over  device open with reset + map and pin everything: what it
               pays without the suite, measured on the same memory
   ratio       restore / start over (below 1: the live update is cheaper)
+  reset       one function reset alone (VFIO_DEVICE_RESET) in the old
+              kernel: the part of starting over that is a fixed wait
+  CPU loops   the guest's time for fixed loops (integer arithmetic,
+              reads spread over 64 MiB) over the host's time
+              for the same loops right after the run: how much TCG slows
+              each kind of work down (a sleep is not slowed down)
 
 Each figure is the median over the rounds (the spread, min and max, is
 in the JSON file); per page size, the slope of each phase in ms per GiB
@@ -40,6 +46,7 @@ PHASES = [
     ("first_dma_ms", "first DMA"),
     ("restore_ms", "RESTORE (container+device+vaddr)"),
     ("open_reset_ms", "start over: open with reset"),
+    ("reset_ms", "  a reset alone, timed apart"),
     ("map_pin_ms", "start over: map + pin"),
     ("start_over_ms", "START OVER (open+map)"),
 ]
@@ -76,6 +83,10 @@ def derive(v):
     v["restore_ms"] = s("container_retrieve_ms", "device_retrieve_ms",
                         "vaddr_update_ms")
     v["start_over_ms"] = s("open_reset_ms", "map_pin_ms")
+    for kind in ("alu", "mem"):
+        guest, host = v.get(f"cpu_{kind}_ms"), v.get(f"host_cpu_{kind}_ms")
+        if guest and host:
+            v[f"cpu_{kind}_factor"] = guest / host
     if v["restore_ms"] is not None and v["start_over_ms"]:
         v["ratio"] = v["restore_ms"] / v["start_over_ms"]
     meta = s("iommu_metadata_bytes", "vfio_metadata_bytes")
@@ -175,6 +186,10 @@ def main():
     lines.append(f"{'start over / restore':36s}" +
                  "".join(f"{fmt(1 / r['ratio'] if r.get('ratio') else None):>11s}"
                          for r in runs))
+    for kind, label in (("alu", "arithmetic"), ("mem", "memory reads")):
+        lines.append(f"{'guest/host time: ' + label:36s}" +
+                     "".join(f"{fmt(r.get(f'cpu_{kind}_factor')):>11s}"
+                             for r in runs))
     lines.append("")
     lines.append(f"{'handover':36s}" + "".join(f"{c:>11s}" for c in cols))
     for key, label in [("metadata_bytes", "metadata bytes (IOMMU+VFIO)"),

@@ -13,6 +13,10 @@
 #   BENCH_REPEAT  live updates per size and page size (default 3); the
 #                 report gives the median of each figure and its spread
 #
+# After each run the guest's fixed CPU loop runs on the host too
+# (vfio_kho_bench cpu): the report gives how much slower the guest's CPU
+# work is under TCG.
+#
 # Writes $KHO_BUILD/bench/bench.{txt,json,png}; the raw results of each run
 # stay in $KHO_BUILD/bench/MIB-PAGE/N/. Timings are not judged: a run that
 # fails is reported as such and makes the exit status 1.
@@ -43,6 +47,9 @@ for ((r = 1; r <= repeat; r++)); do
 				"$repo/harness/vmtest.sh" bench >"$run/vmtest.txt" 2>&1 || rc=1
 			echo "  $(tail -n 1 "$run/vmtest.txt")"
 			cp "$build/logs/bench/"*.log "$run/"
+			# the guest's CPU loop, on the host, right after the run
+			"$build/tests/bin/vfio_kho_bench" cpu |
+				sed -n 's/^bench /kho-info bench_host_/p' >>"$run/results.log"
 		done
 	done
 done

@@ -5,16 +5,25 @@
  *
  *   vfio_kho_bench before BDF MIB 4k|2m   old kernel
  *   vfio_kho_bench after BDF MIB 4k|2m    new kernel
+ *   vfio_kho_bench cpu                    anywhere (the host too)
  *
  * Old kernel: MIB MiB of memfd guest memory, in 4 KiB pages or 2 MiB
  * shmem THP folios, faulted in; the device opened (vfio-pci resets it)
  * and the whole memfd mapped and pinned through a type1 container: that
- * is the start-over a VMM has without the suite. Then one DMA, and the
- * memfd, the container and the device preserved in a LUO session.
+ * is the start-over a VMM has without the suite. One function reset alone
+ * (VFIO_DEVICE_RESET) is timed apart: the part of starting over that is
+ * a fixed wait, not work. Then one DMA, and the memfd, the container and
+ * the device preserved in a LUO session.
  *
  * New kernel: the memfd, the container and the device retrieved, the
  * mapping given its new address (VFIO_DMA_MAP_FLAG_VADDR) and the first
  * DMA through the same IOVA, not reset.
+ *
+ * cpu: the fixed loops that "before" times in the guest (arithmetic,
+ * memory reads); harness/bench.sh runs them on the host
+ * after each run, and each ratio says how much slower that kind of work
+ * is in the guest than on the host (TCG translates the guest's code and
+ * each memory access; a sleep is not slowed down).
  *
  * Each figure is printed as "bench KEY VALUE"; harness/bench-report.py
  * turns the runs into the table. The TSC, which a kexec does not reset,
@@ -29,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,6 +150,49 @@ static void put_folios(const uint8_t *p)
 	put("folios_4k", "%lu", (unsigned long)((mem_size >> 10) - pmd_kb) >> 2);
 }
 
+/* Use the loops' result, so that no loop is optimised away */
+static void cpu_loop_result(uint64_t sum)
+{
+	__asm__ __volatile__("" : : "r"(sum));
+}
+
+#define CPU_LOOP_ALU		20000000	/* xorshift64 steps */
+#define CPU_LOOP_MEM_SIZE	(64UL << 20)	/* bytes read, 64 at a time */
+
+/*
+ * Fixed amounts of work of two kinds, each timed: integer arithmetic in
+ * registers, and reads spread over 64 MiB. (System calls are not
+ * compared: the host may itself be a sandbox where they cost more.)
+ */
+static void put_cpu_loops(void)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL, sum = 0;
+	uint8_t *buf;
+	size_t off;
+	double t;
+	long i;
+
+	t = kho_clock_ms();
+	for (i = 0; i < CPU_LOOP_ALU; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		sum += x;
+	}
+	put("cpu_alu_ms", "%.1f", kho_clock_ms() - t);
+
+	buf = malloc(CPU_LOOP_MEM_SIZE);
+	if (buf) {
+		memset(buf, 1, CPU_LOOP_MEM_SIZE);
+		t = kho_clock_ms();
+		for (off = 0; off < CPU_LOOP_MEM_SIZE; off += 64)
+			sum += buf[(off * 4099) & (CPU_LOOP_MEM_SIZE - 1)];
+		put("cpu_mem_ms", "%.1f", kho_clock_ms() - t);
+		free(buf);
+	}
+	cpu_loop_result(sum);
+}
+
 static int dma_copy(struct vfio_pci_device *device, uint8_t *mem,
 		    uint64_t seed)
 {
@@ -169,6 +222,7 @@ static int before(const char *bdf, int huge)
 	double t;
 
 	put("tsc_per_ms", "%.1f", kho_tsc_per_ms());
+	put_cpu_loops();
 	ret = set_shmem_thp(huge ? "always" : "never");
 	if (ret)
 		return fail("shmem_enabled", ret);
@@ -189,6 +243,10 @@ static int before(const char *bdf, int huge)
 	iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
 	device = vfio_pci_device_init(bdf, iommu);
 	put("open_reset_ms", "%.1f", kho_clock_ms() - t);
+	t = kho_clock_ms();
+	if (ioctl(device->fd, VFIO_DEVICE_RESET))
+		return fail("VFIO_DEVICE_RESET", errno);
+	put("reset_ms", "%.1f", kho_clock_ms() - t);
 	kho_vfio_map_bar0(device);
 	region = &device->driver.region;
 	region->vaddr = mem;
@@ -323,8 +381,13 @@ int main(int argc, char **argv)
 {
 	int huge;
 
+	if (argc == 2 && !strcmp(argv[1], "cpu")) {
+		put_cpu_loops();
+		return 0;
+	}
 	if (argc != 5 || (strcmp(argv[4], "4k") && strcmp(argv[4], "2m"))) {
-		fprintf(stderr, "usage: %s before|after BDF MIB 4k|2m\n", argv[0]);
+		fprintf(stderr, "usage: %s before|after BDF MIB 4k|2m, or %s cpu\n",
+			argv[0], argv[0]);
 		return 2;
 	}
 	mem_size = strtoull(argv[3], NULL, 0) << 20;
