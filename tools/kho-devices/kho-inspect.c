@@ -119,6 +119,8 @@ static void print_device_text(const struct kho_snap_report *r,
 		       (unsigned long long)d->unit, d->domain, d->levels,
 		       d->translation_type ? "dev-iotlb" : "multi-level",
 		       d->table_pages, d->tables_released ? " (released)" : "");
+		if (d->alias[0])
+			printf(", DMA alias %s", d->alias);
 	} else {
 		printf("container %#llx, %u mappings, %llu bytes, ",
 		       (unsigned long long)d->container, d->mappings,
@@ -204,6 +206,10 @@ static void print_device_json(const struct kho_snap_report *r,
 			      d->translation_type ? "dev-iotlb" : "multi-level");
 		member_num("table_pages", d->table_pages);
 		member_bool("tables_released", d->tables_released);
+		if (d->alias[0])
+			member_string("alias", d->alias);
+		else
+			printf(", \"alias\": null");
 	} else {
 		printf(", \"container\": \"%#llx\"",
 		       (unsigned long long)d->container);

@@ -531,6 +531,8 @@ static void kho_snap_iommu(struct kho_snap *s, struct kho_snap_report *r)
 		d->levels = rec->levels;
 		d->translation_type = rec->translation_type;
 		d->table_pages = rec->nr_pages;
+		if (rec->alias_context_table)
+			kho_snap_bdf(d->alias, &rec->alias);
 		d->tables_released = incoming && i < 64 &&
 				     s->released_records >> i & 1;
 		if (incoming && i < 64 && s->refused_records >> i & 1)

@@ -25,6 +25,7 @@ struct kho_snap_device {
 	unsigned int domain, levels, translation_type;
 	uint32_t table_pages;
 	bool tables_released;		/* incoming: adopted, table a domain's */
+	char alias[20];			/* its DMA alias's address, "" if none */
 	/* iommu: what the kept table maps; vfio: filled from iommu's */
 	bool leaves_known;
 	uint64_t leaves[3];		/* 4 KiB, 2 MiB, 1 GiB pages */

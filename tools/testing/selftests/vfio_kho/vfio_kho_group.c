@@ -26,7 +26,8 @@
  * both groups' memfds, containers and device files go into one LUO
  * session: each container names its two functions, each function has an
  * IOMMU record, a group's records name one domain and one run of table
- * pages, and each bridged edu's record names the bridge as its alias.
+ * pages, and each bridged edu's record names the bridge as its alias
+ * (debugfs, and kho-inspect's JSON; none for the multi-function edus).
  *
  * kick-kexec: each edu is told to copy its buffer into its memfd, and the
  * kexec follows at once: the copies land in the next kernel.
@@ -61,6 +62,7 @@
 #include <libliveupdate.h>
 #include <libvfio.h>
 
+#include "kho_inspect.h"
 #include "kho_ktap.h"
 #include "kho_luo.h"
 #include "kho_sysfs.h"
@@ -316,9 +318,24 @@ static void set_up(unsigned int g)
 	iommu_map(v->iommu, &v->region);
 }
 
+/* kho-inspect shows the DMA alias kept with @bdf's translation, or none */
+static void expect_inspect_alias(const char *json, const char *bdf,
+				 const char *alias)
+{
+	const char *dev = kho_inspect_find(json, "iommu", "outgoing", bdf);
+	const char *got = kho_inspect_str(dev, "alias");
+	const char *want = alias ? alias : "null";
+
+	if (strcmp(got, want))
+		ksft_print_msg("%s: kho-inspect gives alias '%s'\n", bdf, got);
+	ksft_test_result(!strcmp(got, want),
+			 "%s: kho-inspect shows its DMA alias: %s\n", bdf, want);
+}
+
 /* Group @g into session @s, and what its IOMMU records say */
 static void preserve(int s, unsigned int g)
 {
+	static struct kho_inspect ins;
 	const struct group_def *gd = &groups[g];
 	unsigned int i, dom[NR_FUNCS] = {}, pages[NR_FUNCS] = {};
 	unsigned int run[NR_FUNCS] = { 1, 2 };
@@ -355,6 +372,10 @@ static void preserve(int s, unsigned int g)
 	kho_expect_eq(dom[1], dom[0], "%s group: one domain ID", gd->name);
 	kho_expect_eq(run[1], run[0], "%s group: one run of table pages",
 		      gd->name);
+	kho_expect_eq(kho_inspect_run(&ins, "--json --outgoing"), 0,
+		      "%s group: kho-inspect reads what goes out", gd->name);
+	for (i = 0; i < NR_FUNCS; i++)
+		expect_inspect_alias(ins.out, gd->bdf[i], gd->alias);
 }
 
 static int cmd_before(void)
